@@ -1,0 +1,43 @@
+"""ModelDoc: neural-network models as validated, versioned JSON or MessagePack.
+
+The public API is what this module exports; every other module is private.
+See spec.md for the format.
+
+>>> import modeldoc
+>>> doc = modeldoc.example_document()
+>>> data = modeldoc.dumps(doc, encoding="list")
+>>> modeldoc.validate(data).ok
+True
+"""
+
+from ._version import __version__
+from .digest import reader_report
+from .document import FORMAT_VERSION, Document, Graph, Input, Layer, Node, Producer
+from .errors import Finding, ModelDocError
+from .examples import example_document
+from .limits import Limits
+from .reader import Report, load, loads, validate
+from .writer import dumps, save, write
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Document",
+    "Finding",
+    "Graph",
+    "Input",
+    "Layer",
+    "Limits",
+    "ModelDocError",
+    "Node",
+    "Producer",
+    "Report",
+    "__version__",
+    "dumps",
+    "example_document",
+    "load",
+    "loads",
+    "reader_report",
+    "save",
+    "validate",
+    "write",
+]

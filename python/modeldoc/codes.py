@@ -1,0 +1,131 @@
+"""The registry of finding codes: stable names, their layer, and what they mean.
+
+A code, once published, never changes meaning and is never reused. New codes
+may be added in a minor version; spec.md's table is generated from ``CODES``
+by ``scripts/generate.py`` and CI fails if the two differ.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class CodeInfo(NamedTuple):
+    layer: str  # "io", "syntax", "version", "schema", "semantic", "data", "write"
+    since: str  # format version that introduced the code
+    meaning: str
+
+
+CODES: dict[str, CodeInfo] = {
+    # --- io: the bytes could not be had at all -------------------------------
+    "IO_UNREADABLE": CodeInfo("io", "1.0", "The file could not be opened or read."),
+    # --- syntax: bytes -> JSON or MessagePack value tree ----------------------
+    "SYNTAX_EMPTY": CodeInfo("syntax", "1.0", "The input is empty or only whitespace."),
+    "SYNTAX_UNKNOWN_ENCODING": CodeInfo(
+        "syntax", "1.0", "The first byte starts neither a JSON object nor a MessagePack map."
+    ),
+    "SYNTAX_BOM": CodeInfo("syntax", "1.0", "JSON text starts with a byte order mark."),
+    "SYNTAX_UTF8": CodeInfo("syntax", "1.0", "Text is not valid UTF-8."),
+    "SYNTAX_JSON": CodeInfo("syntax", "1.0", "JSON text is malformed (RFC 8259)."),
+    "SYNTAX_TRAILING_DATA": CodeInfo(
+        "syntax", "1.0", "Bytes other than whitespace follow the top-level value."
+    ),
+    "SYNTAX_DUPLICATE_KEY": CodeInfo("syntax", "1.0", "An object or map has the same member name twice."),
+    "SYNTAX_NONFINITE_LITERAL": CodeInfo(
+        "syntax", "1.0", "NaN, Infinity or -Infinity appear as bare JSON literals."
+    ),
+    "SYNTAX_NUMBER_RANGE": CodeInfo(
+        "syntax",
+        "1.0",
+        "A number is outside the data model: an integer outside [-2^63, 2^64-1], "
+        "or a decimal whose binary64 value is infinite.",
+    ),
+    "SYNTAX_DEPTH": CodeInfo("syntax", "1.0", "Arrays and objects nest deeper than the depth limit."),
+    "SYNTAX_MSGPACK": CodeInfo("syntax", "1.0", "MessagePack data is malformed or truncated."),
+    "SYNTAX_MSGPACK_TYPE": CodeInfo(
+        "syntax",
+        "1.0",
+        "MessagePack uses a type outside the data model: an extension type, a non-string map key, "
+        "a non-finite float, or bin outside tensor data.",
+    ),
+    "SYNTAX_NOT_OBJECT": CodeInfo("syntax", "1.0", "The top-level value is not an object/map."),
+    # --- version --------------------------------------------------------------
+    "VERSION_FORMAT": CodeInfo("version", "1.0", "`format` is missing or is not \"modeldoc\"."),
+    "VERSION_INVALID": CodeInfo("version", "1.0", "`format_version` is missing or is not MAJOR.MINOR.PATCH."),
+    "VERSION_UNSUPPORTED": CodeInfo(
+        "version", "1.0", "The document's major version is not one this reader implements."
+    ),
+    "VERSION_NEWER_MINOR": CodeInfo(
+        "version",
+        "1.0",
+        "Warning: the document has a newer minor version; members this reader does not know are ignored.",
+    ),
+    # --- schema ---------------------------------------------------------------
+    "SCHEMA_REQUIRED": CodeInfo("schema", "1.0", "A required member is missing."),
+    "SCHEMA_TYPE": CodeInfo("schema", "1.0", "A value has the wrong JSON type."),
+    "SCHEMA_ENUM": CodeInfo("schema", "1.0", "A value is not one of the allowed values."),
+    "SCHEMA_CONST": CodeInfo("schema", "1.0", "A value differs from the one fixed value allowed."),
+    "SCHEMA_PATTERN": CodeInfo("schema", "1.0", "A string does not match its required pattern."),
+    "SCHEMA_ADDITIONAL_PROPERTY": CodeInfo("schema", "1.0", "An object has a member the schema does not define."),
+    "SCHEMA_RANGE": CodeInfo(
+        "schema", "1.0", "A number, string length or array length is outside its allowed range."
+    ),
+    "SCHEMA_OTHER": CodeInfo("schema", "1.0", "Any other JSON Schema violation."),
+    # --- semantic: names, references, graph -----------------------------------
+    "SEMANTIC_DUPLICATE_LAYER": CodeInfo("semantic", "1.0", "Two layers of one graph have the same name."),
+    "SEMANTIC_DUPLICATE_TENSOR": CodeInfo("semantic", "1.0", "Two tensors have the same name."),
+    "SEMANTIC_DUPLICATE_VALUE": CodeInfo(
+        "semantic", "1.0", "A value name is defined twice in one graph (by inputs or node outputs)."
+    ),
+    "SEMANTIC_DUPLICATE_NODE": CodeInfo("semantic", "1.0", "Two nodes of one graph have the same name."),
+    "SEMANTIC_UNKNOWN_LAYER": CodeInfo("semantic", "1.0", "A node calls a layer that its graph does not define."),
+    "SEMANTIC_UNKNOWN_VALUE": CodeInfo(
+        "semantic", "1.0", "A node input or graph output names a value that nothing defines."
+    ),
+    "SEMANTIC_UNKNOWN_TENSOR": CodeInfo("semantic", "1.0", "A layer names a weight that is not in `tensors`."),
+    "SEMANTIC_CYCLE": CodeInfo("semantic", "1.0", "The nodes of a graph form a cycle."),
+    "SEMANTIC_ARITY": CodeInfo(
+        "semantic",
+        "1.0",
+        "A node calls a layer that holds a nested model with a different number of inputs or outputs.",
+    ),
+    "SEMANTIC_SHARED_WEIGHT": CodeInfo(
+        "semantic", "1.0", "Warning: one tensor is listed as a weight of more than one layer."
+    ),
+    "SEMANTIC_UNUSED_TENSOR": CodeInfo("semantic", "1.0", "Warning: a tensor is not a weight of any layer."),
+    # --- data: tensor payloads ------------------------------------------------
+    "DATA_ENCODING_MISMATCH": CodeInfo(
+        "data", "1.0", "The tensor encoding is not allowed in this container (raw in JSON, base64/list in MessagePack)."
+    ),
+    "DATA_BASE64": CodeInfo(
+        "data", "1.0", "base64 text is not padded RFC 4648 standard-alphabet base64 without whitespace."
+    ),
+    "DATA_LENGTH": CodeInfo("data", "1.0", "The byte length of the data differs from product(shape) x itemsize."),
+    "DATA_LIST_SHAPE": CodeInfo("data", "1.0", "Nested list data does not follow the declared shape."),
+    "DATA_LIST_TYPE": CodeInfo(
+        "data", "1.0", "A list element has the wrong type for the dtype (e.g. a decimal in an integer tensor)."
+    ),
+    "DATA_VALUE_RANGE": CodeInfo(
+        "data", "1.0", "A list element is outside the range of the dtype (integers; finite floats that overflow)."
+    ),
+    "DATA_BOOL": CodeInfo("data", "1.0", "A bool tensor holds a byte other than 0x00 or 0x01."),
+    "DATA_CHECKSUM": CodeInfo("data", "1.0", "The sha256 of the decoded bytes differs from the declared one."),
+    # --- limits -----------------------------------------------------------------
+    "LIMIT_DOCUMENT_SIZE": CodeInfo("limit", "1.0", "The input is larger than the document size limit."),
+    "LIMIT_RANK": CodeInfo("limit", "1.0", "A shape has more dimensions than the rank limit."),
+    "LIMIT_TENSOR_SIZE": CodeInfo(
+        "limit", "1.0", "A tensor's declared byte size exceeds the per-tensor limit (or overflows 64 bits)."
+    ),
+    "LIMIT_TOTAL_SIZE": CodeInfo("limit", "1.0", "All tensors together exceed the total size limit."),
+    # --- write: refusals when producing a document -------------------------------
+    "WRITE_UNSUPPORTED_DTYPE": CodeInfo("write", "1.0", "An array's dtype is not one of the ModelDoc dtypes."),
+    "WRITE_LOSSY_NAN": CodeInfo(
+        "write",
+        "1.0",
+        "The list encoding would drop NaN sign or payload bits; pass canonicalize_nan=True to allow it.",
+    ),
+    "WRITE_INVALID_DOCUMENT": CodeInfo(
+        "write", "1.0", "The document to be written is not valid; nothing was written."
+    ),
+    "WRITE_FAILED": CodeInfo("write", "1.0", "The output file could not be written; the destination is unchanged."),
+}

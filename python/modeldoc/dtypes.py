@@ -1,0 +1,112 @@
+"""The ModelDoc dtypes and the one place where byte order is handled.
+
+Every tensor's canonical bytes are its elements in C order, little-endian.
+``to_le_bytes`` and ``from_le_bytes`` are the only functions that know that.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import ml_dtypes
+import numpy as np
+
+
+class DType(NamedTuple):
+    name: str
+    numpy: np.dtype  # little-endian numpy dtype
+    kind: str  # "bool", "int", "uint", "float"
+    itemsize: int
+    canonical_nan: int | None  # bit pattern of the NaN that "NaN" decodes to
+
+
+def _dt(name: str, np_dtype: object, kind: str, nan: int | None = None) -> DType:
+    d = np.dtype(np_dtype)
+    if d.byteorder == ">":  # pragma: no cover - numpy dtypes here are native or '|'
+        d = d.newbyteorder("<")
+    elif d.itemsize > 1:
+        d = d.newbyteorder("<")
+    return DType(name, d, kind, d.itemsize, nan)
+
+
+DTYPES: dict[str, DType] = {
+    d.name: d
+    for d in (
+        _dt("bool", np.bool_, "bool"),
+        _dt("int8", np.int8, "int"),
+        _dt("int16", np.int16, "int"),
+        _dt("int32", np.int32, "int"),
+        _dt("int64", np.int64, "int"),
+        _dt("uint8", np.uint8, "uint"),
+        _dt("uint16", np.uint16, "uint"),
+        _dt("uint32", np.uint32, "uint"),
+        _dt("uint64", np.uint64, "uint"),
+        _dt("float16", np.float16, "float", 0x7E00),
+        _dt("bfloat16", ml_dtypes.bfloat16, "float", 0x7FC0),
+        _dt("float32", np.float32, "float", 0x7FC00000),
+        _dt("float64", np.float64, "float", 0x7FF8000000000000),
+    )
+}
+
+_UINT_FOR_SIZE = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4"), 8: np.dtype("<u8")}
+
+
+def int_range(dt: DType) -> tuple[int, int]:
+    """Inclusive range of an integer dtype."""
+    bits = dt.itemsize * 8
+    if dt.kind == "int":
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if dt.kind == "uint":
+        return 0, (1 << bits) - 1
+    raise ValueError(f"{dt.name} is not an integer dtype")
+
+
+def dtype_of_array(arr: np.ndarray) -> DType | None:
+    """The ModelDoc dtype of a numpy array, or None if it has none."""
+    d = arr.dtype
+    if d == np.dtype(ml_dtypes.bfloat16):
+        return DTYPES["bfloat16"]
+    if d.kind == "b":
+        return DTYPES["bool"]
+    for cand in DTYPES.values():
+        if cand.name == "bfloat16":
+            continue
+        if d.kind == cand.numpy.kind and d.itemsize == cand.itemsize:
+            return cand
+    return None
+
+
+def bits_view(arr: np.ndarray) -> np.ndarray:
+    """The array's elements as unsigned integers of the same width (no copy)."""
+    return arr.view(_UINT_FOR_SIZE[arr.dtype.itemsize])
+
+
+def to_le_bytes(arr: np.ndarray, dt: DType) -> memoryview:
+    """Canonical bytes of ``arr``: C order, little-endian. Copies only when it must."""
+    a = np.ascontiguousarray(arr)
+    if a.dtype != dt.numpy:
+        # Same kind and width but another byte order (or bool stored as other): convert.
+        a = a.astype(dt.numpy)
+    return memoryview(a.reshape(-1).view(np.uint8))
+
+
+def from_le_bytes(buf: bytes | bytearray | memoryview, dt: DType, shape: tuple[int, ...]) -> np.ndarray:
+    """An array over canonical bytes. The caller has checked the length.
+
+    The result is a native-order array; on little-endian machines it is a view
+    of ``buf`` when ``buf`` is writable, otherwise a fresh copy (numpy arrays
+    over read-only bytes would surprise users who mutate weights).
+    """
+    arr = np.frombuffer(buf, dtype=dt.numpy)
+    native = arr.dtype.newbyteorder("=") if arr.dtype.itemsize > 1 else arr.dtype
+    if arr.dtype != native and dt.kind != "bool":
+        arr = arr.astype(native)
+    elif not arr.flags.writeable:
+        arr = arr.copy()
+    return arr.reshape(shape)
+
+
+def canonical_nan_array(dt: DType) -> np.ndarray:
+    """A 0-d array holding the canonical quiet NaN of a float dtype."""
+    assert dt.canonical_nan is not None
+    return np.array(dt.canonical_nan, dtype=_UINT_FOR_SIZE[dt.itemsize]).view(dt.numpy)

@@ -1,0 +1,265 @@
+"""Tensor payload encodings: ``base64`` and ``list`` (JSON), ``raw`` (MessagePack).
+
+Decoders check every declared size against the real data before they
+allocate; they raise :class:`ModelDocError` with a pointer into the document.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+
+import numpy as np
+
+from .dtypes import DType, bits_view, canonical_nan_array, from_le_bytes, int_range, to_le_bytes
+from .errors import ModelDocError, escape_pointer_token
+from .floattext import format_floats, parse_nonfinite, round_from_float64
+from .limits import Limits
+
+JSON_ENCODINGS = ("base64", "list")
+MSGPACK_ENCODINGS = ("raw",)
+_B64_VALUES = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def nbytes_of(shape: list[int] | tuple[int, ...], dt: DType, ptr: str, limits: Limits) -> int:
+    """Declared byte size of a tensor, checked for rank, overflow and limits."""
+    if len(shape) > limits.max_rank:
+        raise ModelDocError.of(
+            "LIMIT_RANK", ptr + "/shape", f"rank {len(shape)} exceeds the limit of {limits.max_rank}"
+        )
+    n = dt.itemsize
+    for d in shape:
+        n *= d
+        if n > limits.max_tensor_bytes or n >= 1 << 64:
+            raise ModelDocError.of(
+                "LIMIT_TENSOR_SIZE",
+                ptr + "/shape",
+                f"declared size exceeds the per-tensor limit of {limits.max_tensor_bytes} bytes",
+            )
+    return n
+
+
+def sha256_hex(buf: memoryview | bytes) -> str:
+    return hashlib.sha256(buf).hexdigest()
+
+
+# --- base64 -----------------------------------------------------------------
+
+
+def encode_base64(arr: np.ndarray, dt: DType) -> str:
+    return base64.b64encode(to_le_bytes(arr, dt)).decode("ascii")
+
+
+def decode_base64(text: str, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> np.ndarray:
+    dptr = ptr + "/data"
+    n = len(text)
+    if n % 4:
+        raise ModelDocError.of("DATA_BASE64", dptr, f"base64 length {n} is not a multiple of 4")
+    pad = 2 if text.endswith("==") else (1 if text.endswith("=") else 0)
+    decoded_len = n // 4 * 3 - pad
+    # Checked before decoding, so memory is bounded by what the shape allows.
+    if decoded_len != nbytes:
+        raise ModelDocError.of(
+            "DATA_LENGTH", dptr, f"base64 holds {decoded_len} bytes, shape and dtype need {nbytes}"
+        )
+    if "=" in text[: n - pad]:
+        raise ModelDocError.of("DATA_BASE64", dptr, "padding '=' inside base64 text")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ModelDocError.of(
+            "DATA_BASE64", dptr, "base64 text has characters outside the RFC 4648 standard alphabet"
+        ) from None
+    if pad:
+        # RFC 4648 section 3.5: the unused bits of the last symbol must be zero,
+        # so that each byte string has exactly one base64 text.
+        last = _B64_VALUES[text[n - pad - 1]]
+        if last & (0b1111 if pad == 2 else 0b11):
+            raise ModelDocError.of("DATA_BASE64", dptr, "non-zero unused bits in the last base64 symbol")
+    return _from_bytes(bytearray(raw), dt, shape, ptr)
+
+
+# --- raw (MessagePack bin) ----------------------------------------------------
+
+
+def decode_raw(buf: bytes, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> np.ndarray:
+    if len(buf) != nbytes:
+        raise ModelDocError.of(
+            "DATA_LENGTH", ptr + "/data", f"bin holds {len(buf)} bytes, shape and dtype need {nbytes}"
+        )
+    return _from_bytes(bytearray(buf), dt, shape, ptr)
+
+
+def _from_bytes(buf: bytearray, dt: DType, shape: tuple[int, ...], ptr: str) -> np.ndarray:
+    if dt.kind == "bool":
+        u = np.frombuffer(buf, dtype=np.uint8)
+        bad = np.flatnonzero(u > 1)
+        if bad.size:
+            raise ModelDocError.of(
+                "DATA_BOOL", ptr + "/data", f"bool byte {int(u[bad[0]])} at element {int(bad[0])} (must be 0 or 1)"
+            )
+    return from_le_bytes(buf, dt, shape)
+
+
+# --- list ---------------------------------------------------------------------
+
+
+def nan_needs_canonicalizing(arr: np.ndarray, dt: DType) -> bool:
+    if dt.kind != "float":
+        return False
+    nan = np.isnan(arr.astype(np.float32) if dt.name == "bfloat16" else arr)
+    if not nan.any():
+        return False
+    return bool((bits_view(np.ascontiguousarray(arr))[nan] != dt.canonical_nan).any())
+
+
+def canonicalize_nan(arr: np.ndarray, dt: DType) -> np.ndarray:
+    """A copy of ``arr`` with every NaN replaced by the dtype's canonical NaN."""
+    out = np.array(arr, dtype=dt.numpy, copy=True)
+    nan = np.isnan(out.astype(np.float32) if dt.name == "bfloat16" else out)
+    out[nan] = canonical_nan_array(dt)
+    return out
+
+
+def encode_list_text(arr: np.ndarray, dt: DType) -> str:
+    """JSON text of the nested list for ``arr`` (NaNs must already be canonical)."""
+    shape = tuple(arr.shape)
+    if dt.kind == "float":
+        tokens = format_floats(arr, dt)
+    else:
+        flat = np.ascontiguousarray(arr).reshape(-1).tolist()
+        tokens = [json.dumps(x) for x in flat] if flat else []
+    return _nest(tokens, shape)
+
+
+def _nest(tokens: list[str], shape: tuple[int, ...]) -> str:
+    if not shape:
+        return tokens[0]
+    if math.prod(shape) == 0:
+        return _nest_empty(shape)
+    level = tokens
+    for d in reversed(shape):
+        level = ["[" + ",".join(level[i : i + d]) + "]" for i in range(0, len(level), d)]
+    return level[0]
+
+
+def _nest_empty(shape: tuple[int, ...]) -> str:
+    if not shape or shape[0] == 0:
+        return "[]"
+    inner = _nest_empty(shape[1:]) if len(shape) > 1 else "[]"
+    return "[" + ",".join([inner] * shape[0]) + "]"
+
+
+def _flatten(data: object, shape: tuple[int, ...], ptr: str) -> list[object]:
+    """Flatten nested lists, checking they follow ``shape`` exactly."""
+    if not shape:
+        if isinstance(data, list):
+            raise ModelDocError.of("DATA_LIST_SHAPE", ptr, "a scalar (shape []) must not be an array")
+        return [data]
+    level: list[tuple[str, object]] = [(ptr, data)]
+    for depth, d in enumerate(shape):
+        nxt: list[tuple[str, object]] = []
+        for p, item in level:
+            if not isinstance(item, list):
+                raise ModelDocError.of(
+                    "DATA_LIST_SHAPE", p, f"expected an array of length {d} at depth {depth}, found a scalar"
+                )
+            if len(item) != d:
+                raise ModelDocError.of(
+                    "DATA_LIST_SHAPE", p, f"array has length {len(item)}, shape needs {d} at depth {depth}"
+                )
+            if depth == len(shape) - 1:
+                nxt.extend((p, x) for x in item)  # pointer of parent kept; refined on error
+            else:
+                nxt.extend((f"{p}/{i}", x) for i, x in enumerate(item))
+        level = nxt
+    flat = [x for _, x in level]
+    for k, x in enumerate(flat):
+        if isinstance(x, list):
+            raise ModelDocError.of(
+                "DATA_LIST_SHAPE", _elem_ptr(ptr, shape, k), "array nests deeper than the shape"
+            )
+    return flat
+
+
+def _elem_ptr(ptr: str, shape: tuple[int, ...], flat_index: int) -> str:
+    if not shape:
+        return ptr
+    idx = np.unravel_index(flat_index, shape)
+    return ptr + "".join("/" + escape_pointer_token(int(i)) for i in idx)
+
+
+def decode_list(data: object, dt: DType, shape: tuple[int, ...], ptr: str) -> np.ndarray:
+    dptr = ptr + "/data"
+    flat = _flatten(data, shape, dptr)
+    if dt.kind == "bool":
+        for k, x in enumerate(flat):
+            if type(x) is not bool:
+                raise ModelDocError.of("DATA_LIST_TYPE", _elem_ptr(dptr, shape, k), "bool tensors hold true/false")
+        return np.array(flat, dtype=np.bool_).reshape(shape)
+    if dt.kind in ("int", "uint"):
+        lo, hi = int_range(dt)
+        for k, x in enumerate(flat):
+            if type(x) is not int:
+                raise ModelDocError.of(
+                    "DATA_LIST_TYPE", _elem_ptr(dptr, shape, k), f"{dt.name} tensors hold JSON integers only"
+                )
+            if not lo <= x <= hi:
+                raise ModelDocError.of(
+                    "DATA_VALUE_RANGE", _elem_ptr(dptr, shape, k), f"{x} is outside the range of {dt.name}"
+                )
+        # Exact: numpy builds int64/uint64 from Python ints without a detour through double.
+        return np.array(flat, dtype=dt.numpy.newbyteorder("=")).reshape(shape)
+    return _decode_float_list(flat, dt, shape, dptr)
+
+
+def _decode_float_list(flat: list[object], dt: DType, shape: tuple[int, ...], dptr: str) -> np.ndarray:
+    values = np.empty(len(flat), dtype=np.float64)
+    nan_at: list[int] = []
+    for k, x in enumerate(flat):
+        t = type(x)
+        if t is float:
+            values[k] = x
+        elif t is int:
+            values[k] = float(x)  # correctly rounded; |x| < 2**64 so never overflows
+        elif t is str:
+            nf = parse_nonfinite(x)  # type: ignore[arg-type]
+            if nf is None:
+                raise ModelDocError.of(
+                    "DATA_LIST_TYPE",
+                    _elem_ptr(dptr, shape, k),
+                    f'string {x!r} in a float tensor (only "NaN", "Infinity", "-Infinity")',
+                )
+            values[k] = nf
+            if nf != nf:
+                nan_at.append(k)
+        else:
+            raise ModelDocError.of(
+                "DATA_LIST_TYPE", _elem_ptr(dptr, shape, k), f"{dt.name} tensors hold numbers, not {_json_type(x)}"
+            )
+    out = round_from_float64(values, dt)
+    finite_in = np.isfinite(values)
+    overflow = finite_in & ~np.isfinite(out.astype(np.float64))
+    if overflow.any():
+        k = int(np.flatnonzero(overflow)[0])
+        raise ModelDocError.of(
+            "DATA_VALUE_RANGE", _elem_ptr(dptr, shape, k), f"{flat[k]!r} overflows {dt.name}"
+        )
+    if nan_at:
+        out[np.array(nan_at)] = canonical_nan_array(dt)
+    return out.reshape(shape)
+
+
+def _json_type(x: object) -> str:
+    if isinstance(x, bool):
+        return "a boolean"
+    if x is None:
+        return "null"
+    if isinstance(x, dict):
+        return "an object"
+    if isinstance(x, (bytes, bytearray)):
+        return "binary data"
+    return type(x).__name__

@@ -1,0 +1,104 @@
+"""Findings and the one exception type.
+
+Errors are data: a :class:`Finding` carries a stable code, a JSON Pointer
+(RFC 6901) into the document and one line of text. Validation collects every
+finding; :class:`ModelDocError` is raised with the first one (and carries all
+of them) when an operation cannot go on.
+
+The codes and their meaning are listed in :mod:`modeldoc.codes`; spec.md's
+table is generated from that list, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from . import codes as _codes
+
+
+def escape_pointer_token(token: str | int) -> str:
+    """Escape one reference token for a JSON Pointer (RFC 6901, section 3)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    """Build a JSON Pointer from raw tokens: ``pointer("tensors", 3, "data")``."""
+    return "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a document."""
+
+    code: str
+    pointer: str
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __post_init__(self) -> None:
+        if self.code not in _codes.CODES:
+            raise AssertionError(f"unregistered finding code {self.code!r}")
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "pointer": self.pointer,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.code} at {self.pointer or '/'}: {self.message}"
+
+
+class ModelDocError(ValueError):
+    """Raised when a document cannot be read, validated or written.
+
+    ``code`` and ``pointer`` describe the first finding; ``findings`` holds
+    all of them. Derives from :class:`ValueError` so callers may catch it
+    without knowing this library.
+
+    >>> import modeldoc
+    >>> try:
+    ...     modeldoc.loads(b'{"a": 1, "a": 2}')
+    ... except modeldoc.ModelDocError as e:
+    ...     print(e.code, e.pointer)
+    SYNTAX_DUPLICATE_KEY /a
+    """
+
+    def __init__(self, findings: Sequence[Finding] | Finding) -> None:
+        if isinstance(findings, Finding):
+            findings = [findings]
+        if not findings:
+            raise AssertionError("ModelDocError needs at least one finding")
+        self.findings: tuple[Finding, ...] = tuple(findings)
+        first = self.findings[0]
+        self.code: str = first.code
+        self.pointer: str = first.pointer
+        super().__init__(str(first))
+
+    @classmethod
+    def of(cls, code: str, ptr: str, message: str) -> "ModelDocError":
+        return cls(Finding(code, ptr, message))
+
+
+@dataclass
+class Collector:
+    """Accumulates findings while a validation layer walks a document."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, code: str, ptr: str, message: str, severity: str = "error") -> None:
+        self.findings.append(Finding(code, ptr, message, severity))
+
+    def extend(self, items: Iterable[Finding]) -> None:
+        self.findings.extend(items)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]

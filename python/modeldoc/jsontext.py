@@ -1,0 +1,129 @@
+"""Strict JSON text -> value tree (RFC 8259 plus the ModelDoc text rules).
+
+The stdlib parser is correct on numbers (exact integers, correctly rounded
+binary64) but lenient elsewhere: it keeps the last duplicate key, accepts
+NaN/Infinity and overflows ``1e999`` to inf. Its hooks turn each of those
+into a marker that :func:`modeldoc.tree.check_tree` reports with a pointer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .errors import Collector, escape_pointer_token
+from .tree import Marker, pairs_hook
+
+_INT_MIN = -(1 << 63)
+_INT_MAX = (1 << 64) - 1
+
+
+def _parse_int(s: str) -> int | Marker:
+    # Beyond 20 digits it is out of range anyway; don't hand int() a huge string.
+    if len(s.lstrip("-")) > 20 or not _INT_MIN <= (v := int(s)) <= _INT_MAX:
+        return Marker("SYNTAX_NUMBER_RANGE", f"integer {s[:30]} is outside [-2^63, 2^64-1]")
+    return v
+
+
+def _parse_float(s: str) -> float | Marker:
+    v = float(s)
+    if math.isinf(v):
+        return Marker("SYNTAX_NUMBER_RANGE", f"{s[:30]} overflows binary64; write \"Infinity\" in tensor data")
+    return v
+
+
+def _parse_constant(s: str) -> Marker:
+    return Marker("SYNTAX_NONFINITE_LITERAL", f"bare {s} is not JSON; tensor data uses the string \"{s}\"")
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=pairs_hook,
+    parse_int=_parse_int,  # type: ignore[arg-type]
+    parse_float=_parse_float,  # type: ignore[arg-type]
+    parse_constant=_parse_constant,
+    strict=True,
+)
+
+
+def parse_json(buf: bytes, out: Collector) -> Any:
+    """Parse JSON bytes; on a syntax error add a finding and return None."""
+    try:
+        text = buf.decode("utf-8")
+    except UnicodeDecodeError as e:
+        out.add("SYNTAX_UTF8", "", f"invalid UTF-8 at byte {e.start}")
+        return None
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as e:
+        if e.msg == "Extra data":
+            out.add("SYNTAX_TRAILING_DATA", "", f"data after the document at line {e.lineno} column {e.colno}")
+        else:
+            where = pointer_at(text, e.pos)
+            out.add("SYNTAX_JSON", where, f"{e.msg} at line {e.lineno} column {e.colno}")
+        return None
+    except RecursionError:
+        where = pointer_at(text, len(text), stop_depth=_RECURSION_REPORT_DEPTH)
+        out.add("SYNTAX_DEPTH", where, "nesting too deep to parse")
+        return None
+
+
+_RECURSION_REPORT_DEPTH = 129
+
+
+def pointer_at(text: str, pos: int, *, stop_depth: int | None = None) -> str:
+    """JSON Pointer of the innermost array or object open at ``text[pos]``.
+
+    Used only on error paths, to say where a malformed document went wrong.
+    With ``stop_depth`` it stops at the first container that deep.
+    """
+    stack: list[list[Any]] = []  # [kind, current key or index, expecting_key]
+    i = 0
+    n = min(pos, len(text))
+    last_string = ""
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            buf = []
+            while j < len(text) and text[j] != '"':
+                if text[j] == "\\":
+                    buf.append(text[j : j + 2])
+                    j += 2
+                else:
+                    buf.append(text[j])
+                    j += 1
+            raw = "".join(buf)
+            try:
+                last_string = json.loads('"' + raw + '"')
+            except ValueError:
+                last_string = raw
+            if stack and stack[-1][0] == "{" and stack[-1][2]:
+                stack[-1][1] = last_string
+                stack[-1][2] = False
+            i = j + 1
+            continue
+        if c in "[{":
+            stack.append([c, 0 if c == "[" else None, c == "{"])
+            if stop_depth is not None and len(stack) >= stop_depth:
+                break
+        elif c in "]}":
+            if stack:
+                stack.pop()
+        elif c == "," and stack:
+            if stack[-1][0] == "[":
+                stack[-1][1] += 1
+            else:
+                stack[-1][2] = True
+        i += 1
+    tokens = []
+    for kind, key, _ in stack:
+        if key is None:
+            break
+        tokens.append(escape_pointer_token(key))
+    return "".join("/" + t for t in tokens)
+
+
+def dumps_value(value: Any) -> str:
+    """Compact JSON of a tree that holds only data-model values."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))

@@ -1,0 +1,295 @@
+"""Reading and validating: bytes -> syntax -> version -> schema -> semantics -> data.
+
+Each layer runs only if the one before found no error, and each reports all
+of its findings. The container (JSON or MessagePack) is recognised from the
+first byte, never from a file name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal, Union
+
+import numpy as np
+
+from . import encodings as enc
+from .document import Document, graph_from_tree, producer_from_tree
+from .dtypes import DTYPES
+from .errors import Collector, Finding, ModelDocError
+from .jsontext import parse_json
+from .limits import DEFAULT_LIMITS, Limits
+from .msgpacktext import parse_msgpack
+from .schema import SUPPORTED_MINOR, check_schema
+from .semantics import check_semantics
+from .tree import check_tree
+
+Container = Literal["json", "msgpack"]
+Source = Union[str, "os.PathLike[str]", IO[bytes]]
+_JSON_WS = b" \t\r\n"
+_VERSION = re.compile(r"\A(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")
+
+
+@dataclass
+class Report:
+    """The result of :func:`validate`: every finding, errors and warnings.
+
+    >>> import modeldoc
+    >>> modeldoc.validate(b'{"format": "modeldoc"}').ok
+    False
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    container: Container | None = None
+    format_version: str | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.ok,
+            "container": self.container,
+            "format_version": self.format_version,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+# --- bytes in -------------------------------------------------------------------
+
+
+def read_source(source: Source | bytes | bytearray | memoryview, limits: Limits) -> bytes:
+    """The bytes of a path, file object or buffer, refusing more than the size limit."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        buf = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            with open(source, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if size > limits.max_document_bytes:
+                    raise _too_big(limits)
+                buf = f.read(limits.max_document_bytes + 1)
+        except OSError as e:
+            raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
+    else:
+        buf = source.read(limits.max_document_bytes + 1)
+        if isinstance(buf, str):
+            buf = buf.encode("utf-8")
+    if len(buf) > limits.max_document_bytes:
+        raise _too_big(limits)
+    return buf
+
+
+def _too_big(limits: Limits) -> ModelDocError:
+    return ModelDocError.of(
+        "LIMIT_DOCUMENT_SIZE", "", f"document is larger than the limit of {limits.max_document_bytes} bytes"
+    )
+
+
+def sniff(buf: bytes) -> Container | Finding:
+    """JSON or MessagePack, from the first byte that is not JSON whitespace."""
+    if buf.startswith(b"\xef\xbb\xbf"):
+        return Finding("SYNTAX_BOM", "", "JSON text must not start with a byte order mark")
+    if buf and (0x80 <= buf[0] <= 0x8F or buf[0] in (0xDE, 0xDF)):
+        return "msgpack"
+    stripped = buf.lstrip(_JSON_WS)
+    if not stripped:
+        return Finding("SYNTAX_EMPTY", "", "the input is empty")
+    first = stripped[0]
+    if first in b'{["-0123456789tfn':
+        return "json"
+    return Finding(
+        "SYNTAX_UNKNOWN_ENCODING", "", f"byte 0x{first:02x} starts neither a JSON document nor a MessagePack map"
+    )
+
+
+# --- the layers -------------------------------------------------------------------
+
+
+@dataclass
+class _Parsed:
+    tree: dict[str, Any] | None
+    container: Container | None
+    minor: int | None
+    format_version: str | None
+
+
+def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _Parsed:
+    kind = sniff(buf)
+    if isinstance(kind, Finding):
+        out.findings.append(kind)
+        return _Parsed(None, None, None, None)
+    tree = parse_json(buf, out) if kind == "json" else parse_msgpack(buf, out)
+    if out.errors:
+        return _Parsed(None, kind, None, None)
+    if not isinstance(tree, dict):
+        out.add("SYNTAX_NOT_OBJECT", "", "the top-level value must be an object")
+        return _Parsed(None, kind, None, None)
+    check_tree(tree, limits, out, msgpack=kind == "msgpack")
+    if out.errors:
+        return _Parsed(None, kind, None, None)
+
+    if tree.get("format") != "modeldoc":
+        out.add("VERSION_FORMAT", "/format", 'format must be "modeldoc"')
+        return _Parsed(None, kind, None, None)
+    version = tree.get("format_version")
+    m = _VERSION.match(version) if isinstance(version, str) else None
+    if m is None:
+        out.add("VERSION_INVALID", "/format_version", "format_version must be MAJOR.MINOR.PATCH, e.g. \"1.0.0\"")
+        return _Parsed(None, kind, None, None)
+    major, minor = int(m.group(1)), int(m.group(2))
+    if major != 1:
+        out.add(
+            "VERSION_UNSUPPORTED", "/format_version", f"format {version} is not readable by this 1.x reader"
+        )
+        return _Parsed(None, kind, None, version)
+    if minor > SUPPORTED_MINOR:
+        out.add(
+            "VERSION_NEWER_MINOR", "/format_version",
+            f"format {version} is newer than 1.{SUPPORTED_MINOR}; unknown members are ignored", "warning",
+        )
+    check_schema(tree, out, ignore_unknown_members=minor > SUPPORTED_MINOR)
+    if out.errors:
+        return _Parsed(None, kind, minor, version)
+    check_semantics(tree, out)
+    return _Parsed(tree, kind, minor, version)
+
+
+def _decode_tensors(
+    tree: dict[str, Any], container: Container, limits: Limits, out: Collector, *, keep: bool, verify: bool
+) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {}
+    total = 0
+    allowed = enc.JSON_ENCODINGS if container == "json" else enc.MSGPACK_ENCODINGS
+    for i, t in enumerate(tree["tensors"]):
+        ptr = f"/tensors/{i}"
+        try:
+            dt = DTYPES[t["dtype"]]
+            shape = tuple(t["shape"])
+            nbytes = enc.nbytes_of(shape, dt, ptr, limits)
+            total += nbytes
+            if total > limits.max_total_tensor_bytes:
+                raise ModelDocError.of(
+                    "LIMIT_TOTAL_SIZE", ptr, f"tensors exceed the total limit of {limits.max_total_tensor_bytes} bytes"
+                )
+            if t["encoding"] not in allowed:
+                raise ModelDocError.of(
+                    "DATA_ENCODING_MISMATCH",
+                    ptr + "/encoding",
+                    f"encoding {t['encoding']!r} is not allowed in {container} (use {' or '.join(allowed)})",
+                )
+            arr = _decode_one(t, dt, shape, nbytes, ptr)
+            if verify:
+                digest = enc.sha256_hex(enc.to_le_bytes(arr, dt))
+                if digest != t["sha256"]:
+                    raise ModelDocError.of(
+                        "DATA_CHECKSUM", ptr + "/sha256", f"data hashes to {digest[:16]}..., not {t['sha256'][:16]}..."
+                    )
+        except ModelDocError as e:
+            out.extend(e.findings)
+            continue
+        if keep and t["name"] not in arrays:
+            arrays[t["name"]] = arr
+    return arrays
+
+
+def _decode_one(t: dict[str, Any], dt: Any, shape: tuple[int, ...], nbytes: int, ptr: str) -> np.ndarray:
+    encoding, data = t["encoding"], t["data"]
+    if encoding == "base64":
+        return enc.decode_base64(data, dt, shape, nbytes, ptr)
+    if encoding == "raw":
+        if not isinstance(data, bytes):
+            raise ModelDocError.of("SCHEMA_TYPE", ptr + "/data", "raw data must be MessagePack bin")
+        return enc.decode_raw(data, dt, shape, nbytes, ptr)
+    return enc.decode_list(data, dt, shape, ptr)
+
+
+# --- public entry points -------------------------------------------------------------
+
+
+def validate(
+    source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS
+) -> Report:
+    """Validate a document (path, file object or bytes); never raises for bad input.
+
+    All layers run in order (syntax, version, schema, semantics, data with
+    every sha256) and the report lists every finding.
+
+    >>> import modeldoc
+    >>> r = modeldoc.validate(b'[1, 2]')
+    >>> [(f.code, f.pointer) for f in r.errors]
+    [('SYNTAX_NOT_OBJECT', '')]
+    """
+    out = Collector()
+    try:
+        buf = read_source(source, limits)
+    except ModelDocError as e:
+        return Report(list(e.findings))
+    parsed = _parse_and_check_structure(buf, limits, out)
+    if parsed.tree is not None and parsed.container is not None:
+        _decode_tensors(parsed.tree, parsed.container, limits, out, keep=False, verify=True)
+    return Report(out.findings, parsed.container, parsed.format_version)
+
+
+def read_tree(
+    source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True
+) -> tuple[dict[str, Any], dict[str, np.ndarray], Container, list[Finding]]:
+    """Fully validate and decode; raise :class:`ModelDocError` with all errors found."""
+    out = Collector()
+    buf = read_source(source, limits)
+    parsed = _parse_and_check_structure(buf, limits, out)
+    if parsed.tree is None or parsed.container is None or out.errors:
+        raise ModelDocError(out.errors)
+    arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=True, verify=verify)
+    if out.errors:
+        raise ModelDocError(out.errors)
+    return parsed.tree, arrays, parsed.container, out.warnings
+
+
+def loads(
+    data: bytes | bytearray | memoryview | str, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True
+) -> Document:
+    """Read a document from bytes (JSON or MessagePack, recognised from the content).
+
+    ``verify=False`` skips the sha256 comparison (every other check still runs).
+
+    >>> import modeldoc, numpy as np
+    >>> doc = modeldoc.loads(modeldoc.dumps(modeldoc.example_document()))
+    >>> doc.tensors["dense/bias"].dtype
+    dtype('float32')
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return _to_document(*read_tree(data, limits=limits, verify=verify)[:2])
+
+
+def load(source: Source, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True) -> Document:
+    """Read a document from a path or a binary file object.
+
+    >>> import modeldoc, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
+    >>> modeldoc.save(modeldoc.example_document(), path)
+    >>> sorted(modeldoc.load(path).tensors)[:2]
+    ['conv/bias', 'conv/kernel']
+    """
+    return _to_document(*read_tree(source, limits=limits, verify=verify)[:2])
+
+
+def _to_document(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> Document:
+    return Document(
+        model=graph_from_tree(tree["model"]),
+        tensors=arrays,
+        metadata=dict(tree.get("metadata", {})),
+        producer=producer_from_tree(tree["producer"]),
+        format_version=tree["format_version"],
+    )

@@ -1,0 +1,74 @@
+"""The JSON Schema layer: the shipped schema, resolved locally, as findings.
+
+The schema files under ``modeldoc/schema/`` are copies of the top-level
+``schema/`` folder made by ``scripts/generate.py`` (CI checks they match).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from .errors import Collector, escape_pointer_token
+
+SUPPORTED_MINOR = 0  # this reader implements format 1.0
+SCHEMA_ID = "https://modeldoc.dev/schema/1.0/modeldoc.schema.json"
+
+_KEYWORD_CODES = {
+    "required": "SCHEMA_REQUIRED",
+    "type": "SCHEMA_TYPE",
+    "enum": "SCHEMA_ENUM",
+    "const": "SCHEMA_CONST",
+    "pattern": "SCHEMA_PATTERN",
+    "additionalProperties": "SCHEMA_ADDITIONAL_PROPERTY",
+    "minimum": "SCHEMA_RANGE",
+    "maximum": "SCHEMA_RANGE",
+    "minLength": "SCHEMA_RANGE",
+    "maxLength": "SCHEMA_RANGE",
+    "minItems": "SCHEMA_RANGE",
+    "maxItems": "SCHEMA_RANGE",
+}
+
+
+def schema_text(version: str = "1.0") -> str:
+    """The text of the shipped schema for ``version`` (MAJOR.MINOR)."""
+    return resources.files("modeldoc").joinpath("schema", version, "modeldoc.schema.json").read_text("utf-8")
+
+
+@lru_cache(maxsize=None)
+def _validator(version: str = "1.0") -> jsonschema.Draft202012Validator:
+    schema = json.loads(schema_text(version))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def check_schema(tree: Any, out: Collector, *, ignore_unknown_members: bool = False) -> None:
+    """Add one finding per schema violation, in document order.
+
+    With ``ignore_unknown_members`` (a newer minor version), members this
+    schema does not define are not errors: spec.md, "Versioning".
+    """
+    errors = sorted(_validator().iter_errors(tree), key=lambda e: [str(p) for p in e.absolute_path])
+    for err in errors:
+        code = _KEYWORD_CODES.get(str(err.validator), "SCHEMA_OTHER")
+        if err.validator == "anyOf":
+            # The only anyOf is an input dimension: integer >= 0 or null.
+            code = "SCHEMA_RANGE" if type(err.instance) is int else "SCHEMA_TYPE"
+        base = "".join("/" + escape_pointer_token(p) for p in err.absolute_path)
+        if code == "SCHEMA_ADDITIONAL_PROPERTY":
+            if ignore_unknown_members:
+                continue
+            known = set(err.schema.get("properties", {}))
+            for extra in sorted(k for k in err.instance if k not in known):
+                out.add(code, f"{base}/{escape_pointer_token(extra)}", f"member {extra!r} is not defined here")
+            continue
+        out.add(code, base, _one_line(err.message))
+
+
+def _one_line(message: str) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= 200 else line[:197] + "..."

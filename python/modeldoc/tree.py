@@ -1,0 +1,105 @@
+"""Checks on a parsed value tree that parsers leave to us.
+
+Parsers hand back markers instead of raising inside their hooks (a hook does
+not know where in the document it is); one walk over the tree then reports
+each marker with its JSON Pointer, together with depth, unpaired surrogates
+and, for MessagePack, types outside the data model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from .errors import Collector, escape_pointer_token
+from .limits import Limits
+
+
+class DuplicateKeys(dict):  # type: ignore[type-arg]
+    """An object in which some member names occurred more than once."""
+
+    duplicates: list[str]
+
+
+class Marker:
+    """Stands in the tree where the text held something outside the data model."""
+
+    __slots__ = ("code", "message")
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+
+
+def pairs_hook(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set[Any] = set()
+        dups = []
+        for k, _ in pairs:
+            if k in seen and k not in dups:
+                dups.append(k)
+            seen.add(k)
+        dd = DuplicateKeys(d)
+        dd.duplicates = dups
+        return dd
+    return d
+
+
+_TENSOR_DATA_PARENT = re.compile(r"/tensors/\d+\Z")
+
+
+def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> None:
+    """Walk ``root`` without recursion and report what the parser let through."""
+    stack: list[tuple[Any, str, int]] = [(root, "", 1)]
+    while stack:
+        node, ptr, depth = stack.pop()
+        if depth > limits.max_depth:
+            out.add("SYNTAX_DEPTH", ptr, f"nesting depth exceeds the limit of {limits.max_depth}")
+            continue
+        if isinstance(node, dict):
+            if isinstance(node, DuplicateKeys):
+                for k in node.duplicates:
+                    out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
+            for k, v in node.items():
+                if not k.isascii() and not _is_scalar_valid_text(k):
+                    out.add("SYNTAX_UTF8", f"{ptr}/{escape_pointer_token(k)}", "member name holds an unpaired surrogate")
+                _check_scalar(v, f"{ptr}/{escape_pointer_token(k)}", depth, stack, out, msgpack, ptr, k)
+        else:  # list
+            for i, v in enumerate(node):
+                t = type(v)
+                if t is int or t is str and v.isascii():
+                    continue  # the common case in list-encoded tensors: nothing to check
+                _check_scalar(v, f"{ptr}/{i}", depth, stack, out, msgpack, ptr, i)
+
+
+def _check_scalar(
+    v: Any, vptr: str, depth: int, stack: list[tuple[Any, str, int]], out: Collector,
+    msgpack: bool, parent_ptr: str, key: str | int,
+) -> None:
+    t = type(v)
+    if t is dict or t is DuplicateKeys or t is list:
+        stack.append((v, vptr, depth + 1))
+    elif t is str:
+        if not v.isascii() and not _is_scalar_valid_text(v):
+            out.add("SYNTAX_UTF8", vptr, "string holds an unpaired surrogate")
+    elif t is float:
+        if msgpack and not math.isfinite(v):
+            out.add("SYNTAX_MSGPACK_TYPE", vptr, "non-finite float outside tensor data")
+    elif t is Marker:
+        out.add(v.code, vptr, v.message)
+    elif t is bytes:
+        if not (msgpack and key == "data" and _TENSOR_DATA_PARENT.match(parent_ptr)):
+            out.add("SYNTAX_MSGPACK_TYPE", vptr, "bin is allowed only as tensor data")
+    elif not (t is int or t is bool or v is None):
+        # e.g. msgpack.Timestamp, which msgpack-python decodes itself (ext type -1)
+        out.add("SYNTAX_MSGPACK_TYPE", vptr, f"{t.__name__} is not part of the data model")
+
+
+def _is_scalar_valid_text(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
