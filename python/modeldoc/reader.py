@@ -75,19 +75,31 @@ def read_source(source: Source | bytes | bytearray | memoryview, limits: Limits)
     elif isinstance(source, (str, os.PathLike)):
         try:
             with open(source, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                if size > limits.max_document_bytes:
+                if os.fstat(f.fileno()).st_size > limits.max_document_bytes:
                     raise _too_big(limits)
-                buf = f.read(limits.max_document_bytes + 1)
+                buf = _read_bounded(f, limits.max_document_bytes)
         except OSError as e:
             raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
     else:
-        buf = source.read(limits.max_document_bytes + 1)
-        if isinstance(buf, str):
-            buf = buf.encode("utf-8")
+        buf = _read_bounded(source, limits.max_document_bytes)
     if len(buf) > limits.max_document_bytes:
         raise _too_big(limits)
     return buf
+
+
+def _read_bounded(f: IO[bytes], limit: int) -> bytes:
+    # read(limit + 1) would allocate the whole limit up front; read in chunks instead.
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = f.read(min(1 << 24, limit + 1 - total))
+        if not chunk:
+            break
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _too_big(limits: Limits) -> ModelDocError:
