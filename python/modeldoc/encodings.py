@@ -16,6 +16,7 @@ import numpy as np
 
 from .dtypes import DType, bits_view, canonical_nan_array, from_le_bytes, int_range, to_le_bytes
 from .errors import ModelDocError, escape_pointer_token
+from .jsontext import NegativeZero
 from .floattext import format_floats, parse_nonfinite, round_from_float64
 from .limits import Limits
 
@@ -203,7 +204,7 @@ def decode_list(data: object, dt: DType, shape: tuple[int, ...], ptr: str) -> np
     if dt.kind in ("int", "uint"):
         lo, hi = int_range(dt)
         for k, x in enumerate(flat):
-            if type(x) is not int:
+            if type(x) is not int and type(x) is not NegativeZero:
                 raise ModelDocError.of(
                     "DATA_LIST_TYPE", _elem_ptr(dptr, shape, k), f"{dt.name} tensors hold JSON integers only"
                 )
@@ -225,6 +226,8 @@ def _decode_float_list(flat: list[object], dt: DType, shape: tuple[int, ...], dp
             values[k] = x
         elif t is int:
             values[k] = float(x)  # correctly rounded; |x| < 2**64 so never overflows
+        elif t is NegativeZero:
+            values[k] = -0.0  # the decimal text -0
         elif t is str:
             nf = parse_nonfinite(x)  # type: ignore[arg-type]
             if nf is None:

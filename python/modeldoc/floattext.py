@@ -30,6 +30,11 @@ def round_from_float64(values: np.ndarray, dt: DType) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64)
     if dt.name == "float64":
         return v.copy()
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow to inf is the rule, not an accident
+        return _round_narrow(v, dt)
+
+
+def _round_narrow(v: np.ndarray, dt: DType) -> np.ndarray:
     r = v.astype(np.float32)
     if dt.name == "float32":
         return r
@@ -60,7 +65,8 @@ def _shortest_candidates(arr: np.ndarray, dt: DType) -> list[str]:
             if round_from_float64(np.array([float(t)]), dt).view(np.uint16)[0] == np.array(
                 [x]
             ).astype(dt.numpy).view(np.uint16)[0]:
-                out.append(t)
+                # "-0" would be a JSON integer; keep every float token visibly a decimal.
+                out.append(t if ("." in t or "e" in t or "n" in t) else t + ".0")
                 break
         else:  # pragma: no cover - 9 significant digits always identify a bfloat16
             out.append(repr(x))

@@ -19,7 +19,20 @@ _INT_MIN = -(1 << 63)
 _INT_MAX = (1 << 64) - 1
 
 
+class NegativeZero(int):
+    """The integer token ``-0``: the integer 0, but negative zero in float tensor data.
+
+    spec.md section 6 reads float text as a decimal, and the decimal -0 is
+    negative zero; the stdlib parser would hand us a plain 0 and lose the sign.
+    """
+
+
+NEGATIVE_ZERO = NegativeZero(0)
+
+
 def _parse_int(s: str) -> int | Marker:
+    if s == "-0":
+        return NEGATIVE_ZERO
     # Beyond 20 digits it is out of range anyway; don't hand int() a huge string.
     if len(s.lstrip("-")) > 20 or not _INT_MIN <= (v := int(s)) <= _INT_MAX:
         return Marker("SYNTAX_NUMBER_RANGE", f"integer {s[:30]} is outside [-2^63, 2^64-1]")
@@ -46,7 +59,7 @@ _DECODER = json.JSONDecoder(
 )
 
 
-def parse_json(buf: bytes, out: Collector) -> Any:
+def parse_json(buf: bytes, out: Collector, *, max_depth: int = 128) -> Any:
     """Parse JSON bytes; on a syntax error add a finding and return None."""
     try:
         text = buf.decode("utf-8")
@@ -63,12 +76,11 @@ def parse_json(buf: bytes, out: Collector) -> Any:
             out.add("SYNTAX_JSON", where, f"{e.msg} at line {e.lineno} column {e.colno}")
         return None
     except RecursionError:
-        where = pointer_at(text, len(text), stop_depth=_RECURSION_REPORT_DEPTH)
-        out.add("SYNTAX_DEPTH", where, "nesting too deep to parse")
+        # The C scanner gave up at Python's recursion limit; name the first container
+        # beyond our own limit, the same place check_tree names for shallower bombs.
+        where = pointer_at(text, len(text), stop_depth=max_depth + 1)
+        out.add("SYNTAX_DEPTH", where, f"nesting depth exceeds the limit of {max_depth}")
         return None
-
-
-_RECURSION_REPORT_DEPTH = 129
 
 
 def pointer_at(text: str, pos: int, *, stop_depth: int | None = None) -> str:
@@ -106,6 +118,7 @@ def pointer_at(text: str, pos: int, *, stop_depth: int | None = None) -> str:
         if c in "[{":
             stack.append([c, 0 if c == "[" else None, c == "{"])
             if stop_depth is not None and len(stack) >= stop_depth:
+                stack.pop()  # the pointer names this container, not a member inside it
                 break
         elif c in "]}":
             if stack:

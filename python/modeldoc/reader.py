@@ -141,7 +141,7 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
     if isinstance(kind, Finding):
         out.findings.append(kind)
         return _Parsed(None, None, None, None)
-    tree = parse_json(buf, out) if kind == "json" else parse_msgpack(buf, out)
+    tree = parse_json(buf, out, max_depth=limits.max_depth) if kind == "json" else parse_msgpack(buf, out)
     if out.errors:
         return _Parsed(None, kind, None, None)
     if not isinstance(tree, dict):

@@ -92,7 +92,7 @@ def _check_scalar(
     elif t is bytes:
         if not (msgpack and key == "data" and _TENSOR_DATA_PARENT.match(parent_ptr)):
             out.add("SYNTAX_MSGPACK_TYPE", vptr, "bin is allowed only as tensor data")
-    elif not (t is int or t is bool or v is None):
+    elif not (isinstance(v, int) or v is None):  # int, bool, and the JSON token -0
         # e.g. msgpack.Timestamp, which msgpack-python decodes itself (ext type -1)
         out.add("SYNTAX_MSGPACK_TYPE", vptr, f"{t.__name__} is not part of the data model")
 
