@@ -114,11 +114,13 @@ def nan_needs_canonicalizing(arr: np.ndarray, dt: DType) -> bool:
     nan = np.isnan(arr.astype(np.float32) if dt.name == "bfloat16" else arr)
     if not nan.any():
         return False
-    return bool((bits_view(np.ascontiguousarray(arr))[nan] != dt.canonical_nan).any())
+    return bool((bits_view(np.array(arr, dtype=dt.numpy, order="C"))[nan] != dt.canonical_nan).any())
 
 
 def canonicalize_nan(arr: np.ndarray, dt: DType) -> np.ndarray:
     """A copy of ``arr`` with every NaN replaced by the dtype's canonical NaN."""
+    if dt.kind != "float":
+        return np.array(arr, dtype=dt.numpy, copy=True)
     out = np.array(arr, dtype=dt.numpy, copy=True)
     nan = np.isnan(out.astype(np.float32) if dt.name == "bfloat16" else out)
     out[nan] = canonical_nan_array(dt)
