@@ -17,7 +17,7 @@ import numpy as np
 from .dtypes import DType, bits_view, canonical_nan_array, from_le_bytes, int_range, to_le_bytes
 from .errors import ModelDocError, escape_pointer_token
 from .jsontext import NegativeZero
-from .floattext import format_floats, parse_nonfinite, round_from_float64
+from .floattext import as_float64, format_floats, parse_nonfinite, round_from_float64
 from .limits import Limits
 
 JSON_ENCODINGS = ("base64", "list")
@@ -111,7 +111,7 @@ def _from_bytes(buf: bytearray, dt: DType, shape: tuple[int, ...], ptr: str) -> 
 def nan_needs_canonicalizing(arr: np.ndarray, dt: DType) -> bool:
     if dt.kind != "float":
         return False
-    nan = np.isnan(arr.astype(np.float32) if dt.name == "bfloat16" else arr)
+    nan = np.isnan(as_float64(np.asarray(arr)))
     if not nan.any():
         return False
     return bool((bits_view(np.array(arr, dtype=dt.numpy, order="C"))[nan] != dt.canonical_nan).any())
@@ -122,7 +122,7 @@ def canonicalize_nan(arr: np.ndarray, dt: DType) -> np.ndarray:
     if dt.kind != "float":
         return np.array(arr, dtype=dt.numpy, copy=True)
     out = np.array(arr, dtype=dt.numpy, copy=True)
-    nan = np.isnan(out.astype(np.float32) if dt.name == "bfloat16" else out)
+    nan = np.isnan(as_float64(out))
     out[nan] = canonical_nan_array(dt)
     return out
 
@@ -247,7 +247,7 @@ def _decode_float_list(flat: list[object], dt: DType, shape: tuple[int, ...], dp
             )
     out = round_from_float64(values, dt)
     finite_in = np.isfinite(values)
-    overflow = finite_in & ~np.isfinite(out.astype(np.float64))
+    overflow = finite_in & ~np.isfinite(as_float64(out))
     if overflow.any():
         k = int(np.flatnonzero(overflow)[0])
         raise ModelDocError.of(

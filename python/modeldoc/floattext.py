@@ -59,7 +59,7 @@ def _shortest_candidates(arr: np.ndarray, dt: DType) -> list[str]:
         return [str(x) for x in flat]
     # bfloat16: no shortest printer we can trust; search precisions (exact values as binary64).
     out: list[str] = []
-    for x in flat.astype(np.float64).tolist():
+    for x in as_float64(flat).tolist():
         for p in range(1, 10):
             t = format(x, f".{p}g")
             if round_from_float64(np.array([float(t)]), dt).view(np.uint16)[0] == np.array(
@@ -81,7 +81,7 @@ def format_floats(arr: np.ndarray, dt: DType) -> list[str]:
     """
     flat = np.ascontiguousarray(arr).reshape(-1)
     texts = _shortest_candidates(flat, dt)
-    finite = np.isfinite(flat.astype(np.float64))
+    finite = np.isfinite(as_float64(flat))
     if finite.any():
         idx = np.flatnonzero(finite)
         parsed = np.array([float(texts[i]) for i in idx.tolist()], dtype=np.float64)
@@ -93,11 +93,17 @@ def format_floats(arr: np.ndarray, dt: DType) -> list[str]:
             # Double-rounding victim: binary64 repr of the value is exact.
             texts[int(idx[j])] = repr(float(want[j]))
     if not finite.all():
-        f64 = flat.astype(np.float64)
+        f64 = as_float64(flat)
         for i in np.flatnonzero(~finite).tolist():
             x = f64[i]
             texts[i] = '"NaN"' if np.isnan(x) else ('"Infinity"' if x > 0 else '"-Infinity"')
     return texts
+
+
+def as_float64(arr: np.ndarray) -> np.ndarray:
+    """Widen exactly; ml_dtypes warns on NaN when widening bfloat16, which is no error here."""
+    with np.errstate(invalid="ignore"):
+        return arr.astype(np.float64)
 
 
 def parse_nonfinite(text: str) -> float | None:

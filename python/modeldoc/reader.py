@@ -277,7 +277,7 @@ def loads(
 
     >>> import modeldoc, numpy as np
     >>> doc = modeldoc.loads(modeldoc.dumps(modeldoc.example_document()))
-    >>> doc.tensors["dense/bias"].dtype
+    >>> doc.tensors["conv/bias"].dtype
     dtype('float32')
     """
     if isinstance(data, str):
