@@ -6,6 +6,7 @@ Every tensor's canonical bytes are its elements in C order, little-endian.
 
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
 import ml_dtypes
@@ -14,7 +15,8 @@ import numpy as np
 
 class DType(NamedTuple):
     name: str
-    numpy: np.dtype  # little-endian numpy dtype
+    numpy: np.dtype  # little-endian numpy dtype: the canonical bytes
+    native: np.dtype  # the same type in this machine's byte order: what readers hand out
     kind: str  # "bool", "int", "uint", "float"
     itemsize: int
     canonical_nan: int | None  # bit pattern of the NaN that "NaN" decodes to
@@ -26,7 +28,7 @@ def _dt(name: str, np_dtype: object, kind: str, nan: int | None = None) -> DType
         d = d.newbyteorder("<")
     elif d.itemsize > 1:
         d = d.newbyteorder("<")
-    return DType(name, d, kind, d.itemsize, nan)
+    return DType(name, d, np.dtype(np_dtype), kind, d.itemsize, nan)
 
 
 DTYPES: dict[str, DType] = {
@@ -90,19 +92,17 @@ def to_le_bytes(arr: np.ndarray, dt: DType) -> memoryview:
     return memoryview(a.reshape(-1).view(np.uint8))
 
 
-def from_le_bytes(buf: bytes | bytearray | memoryview, dt: DType, shape: tuple[int, ...]) -> np.ndarray:
-    """An array over canonical bytes. The caller has checked the length.
+def from_le_bytes(buf: bytearray, dt: DType, shape: tuple[int, ...]) -> np.ndarray:
+    """A native-order array over canonical bytes. The caller has checked the length.
 
-    The result is a native-order array; on little-endian machines it is a view
-    of ``buf`` when ``buf`` is writable, otherwise a fresh copy (numpy arrays
-    over read-only bytes would surprise users who mutate weights).
+    On little-endian machines this is a view of ``buf`` (no copy); elsewhere the
+    bytes are swapped into a new array.
     """
     arr = np.frombuffer(buf, dtype=dt.numpy)
-    native = arr.dtype.newbyteorder("=") if arr.dtype.itemsize > 1 else arr.dtype
-    if arr.dtype != native and dt.kind != "bool":
-        arr = arr.astype(native)
-    elif not arr.flags.writeable:
-        arr = arr.copy()
+    if sys.byteorder == "little" or dt.itemsize == 1:
+        arr = arr.view(dt.native)
+    else:  # pragma: no cover - no big-endian machine in CI
+        arr = arr.astype(dt.native)
     return arr.reshape(shape)
 
 

@@ -215,7 +215,7 @@ def decode_list(data: object, dt: DType, shape: tuple[int, ...], ptr: str) -> np
                     "DATA_VALUE_RANGE", _elem_ptr(dptr, shape, k), f"{x} is outside the range of {dt.name}"
                 )
         # Exact: numpy builds int64/uint64 from Python ints without a detour through double.
-        return np.array(flat, dtype=dt.numpy.newbyteorder("=")).reshape(shape)
+        return np.array(flat, dtype=dt.native).reshape(shape)
     return _decode_float_list(flat, dt, shape, dptr)
 
 
@@ -245,7 +245,7 @@ def _decode_float_list(flat: list[object], dt: DType, shape: tuple[int, ...], dp
             raise ModelDocError.of(
                 "DATA_LIST_TYPE", _elem_ptr(dptr, shape, k), f"{dt.name} tensors hold numbers, not {_json_type(x)}"
             )
-    out = round_from_float64(values, dt)
+    out = round_from_float64(values, dt).astype(dt.native, copy=False)
     finite_in = np.isfinite(values)
     overflow = finite_in & ~np.isfinite(as_float64(out))
     if overflow.any():
