@@ -389,6 +389,15 @@ def add_valid(s: Suite) -> None:
             "float32 list data written with integers (the integer token -0 is negative zero), upper-case exponent, explicit '+' exponent and a value that rounds "
             "to float32's largest finite value", expect={"t": want})
 
+    # Integral numbers where the schema asks for integers.
+    tree = tree_of(dense_doc())
+    tree["tensors"][0]["shape"] = "@@SHAPE@@"
+    tree["model"]["inputs"][0]["shape"] = "@@INSHAPE@@"
+    data = jtext(tree).replace(b'"@@SHAPE@@"', b"[2.0,3e0]").replace(b'"@@INSHAPE@@"', b"[null,2.000]")
+    s.valid("integral-number-dimensions", data, "json",
+            "dimensions written as 2.0, 3e0 and 2.000: integers by JSON Schema's rule, reported as 2 and 3",
+            expect=dense_doc().tensors)
+
     # Pretty-printed JSON with whitespace everywhere.
     tree = tree_of(dense_doc())
     s.valid("pretty-printed", (json.dumps(tree, indent=4) + "\n\n").encode(), "json",
@@ -462,6 +471,11 @@ def add_invalid_syntax(s: Suite) -> None:
         "the member format twice", [("SYNTAX_DUPLICATE_KEY", "/format")])
     inv("duplicate-key-config", good.replace(b'"units":3', b'"units":3,"units":4'), "json",
         "a duplicate member inside a layer config", [("SYNTAX_DUPLICATE_KEY", "/model/layers/0/config/units")])
+    inv("duplicate-key-escaped", good.replace(b'"units":3', b'"units":3,"\\u0075nits":4'), "json",
+        "the same member name once plain and once with a \\u escape", [("SYNTAX_DUPLICATE_KEY", "/model/layers/0/config/units")])
+    inv("big-integer-in-float-list", modeldoc.dumps(one_tensor_doc("t", np.array([1.0], np.float64)), encoding="list")
+        .replace(b'"data":[1.0]', b'"data":[100000000000000000000]'), "json",
+        "an integer token beyond 2^64 in float64 list data (write 1e20 instead)", [("SYNTAX_NUMBER_RANGE", "/tensors/0/data/0")])
     inv("nan-literal", good.replace(b'"units":3', b'"units":NaN'), "json", "a bare NaN literal",
         [("SYNTAX_NONFINITE_LITERAL", "/model/layers/0/config/units")])
     inv("infinity-literal", good.replace(b'"units":3', b'"units":-Infinity'), "json", "a bare -Infinity literal",
@@ -477,7 +491,7 @@ def add_invalid_syntax(s: Suite) -> None:
     inv("depth-bomb-deep", good.replace(b'"units":3', b'"units":' + b"[" * 5000 + b"]" * 5000), "json",
         "arrays nested 5000 deep (beyond naive recursive parsers)", [("SYNTAX_DEPTH", "/model/layers/0/config/units" + "/0" * 123)])
     inv("top-level-array", b"[" + good + b"]", "json", "the document inside an array", [("SYNTAX_NOT_OBJECT", "")])
-    inv("msgpack-truncated", goodm[:-7], "msgpack", "MessagePack cut off", [("SYNTAX_MSGPACK", "")])
+    inv("msgpack-truncated", goodm[:-7], "msgpack", "MessagePack cut off", [("SYNTAX_MSGPACK", None)])
     inv("msgpack-trailing", goodm + b"\xc0", "msgpack", "a nil after the MessagePack map", [("SYNTAX_TRAILING_DATA", "")])
 
     def ext_in_metadata(t: dict[str, Any]) -> None:
@@ -502,7 +516,7 @@ def add_invalid_syntax(s: Suite) -> None:
     tree = tree_of(dense_doc(), "msgpack")
     tree["model"]["layers"][0]["config"] = {1: "integer key"}
     inv("msgpack-int-key", msgpack.packb(tree, use_bin_type=True), "msgpack", "a map with an integer key",
-        [("SYNTAX_MSGPACK_TYPE", "")])
+        [("SYNTAX_MSGPACK_TYPE", "/model/layers/0/config")])
     tree = msgpack.unpackb(goodm, raw=False)
     packed = bytearray(b"\x88")  # map of 8: the 7 members plus a repeated "format"
     for k, v in tree.items():
@@ -520,6 +534,8 @@ def add_invalid_structure(s: Suite) -> None:
 
     m("format-wrong", lambda t: t.update(format="modeljson"), "format is not modeldoc", [("VERSION_FORMAT", "/format")])
     m("version-malformed", lambda t: t.update(format_version="1.0"), "format_version without PATCH",
+      [("VERSION_INVALID", "/format_version")])
+    m("version-prerelease", lambda t: t.update(format_version="1.0.0-rc1"), "a pre-release suffix",
       [("VERSION_INVALID", "/format_version")])
 
     def v2(t: dict[str, Any]) -> None:
@@ -705,8 +721,10 @@ def add_invalid_data(s: Suite) -> None:
         for i in range(5):
             t["tensors"].append({"name": f"big{i}", "dtype": "uint8", "shape": [2**38], "encoding": "base64",
                                  "data": "", "sha256": "0" * 64})
-    m("limit-total-size", total, "five tensors declaring 2^38 bytes each (2^40 allowed in all), with no data",
-      [("DATA_LENGTH", "/tensors/2/data"), ("LIMIT_TOTAL_SIZE", "/tensors/6")])
+    m("limit-total-size", total, "two small tensors, then five declaring 2^38 bytes each with no data: the running "
+      "total passes 2^40 at the sixth tensor and stays above it",
+      [("DATA_LENGTH", "/tensors/2/data"), ("DATA_LENGTH", "/tensors/4/data"), ("LIMIT_TOTAL_SIZE", "/tensors/5"),
+       ("LIMIT_TOTAL_SIZE", "/tensors/6")])
     m("limit-tensor-size-msgpack", huge, "a declared size beyond 2^64 bytes, MessagePack",
       [("LIMIT_TENSOR_SIZE", "/tensors/1/shape")], encoding="msgpack")
 

@@ -131,7 +131,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     try:
-        tree, arrays, _, _ = read_tree(args.file)
+        tree, arrays, _, warnings = read_tree(args.file)
     except ModelDocError as e:
         if _exit_for(e) == EXIT_USAGE:
             raise
@@ -140,6 +140,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
             print(_finding_line(args.file, f), file=sys.stderr)
         return EXIT_INVALID
     sys.stdout.write(reader_report(_to_document(tree, arrays)))
+    for w in warnings:  # the reader protocol's channel for warnings (spec.md section 13)
+        print(f"warning\t{w.code}\t{w.pointer}", file=sys.stderr)
     return EXIT_OK
 
 

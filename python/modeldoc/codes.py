@@ -11,9 +11,67 @@ from typing import NamedTuple
 
 
 class CodeInfo(NamedTuple):
-    layer: str  # "io", "syntax", "version", "schema", "semantic", "data", "write"
+    layer: str  # "io", "syntax", "version", "schema", "semantic", "data", "limit", "write"
     since: str  # format version that introduced the code
     meaning: str
+
+
+# Where each code's JSON Pointer points (spec.md section 9.3). "" is the whole document.
+POINTS_AT: dict[str, str] = {
+    "IO_UNREADABLE": '""',
+    "SYNTAX_EMPTY": '""',
+    "SYNTAX_UNKNOWN_ENCODING": '""',
+    "SYNTAX_BOM": '""',
+    "SYNTAX_UTF8": 'the string or member (unpaired surrogate escape); `""` for bytes that are not UTF-8',
+    "SYNTAX_JSON": "advisory: the member or item being parsed",
+    "SYNTAX_TRAILING_DATA": '""',
+    "SYNTAX_DUPLICATE_KEY": "the member (`/path/name`)",
+    "SYNTAX_NONFINITE_LITERAL": "the value",
+    "SYNTAX_NUMBER_RANGE": "the value",
+    "SYNTAX_DEPTH": 'the first container deeper than the limit, in document order (`""` for MessagePack too deep to parse)',
+    "SYNTAX_MSGPACK": '""',
+    "SYNTAX_MSGPACK_TYPE": "the value; for non-str keys, the map",
+    "SYNTAX_NOT_OBJECT": '""',
+    "VERSION_FORMAT": "`/format`",
+    "VERSION_INVALID": "`/format_version`",
+    "VERSION_UNSUPPORTED": "`/format_version`",
+    "VERSION_NEWER_MINOR": "`/format_version`",
+    "SCHEMA_REQUIRED": "the object that lacks the member",
+    "SCHEMA_TYPE": "the value",
+    "SCHEMA_ENUM": "the value",
+    "SCHEMA_CONST": "the value",
+    "SCHEMA_PATTERN": "the value",
+    "SCHEMA_ADDITIONAL_PROPERTY": "the member that is not allowed",
+    "SCHEMA_RANGE": "the value",
+    "SCHEMA_OTHER": "the value",
+    "SEMANTIC_DUPLICATE_LAYER": "`.../layers/i/name` of the later layer",
+    "SEMANTIC_DUPLICATE_TENSOR": "`/tensors/i/name` of the later tensor",
+    "SEMANTIC_DUPLICATE_VALUE": "the later definition: `.../inputs/i/name` or `.../nodes/k/outputs/j`",
+    "SEMANTIC_DUPLICATE_NODE": "`.../nodes/k/name` of the later node",
+    "SEMANTIC_UNKNOWN_LAYER": "`.../nodes/k/layer`",
+    "SEMANTIC_UNKNOWN_VALUE": "`.../nodes/k/inputs/j` or `.../outputs/j`",
+    "SEMANTIC_UNKNOWN_TENSOR": "`.../layers/i/weights/j`",
+    "SEMANTIC_CYCLE": "`.../nodes/k`, the lowest-indexed node on a cycle (one finding per graph)",
+    "SEMANTIC_ARITY": "`.../nodes/k`",
+    "SEMANTIC_SHARED_WEIGHT": "`.../layers/i/weights/j` of every listing after the first",
+    "SEMANTIC_UNUSED_TENSOR": "`/tensors/i`",
+    "DATA_ENCODING_MISMATCH": "`/tensors/i/encoding`",
+    "DATA_BASE64": "`/tensors/i/data`",
+    "DATA_LENGTH": "`/tensors/i/data`",
+    "DATA_LIST_SHAPE": "the array of wrong length, or the item of wrong kind",
+    "DATA_LIST_TYPE": "the element",
+    "DATA_VALUE_RANGE": "the element",
+    "DATA_BOOL": "`/tensors/i/data`",
+    "DATA_CHECKSUM": "`/tensors/i/sha256`",
+    "LIMIT_DOCUMENT_SIZE": '""',
+    "LIMIT_RANK": "`/tensors/i/shape`",
+    "LIMIT_TENSOR_SIZE": "`/tensors/i/shape`",
+    "LIMIT_TOTAL_SIZE": "`/tensors/i`",
+    "WRITE_UNSUPPORTED_DTYPE": "`/tensors/i`",
+    "WRITE_LOSSY_NAN": "`/tensors/i`",
+    "WRITE_INVALID_DOCUMENT": '""',
+    "WRITE_FAILED": '""',
+}
 
 
 CODES: dict[str, CodeInfo] = {

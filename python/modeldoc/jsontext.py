@@ -137,6 +137,6 @@ def pointer_at(text: str, pos: int, *, stop_depth: int | None = None) -> str:
     return "".join("/" + t for t in tokens)
 
 
-def dumps_value(value: Any) -> str:
+def dumps_value(value: Any, *, ascii_only: bool = False) -> str:
     """Compact JSON of a tree that holds only data-model values."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=ascii_only, allow_nan=False, separators=(",", ":"))

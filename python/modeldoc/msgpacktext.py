@@ -24,7 +24,7 @@ def parse_msgpack(buf: bytes, out: Collector) -> Any:
         return msgpack.unpackb(
             buf,
             raw=False,
-            strict_map_key=True,
+            strict_map_key=False,  # non-str keys are reported, with the map's pointer, by check_tree
             use_list=True,
             ext_hook=_ext_hook,
             object_pairs_hook=pairs_hook,

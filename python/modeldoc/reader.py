@@ -21,7 +21,7 @@ from .errors import Collector, Finding, ModelDocError
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
-from .schema import SUPPORTED_MINOR, check_schema
+from .schema import SUPPORTED_MINOR, check_schema, normalize_integers
 from .semantics import check_semantics
 from .tree import check_tree
 
@@ -173,6 +173,7 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
     check_schema(tree, out, ignore_unknown_members=minor > SUPPORTED_MINOR)
     if out.errors:
         return _Parsed(None, kind, minor, version)
+    normalize_integers(tree)
     check_semantics(tree, out)
     return _Parsed(tree, kind, minor, version)
 

@@ -72,3 +72,25 @@ def check_schema(tree: Any, out: Collector, *, ignore_unknown_members: bool = Fa
 def _one_line(message: str) -> str:
     line = " ".join(message.split())
     return line if len(line) <= 200 else line[:197] + "..."
+
+
+def normalize_integers(tree: dict[str, Any]) -> None:
+    """Turn integral numbers in integer positions (``2.0`` as a dimension) into integers.
+
+    JSON Schema counts any number with a zero fraction as an integer, so the
+    schema accepts them; every reader then uses them as integers (spec.md 5).
+    """
+
+    def dims(shape: list[Any]) -> list[Any]:
+        return [d if d is None or type(d) is int else int(d) for d in shape]
+
+    def graph(g: dict[str, Any]) -> None:
+        for inp in g["inputs"]:
+            inp["shape"] = dims(inp["shape"])
+        for layer in g["layers"]:
+            if "model" in layer:
+                graph(layer["model"])
+
+    for t in tree["tensors"]:
+        t["shape"] = dims(t["shape"])
+    graph(tree["model"])

@@ -99,40 +99,79 @@ def _define(name: str, node: int | None, ptr: str, producer_of: dict[str, int | 
 def _check_acyclic(
     nodes: list[dict[str, Any]], producer_of: dict[str, int | None], ptr: str, out: Collector
 ) -> None:
-    """Kahn's algorithm; on a cycle, report the cycle through the lowest node index."""
+    """One finding per graph with a cycle, at the lowest-indexed node that lies on one."""
     preds: list[set[int]] = []
     for node in nodes:
         preds.append({p for v in node["inputs"] if (p := producer_of.get(v)) is not None})
-    succs: list[list[int]] = [[] for _ in nodes]
-    indeg = [len(p) for p in preds]
-    for k, ps in enumerate(preds):
-        for p in ps:
-            succs[p].append(k)
-    ready = [k for k, d in enumerate(indeg) if d == 0]
-    done = 0
-    while ready:
-        k = ready.pop()
-        done += 1
-        for s in succs[k]:
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                ready.append(s)
-    if done == len(nodes):
+    on_cycle = _nodes_on_cycles(preds)
+    if not on_cycle:
         return
-    # Every remaining node has a remaining predecessor: walking predecessors must revisit one.
-    remaining = {k for k, d in enumerate(indeg) if d > 0}
-    k = min(remaining)
-    seen: list[int] = []
-    while k not in seen:
-        seen.append(k)
-        k = min(p for p in preds[k] if p in remaining)
-    cycle = seen[seen.index(k) :]
-    start = min(cycle)
-    rot = cycle.index(start)
-    cycle = cycle[rot:] + cycle[:rot]
-    path = " <- ".join(f"nodes/{c}" for c in cycle + [start])
-    out.add("SEMANTIC_CYCLE", f"{ptr}/nodes/{start}", f"the graph has a cycle: {path}")
+    start = min(on_cycle)
+    # Shortest way back to ``start`` through predecessors, for the message.
+    parent: dict[int, int] = {}
+    frontier = [start]
+    while frontier and start not in parent:
+        nxt = []
+        for k in frontier:
+            for p in sorted(preds[k]):
+                if p not in parent:
+                    parent[p] = k
+                    nxt.append(p)
+        frontier = nxt
+    path = [start]
+    k = parent[start]
+    while k != start:
+        path.append(k)
+        k = parent[k]
+    path.append(start)
+    text = " <- ".join(f"nodes/{c}" for c in reversed(path))
+    out.add("SEMANTIC_CYCLE", f"{ptr}/nodes/{start}", f"the graph has a cycle: {text}")
 
 
-def tensor_pointer(index: int) -> str:
-    return f"/tensors/{escape_pointer_token(index)}"
+def _nodes_on_cycles(preds: list[set[int]]) -> set[int]:
+    """Nodes in a strongly connected component with a cycle (Tarjan, iterative)."""
+    n = len(preds)
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    result: set[int] = set()
+    counter = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        work = [(root, iter(sorted(preds[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            v, it = work[-1]
+            advanced = False
+            for w in it:
+                if index[w] == -1:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, iter(sorted(preds[w]))))
+                    advanced = True
+                    break
+                if on_stack[w]:
+                    low[v] = min(low[v], index[w])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1 or v in preds[v]:
+                    result.update(comp)
+    return result

@@ -22,6 +22,12 @@ class DuplicateKeys(dict):  # type: ignore[type-arg]
     duplicates: list[str]
 
 
+class NonStringKeys(dict):  # type: ignore[type-arg]
+    """A MessagePack map with keys that are not strings (those are left out)."""
+
+    bad_keys: list[Any]
+
+
 class Marker:
     """Stands in the tree where the text held something outside the data model."""
 
@@ -33,6 +39,10 @@ class Marker:
 
 
 def pairs_hook(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    if not all(type(k) is str for k, _ in pairs):
+        nd = NonStringKeys((k, v) for k, v in pairs if type(k) is str)
+        nd.bad_keys = [k for k, _ in pairs if type(k) is not str]
+        return nd
     d = dict(pairs)
     if len(d) != len(pairs):
         seen: set[Any] = set()
@@ -59,6 +69,9 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
             out.add("SYNTAX_DEPTH", ptr, f"nesting depth exceeds the limit of {limits.max_depth}")
             continue
         if isinstance(node, dict):
+            if isinstance(node, NonStringKeys):
+                kinds = sorted({type(k).__name__ for k in node.bad_keys})
+                out.add("SYNTAX_MSGPACK_TYPE", ptr, f"map keys must be strings, not {', '.join(kinds)}")
             if isinstance(node, DuplicateKeys):
                 for k in node.duplicates:
                     out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
@@ -79,7 +92,7 @@ def _check_scalar(
     msgpack: bool, parent_ptr: str, key: str | int,
 ) -> None:
     t = type(v)
-    if t is dict or t is DuplicateKeys or t is list:
+    if t is dict or t is list or t is DuplicateKeys or t is NonStringKeys:
         stack.append((v, vptr, depth + 1))
     elif t is str:
         if not v.isascii() and not _is_scalar_valid_text(v):

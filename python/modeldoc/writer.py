@@ -83,7 +83,8 @@ def _check_skeleton(skeleton: dict[str, Any]) -> str:
             "WRITE_INVALID_DOCUMENT", "", f"document holds a value outside the JSON data model: {e}"
         ) from None
     out = Collector()
-    tree = parse_json(text.encode("utf-8"), out)
+    # ASCII escapes let the strict parser report an unpaired surrogate with its pointer.
+    tree = parse_json(dumps_value(skeleton, ascii_only=True).encode("ascii"), out)
     if not out.errors:
         check_tree(tree, DEFAULT_LIMITS, out, msgpack=False)
     if not out.errors:

@@ -1,0 +1,169 @@
+"""The schema layer (shipped schema, codes per keyword) and the semantic layer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import modeldoc
+from modeldoc.errors import Collector
+from modeldoc.schema import SCHEMA_ID, schema_text
+from modeldoc.semantics import check_semantics
+
+from conftest import codes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_schema_is_the_repository_schema_and_valid_draft_2020_12() -> None:
+    shipped = schema_text("1.0")
+    assert shipped == (ROOT / "schema/1.0/modeldoc.schema.json").read_text("utf-8")
+    schema = json.loads(shipped)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == SCHEMA_ID
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def _walk_properties(node: Any, path: str = "") -> list[str]:
+    missing = []
+    if isinstance(node, dict):
+        for name, sub in node.get("properties", {}).items():
+            if isinstance(sub, dict) and "description" not in sub and "$ref" not in sub:
+                missing.append(f"{path}/properties/{name}")
+        for key, sub in node.items():
+            if key != "allOf":  # if/then conditions restate documented properties
+                missing += _walk_properties(sub, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, sub in enumerate(node):
+            missing += _walk_properties(sub, f"{path}/{i}")
+    return missing
+
+
+def test_every_schema_property_is_documented() -> None:
+    schema = json.loads(schema_text("1.0"))
+    assert _walk_properties(schema) == []
+    for name, d in schema["$defs"].items():
+        assert "description" in d, name
+
+
+def base_tree() -> dict[str, Any]:
+    return json.loads(modeldoc.dumps(modeldoc.example_document()))
+
+
+def check(tree: dict[str, Any]) -> list[tuple[str, str]]:
+    return codes(modeldoc.validate(json.dumps(tree).encode()))
+
+
+def test_schema_errors_are_all_reported_with_keyword_codes() -> None:
+    t = base_tree()
+    del t["producer"]["name"]
+    t["tensors"][0]["dtype"] = "complex64"
+    t["model"]["layers"][0]["colour"] = "red"
+    t["model"]["inputs"][0]["shape"] = [None, -1, "x", 1]
+    got = check(t)
+    assert sorted(got) == sorted([
+        ("SCHEMA_REQUIRED", "/producer"),
+        ("SCHEMA_ENUM", "/tensors/0/dtype"),
+        ("SCHEMA_ADDITIONAL_PROPERTY", "/model/layers/0/colour"),
+        ("SCHEMA_RANGE", "/model/inputs/0/shape/1"),
+        ("SCHEMA_TYPE", "/model/inputs/0/shape/2"),
+    ])
+
+
+def test_schema_layer_stops_before_semantics() -> None:
+    t = base_tree()
+    t["model"]["nodes"][0]["layer"] = "missing"  # a semantic error...
+    t["tensors"][0]["sha256"] = "XYZ"  # ...and a schema error: only the schema one is reported
+    assert check(t) == [("SCHEMA_PATTERN", "/tensors/0/sha256")]
+
+
+def test_newer_minor_ignores_unknown_members_but_not_unknown_enums() -> None:
+    t = base_tree()
+    t["format_version"] = "1.4.0"
+    t["model"]["layers"][0]["new_thing"] = 1
+    r = modeldoc.validate(json.dumps(t).encode())
+    assert r.ok and [(w.code, w.pointer) for w in r.warnings] == [("VERSION_NEWER_MINOR", "/format_version")]
+    t["tensors"][0]["dtype"] = "float8_e4m3"
+    assert check(t) == [("SCHEMA_ENUM", "/tensors/0/dtype")]
+
+
+@pytest.mark.parametrize(
+    "version, code",
+    [("2.0.0", "VERSION_UNSUPPORTED"), ("0.9.0", "VERSION_UNSUPPORTED"), ("1.0", "VERSION_INVALID"),
+     ("01.0.0", "VERSION_INVALID"), (1, "VERSION_INVALID")],
+)
+def test_versions(version: object, code: str) -> None:
+    t = base_tree()
+    t["format_version"] = version
+    assert check(t) == [(code, "/format_version")]
+
+
+def test_semantic_findings_are_all_reported() -> None:
+    t = base_tree()
+    g = t["model"]
+    g["layers"][1]["name"] = "conv"  # duplicate layer name; "flatten" now undefined
+    g["nodes"][5]["inputs"] = ["nowhere"]
+    g["layers"][0]["weights"].append("ghost")
+    got = check(t)
+    assert ("SEMANTIC_DUPLICATE_LAYER", "/model/layers/1/name") in got
+    assert ("SEMANTIC_UNKNOWN_LAYER", "/model/nodes/1/layer") in got
+    assert ("SEMANTIC_UNKNOWN_VALUE", "/model/nodes/5/inputs/0") in got
+    assert ("SEMANTIC_UNKNOWN_TENSOR", "/model/layers/0/weights/2") in got
+
+
+def test_cycle_message_names_the_cycle() -> None:
+    t = base_tree()
+    g = t["model"]
+    # conv <- dense:1 closes a loop conv -> flatten -> head -> dense -> dense -> conv
+    g["nodes"][0]["inputs"] = ["dense:1"]
+    r = modeldoc.validate(json.dumps(t).encode())
+    [f] = r.errors
+    assert (f.code, f.pointer) == ("SEMANTIC_CYCLE", "/model/nodes/0")
+    assert "nodes/0" in f.message and "nodes/4" in f.message
+
+
+def test_value_defined_in_nested_graph_is_not_visible_outside() -> None:
+    t = base_tree()
+    t["model"]["outputs"] = ["hidden"]  # defined only inside the nested model
+    assert check(t) == [("SEMANTIC_UNKNOWN_VALUE", "/model/outputs/0")]
+
+
+def test_layer_names_are_scoped_per_graph() -> None:
+    t = base_tree()
+    t["model"]["layers"][2]["model"]["layers"][0]["name"] = "conv"  # same name as an outer layer: fine
+    t["model"]["layers"][2]["model"]["nodes"][0]["layer"] = "conv"
+    assert check(t) == []
+
+
+@given(st.lists(st.lists(st.integers(0, 7), max_size=3), min_size=1, max_size=8))
+def test_cycle_detection_matches_brute_force(edges: list[list[int]]) -> None:
+    """Random graphs: node k reads the outputs of the nodes in edges[k]."""
+    n = len(edges)
+    preds = [{p for p in e if p < n} for e in edges]
+
+    def reaches(a: int, b: int) -> bool:  # is there a path a -> ... -> b along successor edges?
+        seen, todo = set(), [a]
+        while todo:
+            x = todo.pop()
+            for y in range(n):
+                if x in preds[y] and y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+        return b in seen
+
+    on_cycle = [k for k in range(n) if reaches(k, k)]
+    nodes = [{"layer": "l", "inputs": [f"v{p}" for p in sorted(preds[k])], "outputs": [f"v{k}"]} for k in range(n)]
+    tree = {
+        "tensors": [],
+        "model": {"layers": [{"name": "l", "type": "T"}], "inputs": [], "nodes": nodes, "outputs": []},
+    }
+    out = Collector()
+    check_semantics(tree, out)
+    got = [f.pointer for f in out.errors if f.code == "SEMANTIC_CYCLE"]
+    assert got == ([f"/model/nodes/{min(on_cycle)}"] if on_cycle else [])
