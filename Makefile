@@ -16,9 +16,10 @@ $(STAMP): requirements/runtime.txt requirements/test.txt pyproject.toml
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-## test: unit and property tests, doctests, and a check that generated files are current
+## test: generated files current, strict type check, unit/property/conformance tests and doctests
 test: $(STAMP)
 	$(PY) scripts/generate.py --check
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 ## generate: rewrite the schema copy, spec.md's code table and conformance_fixtures/

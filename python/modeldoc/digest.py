@@ -15,8 +15,8 @@ import math
 from typing import Any
 
 from .document import Document, graph_to_tree, producer_to_tree
-from .dtypes import dtype_of_array
-from .encodings import sha256_hex, to_le_bytes
+from .dtypes import dtype_of_array, to_le_bytes
+from .encodings import sha256_hex
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 

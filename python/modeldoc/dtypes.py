@@ -7,7 +7,7 @@ Every tensor's canonical bytes are its elements in C order, little-endian.
 from __future__ import annotations
 
 import sys
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import ml_dtypes
 import numpy as np
@@ -15,14 +15,14 @@ import numpy as np
 
 class DType(NamedTuple):
     name: str
-    numpy: np.dtype  # little-endian numpy dtype: the canonical bytes
-    native: np.dtype  # the same type in this machine's byte order: what readers hand out
+    numpy: np.dtype[Any]  # little-endian numpy dtype: the canonical bytes
+    native: np.dtype[Any]  # the same type in this machine's byte order: what readers hand out
     kind: str  # "bool", "int", "uint", "float"
     itemsize: int
     canonical_nan: int | None  # bit pattern of the NaN that "NaN" decodes to
 
 
-def _dt(name: str, np_dtype: object, kind: str, nan: int | None = None) -> DType:
+def _dt(name: str, np_dtype: Any, kind: str, nan: int | None = None) -> DType:
     d = np.dtype(np_dtype)
     if d.byteorder == ">":  # pragma: no cover - numpy dtypes here are native or '|'
         d = d.newbyteorder("<")
@@ -50,7 +50,7 @@ DTYPES: dict[str, DType] = {
     )
 }
 
-_UINT_FOR_SIZE = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4"), 8: np.dtype("<u8")}
+_UINT_FOR_SIZE: dict[int, np.dtype[Any]] = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4"), 8: np.dtype("<u8")}
 
 
 def int_range(dt: DType) -> tuple[int, int]:
@@ -89,7 +89,7 @@ def to_le_bytes(arr: np.ndarray, dt: DType) -> memoryview:
     if a.dtype != dt.numpy:
         # Same kind and width but another byte order (or bool stored as other): convert.
         a = a.astype(dt.numpy)
-    return memoryview(a.reshape(-1).view(np.uint8))
+    return a.reshape(-1).view(np.uint8).data
 
 
 def from_le_bytes(buf: bytearray, dt: DType, shape: tuple[int, ...]) -> np.ndarray:

@@ -223,15 +223,14 @@ def _decode_float_list(flat: list[object], dt: DType, shape: tuple[int, ...], dp
     values = np.empty(len(flat), dtype=np.float64)
     nan_at: list[int] = []
     for k, x in enumerate(flat):
-        t = type(x)
-        if t is float:
+        if isinstance(x, float):
             values[k] = x
-        elif t is int:
-            values[k] = float(x)  # correctly rounded; |x| < 2**64 so never overflows
-        elif t is NegativeZero:
+        elif isinstance(x, NegativeZero):
             values[k] = -0.0  # the decimal text -0
-        elif t is str:
-            nf = parse_nonfinite(x)  # type: ignore[arg-type]
+        elif isinstance(x, int) and not isinstance(x, bool):
+            values[k] = float(x)  # correctly rounded; |x| < 2**64 so never overflows
+        elif isinstance(x, str):
+            nf = parse_nonfinite(x)
             if nf is None:
                 raise ModelDocError.of(
                     "DATA_LIST_TYPE",

@@ -22,7 +22,10 @@ def example_document(seed: int = 0) -> Document:
     import ml_dtypes
 
     rng = np.random.default_rng(seed)
-    f32 = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
+
+    def f32(*shape: int) -> np.ndarray:
+        return rng.standard_normal(shape).astype(np.float32)
+
     tensors = {
         "conv/kernel": f32(3, 3, 1, 4),
         "conv/bias": f32(4),

@@ -27,9 +27,10 @@ def round_from_float64(values: np.ndarray, dt: DType) -> np.ndarray:
     correct rounding (Boldo and Melquiond, 2008). float16 goes the same way so
     that the result never depends on which cast path numpy picks on this CPU.
     """
-    v = np.asarray(values, dtype=np.float64)
+    v: np.ndarray = np.asarray(values, dtype=np.float64)
     if dt.name == "float64":
-        return v.copy()
+        same: np.ndarray = v.copy()
+        return same
     with np.errstate(over="ignore", invalid="ignore"):  # overflow to inf is the rule, not an accident
         return _round_narrow(v, dt)
 
@@ -47,7 +48,8 @@ def _round_narrow(v: np.ndarray, dt: DType) -> np.ndarray:
     down = fix & ~up
     bits[up] += 1
     bits[down] -= 1
-    return bits.view(np.float32).astype(dt.numpy)
+    out: np.ndarray = bits.view(np.float32).astype(dt.numpy)
+    return out
 
 
 def _shortest_candidates(arr: np.ndarray, dt: DType) -> list[str]:

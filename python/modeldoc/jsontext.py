@@ -52,8 +52,8 @@ def _parse_constant(s: str) -> Marker:
 
 _DECODER = json.JSONDecoder(
     object_pairs_hook=pairs_hook,
-    parse_int=_parse_int,  # type: ignore[arg-type]
-    parse_float=_parse_float,  # type: ignore[arg-type]
+    parse_int=_parse_int,
+    parse_float=_parse_float,
     parse_constant=_parse_constant,
     strict=True,
 )

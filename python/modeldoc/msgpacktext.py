@@ -50,4 +50,5 @@ def parse_msgpack(buf: bytes, out: Collector) -> Any:
 
 def dumps_msgpack(tree: Any) -> bytes:
     """Pack a data-model tree; bytes become bin, floats stay binary64."""
-    return msgpack.packb(tree, use_bin_type=True, use_single_float=False, strict_types=False)
+    packed: bytes = msgpack.packb(tree, use_bin_type=True, use_single_float=False, strict_types=False)
+    return packed

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import encodings as enc
 from .document import Document, graph_from_tree, producer_from_tree
-from .dtypes import DTYPES
+from .dtypes import DTYPES, to_le_bytes
 from .errors import Collector, Finding, ModelDocError
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
@@ -203,7 +203,7 @@ def _decode_tensors(
                 )
             arr = _decode_one(t, dt, shape, nbytes, ptr)
             if verify:
-                digest = enc.sha256_hex(enc.to_le_bytes(arr, dt))
+                digest = enc.sha256_hex(to_le_bytes(arr, dt))
                 if digest != t["sha256"]:
                     raise ModelDocError.of(
                         "DATA_CHECKSUM", ptr + "/sha256", f"data hashes to {digest[:16]}..., not {t['sha256'][:16]}..."

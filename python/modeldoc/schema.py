@@ -36,7 +36,8 @@ _KEYWORD_CODES = {
 
 def schema_text(version: str = "1.0") -> str:
     """The text of the shipped schema for ``version`` (MAJOR.MINOR)."""
-    return resources.files("modeldoc").joinpath("schema", version, "modeldoc.schema.json").read_text("utf-8")
+    path = resources.files("modeldoc") / "schema" / version / "modeldoc.schema.json"
+    return path.read_text("utf-8")
 
 
 @lru_cache(maxsize=None)

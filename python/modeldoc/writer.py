@@ -18,7 +18,7 @@ import numpy as np
 
 from . import encodings as enc
 from .document import Document, graph_to_tree, producer_to_tree
-from .dtypes import DType, dtype_of_array
+from .dtypes import DType, dtype_of_array, to_le_bytes
 from .errors import Collector, ModelDocError
 from .jsontext import dumps_value, parse_json
 from .limits import DEFAULT_LIMITS
@@ -31,7 +31,7 @@ ENCODINGS: tuple[str, ...] = ("base64", "list", "msgpack")
 
 
 def _prepared_tensors(doc: Document, encoding: str, canonicalize_nan: bool) -> list[tuple[str, DType, np.ndarray]]:
-    out = []
+    out: list[tuple[str, DType, np.ndarray]] = []
     for name, value in doc.tensors.items():
         arr = np.asarray(value)
         dt = dtype_of_array(arr)
@@ -136,7 +136,7 @@ def _write_json(
     emit(text[:-1].encode("utf-8"))
     emit(b',\n"tensors":[')
     for i, ((name, dt, arr), entry) in enumerate(zip(tensors, skeleton["tensors"])):
-        raw = enc.to_le_bytes(arr, dt)
+        raw = to_le_bytes(arr, dt)
         meta = {k: entry[k] for k in ("name", "dtype", "shape", "encoding")}
         meta["sha256"] = enc.sha256_hex(raw)
         emit((",\n" if i else "\n").encode() + dumps_value(meta)[:-1].encode("utf-8") + b',"data":')
@@ -159,7 +159,7 @@ def _write_msgpack(
             continue
         emit(packer.pack_array_header(len(tensors)))
         for (name, dt, arr), entry in zip(tensors, value):
-            raw = enc.to_le_bytes(arr, dt)
+            raw = to_le_bytes(arr, dt)
             t = {k: entry[k] for k in ("name", "dtype", "shape", "encoding")}
             t["sha256"] = enc.sha256_hex(raw)
             t["data"] = raw
