@@ -83,8 +83,22 @@ class ModelDocError(ValueError):
         return cls(Finding(code, ptr, message))
 
 
+class HasFindings:
+    """Errors and warnings views over a ``findings`` list."""
+
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
 @dataclass
-class Collector:
+class Collector(HasFindings):
     """Accumulates findings while a validation layer walks a document."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -94,11 +108,3 @@ class Collector:
 
     def extend(self, items: Iterable[Finding]) -> None:
         self.findings.extend(items)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]

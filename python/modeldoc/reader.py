@@ -17,7 +17,7 @@ import numpy as np
 from . import encodings as enc
 from .document import Document, graph_from_tree, producer_from_tree
 from .dtypes import DTYPES, to_le_bytes
-from .errors import Collector, Finding, ModelDocError
+from .errors import Collector, Finding, HasFindings, ModelDocError
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
@@ -32,7 +32,7 @@ _VERSION = re.compile(r"\A(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")
 
 
 @dataclass
-class Report:
+class Report(HasFindings):
     """The result of :func:`validate`: every finding, errors and warnings.
 
     >>> import modeldoc
@@ -43,14 +43,6 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     container: Container | None = None
     format_version: str | None = None
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
 
     @property
     def ok(self) -> bool:
