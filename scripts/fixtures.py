@@ -215,11 +215,30 @@ def graph_doc() -> Document:
     return Document(outer, tensors, {}, PRODUCER)
 
 
-def tree_of(doc: Document, encoding: str = "base64") -> dict[str, Any]:
+def test_vector_doc() -> Document:
+    from modeldoc.document import TestVector
+
+    doc = graph_doc()
+    for k in range(2):
+        for side, names in (("in", ["left", "right"]), ("out", ["sum", "l1"])):
+            for name in names:
+                doc.tensors[f"test/{k}/{side}/{name}"] = sample_array("float32", (3, 2), f"tv{k}{side}{name}", payload_nans=False)
+        doc.test_vectors.append(TestVector(
+            inputs={"left": f"test/{k}/in/left", "right": f"test/{k}/in/right"},
+            outputs={"sum": f"test/{k}/out/sum", "l1": f"test/{k}/out/l1"},
+            name=f"batch{k}", tolerance=1e-6 if k else 0.0,
+        ))
+    return doc
+
+
+def tree_of(doc: Document, encoding: str = "base64", *, keep_digest: bool = False) -> dict[str, Any]:
+    """The written document as a tree to edit. Edits would break ``document_sha256``
+    (which is optional), so it is dropped unless the case is about it."""
     data = modeldoc.dumps(doc, encoding=encoding)  # type: ignore[arg-type]
-    if encoding == "msgpack":
-        return msgpack.unpackb(data, raw=False)
-    return json.loads(data)
+    tree = msgpack.unpackb(data, raw=False) if encoding == "msgpack" else json.loads(data)
+    if not keep_digest:
+        del tree["document_sha256"]
+    return tree
 
 
 def jtext(tree: Any) -> bytes:
@@ -422,6 +441,12 @@ def add_valid(s: Suite) -> None:
             "a 1.1 document with members 1.0 does not define: read with a warning, unknown members ignored "
             "(and left out of the report)", warnings=[("VERSION_NEWER_MINOR", "/format_version")])
 
+    # Test vectors: inputs and the outputs the framework computed for them.
+    for encoding in ENCODINGS:
+        s.valid(f"test-vectors-{encoding}", modeldoc.dumps(test_vector_doc(), encoding=encoding), EXT_CONTAINER[encoding],
+                "two test vectors for a two-input, two-output model; their tensors are not 'unused'",
+                expect=test_vector_doc().tensors)
+
     # Warnings only.
     doc = dense_doc()
     doc.tensors["orphan"] = np.zeros(2, np.uint8)
@@ -443,8 +468,10 @@ _VALUE_NOTES: dict[str, Callable[[str], str]] = {
 }
 
 
-def _mutated(base: Callable[[], Document], fn: Callable[[dict[str, Any]], Any], encoding: str = "base64") -> bytes:
-    tree = tree_of(base(), encoding)
+def _mutated(
+    base: Callable[[], Document], fn: Callable[[dict[str, Any]], Any], encoding: str = "base64", *, keep_digest: bool = False
+) -> bytes:
+    tree = tree_of(base(), encoding, keep_digest=keep_digest)
     fn(tree)
     return mtext(tree) if encoding == "msgpack" else jtext(tree)
 
@@ -518,7 +545,7 @@ def add_invalid_syntax(s: Suite) -> None:
     inv("msgpack-int-key", msgpack.packb(tree, use_bin_type=True), "msgpack", "a map with an integer key",
         [("SYNTAX_MSGPACK_TYPE", "/model/layers/0/config")])
     tree = msgpack.unpackb(goodm, raw=False)
-    packed = bytearray(b"\x88")  # map of 8: the 7 members plus a repeated "format"
+    packed = bytearray([0x80 | (len(tree) + 1)])  # fixmap: the members plus a repeated "format"
     for k, v in tree.items():
         packed += msgpack.packb(k) + msgpack.packb(v, use_bin_type=True)
     packed += msgpack.packb("format") + msgpack.packb("modeldoc")
@@ -617,14 +644,26 @@ def add_invalid_structure(s: Suite) -> None:
     m("nested-scope", lambda t: t["model"]["layers"][1]["model"]["nodes"][1].update(inputs=["left"]),
       "a nested graph that refers to a value of the outer graph", [("SEMANTIC_UNKNOWN_VALUE", "/model/layers/1/model/nodes/1/inputs/0")],
       base=graph_doc)
+    m("test-vector-unknown-input", lambda t: t["test_vectors"][0]["inputs"].update(middle="test/0/in/left"),
+      "a test vector input that is not a model input", [("SEMANTIC_TEST_VECTOR", "/test_vectors/0/inputs/middle")],
+      base=test_vector_doc)
+    m("test-vector-missing-output", lambda t: t["test_vectors"][1]["outputs"].pop("l1"),
+      "a test vector without one of the model outputs", [("SEMANTIC_TEST_VECTOR", "/test_vectors/1/outputs")],
+      base=test_vector_doc)
+    m("test-vector-unknown-tensor", lambda t: t["test_vectors"][0]["outputs"].update(sum="nope"),
+      "a test vector naming a missing tensor", [("SEMANTIC_UNKNOWN_TENSOR", "/test_vectors/0/outputs/sum")],
+      base=test_vector_doc)
+    m("test-vector-wrong-shape", lambda t: t["test_vectors"][0]["inputs"].update(left="shared/bias"),
+      "a test vector input of shape [2] for a model input of shape [null, 2]",
+      [("SEMANTIC_TEST_VECTOR", "/test_vectors/0/inputs/left")], base=test_vector_doc)
 
 
 def add_invalid_data(s: Suite) -> None:
     inv = s.invalid
 
     def m(name: str, fn: Callable[[dict[str, Any]], Any], desc: str, errors: list[tuple[str, str]],
-          encoding: str = "base64", base: Callable[[], Document] = dense_doc) -> None:
-        inv(name, _mutated(base, fn, encoding), EXT_CONTAINER[encoding], desc, errors)
+          encoding: str = "base64", base: Callable[[], Document] = dense_doc, keep_digest: bool = False) -> None:
+        inv(name, _mutated(base, fn, encoding, keep_digest=keep_digest), EXT_CONTAINER[encoding], desc, errors)
 
     def set_data(value: Any) -> Callable[[dict[str, Any]], None]:
         return lambda t: t["tensors"][1].update(data=value)  # dense/bias: float32 [3], 12 bytes
@@ -641,6 +680,19 @@ def add_invalid_data(s: Suite) -> None:
                              "sha256": hashlib.sha256(b"\x00").hexdigest()})
     m("base64-nonzero-bits", nonzero_bits, "'AB==' (unused bits set) for the byte 0x00",
       [("DATA_BASE64", "/tensors/2/data")])
+
+    def config_edit(t: dict[str, Any]) -> None:
+        t["model"]["layers"][0]["config"]["units"] = 4
+    m("document-checksum", config_edit, "a config value changed after the document checksum was computed",
+      [("DATA_DOCUMENT_CHECKSUM", "/document_sha256")], keep_digest=True)
+    m("document-checksum-msgpack", config_edit, "the same in MessagePack", [("DATA_DOCUMENT_CHECKSUM", "/document_sha256")],
+      encoding="msgpack", keep_digest=True)
+
+    def renamed(t: dict[str, Any]) -> None:
+        t["tensors"][1]["name"] = "dense/bias2"
+        t["model"]["layers"][0]["weights"][1] = "dense/bias2"
+    m("document-checksum-rename", renamed, "a tensor renamed consistently everywhere, but the document checksum kept",
+      [("DATA_DOCUMENT_CHECKSUM", "/document_sha256")], keep_digest=True)
 
     def checksum(t: dict[str, Any]) -> None:
         t["tensors"][0]["sha256"] = "0" * 64

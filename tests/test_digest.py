@@ -82,7 +82,7 @@ def test_report_is_independent_of_encoding_and_of_defaults() -> None:
     reports = {modeldoc.reader_report(modeldoc.loads(modeldoc.dumps(doc, encoding=e))) for e in ("base64", "list", "msgpack")}
     assert len(reports) == 1
     report = json.loads(reports.pop())
-    assert set(report) == {"format_version", "producer", "metadata", "model", "tensors"}
+    assert set(report) == {"format_version", "producer", "metadata", "model", "tensors", "test_vectors"}
     assert all(set(t) == {"name", "dtype", "shape", "sha256"} for t in report["tensors"])
 
 

@@ -53,7 +53,9 @@ def test_every_schema_property_is_documented() -> None:
 
 
 def base_tree() -> dict[str, Any]:
-    return json.loads(modeldoc.dumps(modeldoc.example_document()))
+    tree = json.loads(modeldoc.dumps(modeldoc.example_document()))
+    del tree["document_sha256"]  # the tests edit the tree; the checksum is tested on its own
+    return tree
 
 
 def check(tree: dict[str, Any]) -> list[tuple[str, str]]:

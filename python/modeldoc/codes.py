@@ -54,6 +54,7 @@ POINTS_AT: dict[str, str] = {
     "SEMANTIC_CYCLE": "`.../nodes/k`, the lowest-indexed node on a cycle (one finding per graph)",
     "SEMANTIC_ARITY": "`.../nodes/k`",
     "SEMANTIC_SHARED_WEIGHT": "`.../layers/i/weights/j` of every listing after the first",
+    "SEMANTIC_TEST_VECTOR": "`/test_vectors/i/inputs/NAME` or `/test_vectors/i/outputs/NAME`; for a missing key, the object",
     "SEMANTIC_UNUSED_TENSOR": "`/tensors/i`",
     "DATA_ENCODING_MISMATCH": "`/tensors/i/encoding`",
     "DATA_BASE64": "`/tensors/i/data`",
@@ -63,6 +64,7 @@ POINTS_AT: dict[str, str] = {
     "DATA_VALUE_RANGE": "the element",
     "DATA_BOOL": "`/tensors/i/data`",
     "DATA_CHECKSUM": "`/tensors/i/sha256`",
+    "DATA_DOCUMENT_CHECKSUM": "`/document_sha256`",
     "LIMIT_DOCUMENT_SIZE": '""',
     "LIMIT_RANK": "`/tensors/i/shape`",
     "LIMIT_TENSOR_SIZE": "`/tensors/i/shape`",
@@ -147,6 +149,12 @@ CODES: dict[str, CodeInfo] = {
         "1.0",
         "A node calls a layer that holds a nested model with a different number of inputs or outputs.",
     ),
+    "SEMANTIC_TEST_VECTOR": CodeInfo(
+        "semantic",
+        "1.0",
+        "A test vector does not fit the model: a key that is not a top-level input or output, a missing one, "
+        "or a tensor whose dtype or shape does not fit the input.",
+    ),
     "SEMANTIC_SHARED_WEIGHT": CodeInfo(
         "semantic", "1.0", "Warning: one tensor is listed as a weight of more than one layer."
     ),
@@ -168,6 +176,9 @@ CODES: dict[str, CodeInfo] = {
     ),
     "DATA_BOOL": CodeInfo("data", "1.0", "A bool tensor holds a byte other than 0x00 or 0x01."),
     "DATA_CHECKSUM": CodeInfo("data", "1.0", "The sha256 of the decoded bytes differs from the declared one."),
+    "DATA_DOCUMENT_CHECKSUM": CodeInfo(
+        "data", "1.0", "document_sha256 differs from the SHA-256 of the document's reader report."
+    ),
     # --- limits -----------------------------------------------------------------
     "LIMIT_DOCUMENT_SIZE": CodeInfo("limit", "1.0", "The input is larger than the document size limit."),
     "LIMIT_RANK": CodeInfo("limit", "1.0", "A shape has more dimensions than the rank limit."),

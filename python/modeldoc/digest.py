@@ -14,7 +14,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .document import Document, graph_to_tree, producer_to_tree
+from .document import (
+    Document,
+    graph_from_tree,
+    graph_to_tree,
+    producer_from_tree,
+    producer_to_tree,
+    test_vectors_from_tree,
+    test_vectors_to_tree,
+)
 from .dtypes import dtype_of_array, to_le_bytes
 from .encodings import sha256_hex
 
@@ -35,14 +43,44 @@ def reader_report(doc: Document) -> str:
         tensors.append(
             {"name": name, "dtype": dt.name, "shape": list(arr.shape), "sha256": sha256_hex(to_le_bytes(arr, dt))}
         )
+    return _report_text(doc, tensors)
+
+
+def _report_text(doc: Document, tensors: list[dict[str, Any]]) -> str:
     report = {
         "format_version": doc.format_version,
         "producer": producer_to_tree(doc.producer),
         "metadata": doc.metadata,
         "model": graph_to_tree(doc.model),
         "tensors": tensors,
+        "test_vectors": test_vectors_to_tree(doc.test_vectors),
     }
     return canonical_json(report) + "\n"
+
+
+def report_of_tree(tree: dict[str, Any], sha256s: list[str]) -> str:
+    """The reader report of a validated value tree, with the given tensor checksums.
+
+    Used for ``document_sha256``: built from the members this version knows,
+    with defaults applied, exactly as :func:`reader_report` of the loaded document.
+    """
+    doc = Document(
+        model=graph_from_tree(tree["model"]),
+        metadata=dict(tree.get("metadata", {})),
+        producer=producer_from_tree(tree["producer"]),
+        format_version=tree["format_version"],
+        test_vectors=test_vectors_from_tree(tree.get("test_vectors", [])),
+    )
+    tensors = [
+        {"name": t["name"], "dtype": t["dtype"], "shape": list(t["shape"]), "sha256": h}
+        for t, h in zip(tree["tensors"], sha256s)
+    ]
+    return _report_text(doc, tensors)
+
+
+def document_sha256(report: str) -> str:
+    """``document_sha256`` of a document whose reader report is ``report``."""
+    return sha256_hex(report.encode("utf-8"))
 
 
 def canonical_json(value: Any) -> str:

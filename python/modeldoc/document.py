@@ -85,6 +85,19 @@ class Graph:
 
 
 @dataclass
+class TestVector:
+    """Inputs (graph input name -> tensor name) and the outputs the producer's
+    framework computed for them (graph output name -> tensor name)."""
+
+    __test__ = False  # not a pytest test class
+
+    inputs: dict[str, str]
+    outputs: dict[str, str]
+    name: str | None = None
+    tolerance: float = 0.0
+
+
+@dataclass
 class Document:
     """A ModelDoc document: the model graph, its tensors and metadata.
 
@@ -105,6 +118,7 @@ class Document:
     metadata: dict[str, str] = field(default_factory=dict)
     producer: Producer = field(default_factory=Producer)
     format_version: str = FORMAT_VERSION
+    test_vectors: list[TestVector] = field(default_factory=list)
 
     @property
     def num_parameters(self) -> int:
@@ -172,6 +186,26 @@ def graph_from_tree(t: dict[str, Any]) -> Graph:
         outputs=list(t["outputs"]),
         name=t.get("name"),
     )
+
+
+def test_vectors_to_tree(vectors: list[TestVector]) -> list[dict[str, Any]]:
+    out = []
+    for v in vectors:
+        t: dict[str, Any] = {}
+        if v.name is not None:
+            t["name"] = v.name
+        t["inputs"] = dict(v.inputs)
+        t["outputs"] = dict(v.outputs)
+        t["tolerance"] = v.tolerance
+        out.append(t)
+    return out
+
+
+def test_vectors_from_tree(items: list[dict[str, Any]]) -> list[TestVector]:
+    return [
+        TestVector(dict(t["inputs"]), dict(t["outputs"]), t.get("name"), float(t.get("tolerance", 0.0)))
+        for t in items
+    ]
 
 
 def producer_to_tree(p: Producer) -> dict[str, str]:

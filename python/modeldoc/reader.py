@@ -15,7 +15,8 @@ from typing import IO, Any, Literal, Union
 import numpy as np
 
 from . import encodings as enc
-from .document import Document, graph_from_tree, producer_from_tree
+from .digest import document_sha256, report_of_tree
+from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
 from .dtypes import DTYPES, to_le_bytes
 from .errors import Collector, Finding, HasFindings, ModelDocError
 from .jsontext import parse_json
@@ -173,7 +174,9 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
 def _decode_tensors(
     tree: dict[str, Any], container: Container, limits: Limits, out: Collector, *, keep: bool, verify: bool
 ) -> dict[str, np.ndarray]:
+    """Decode and check every tensor; then, if all is well, the document checksum."""
     arrays: dict[str, np.ndarray] = {}
+    sha256s: list[str] = []
     total = 0
     allowed = enc.JSON_ENCODINGS if container == "json" else enc.MSGPACK_ENCODINGS
     for i, t in enumerate(tree["tensors"]):
@@ -196,6 +199,7 @@ def _decode_tensors(
             arr = _decode_one(t, dt, shape, nbytes, ptr)
             if verify:
                 digest = enc.sha256_hex(to_le_bytes(arr, dt))
+                sha256s.append(digest)
                 if digest != t["sha256"]:
                     raise ModelDocError.of(
                         "DATA_CHECKSUM", ptr + "/sha256", f"data hashes to {digest[:16]}..., not {t['sha256'][:16]}..."
@@ -205,6 +209,13 @@ def _decode_tensors(
             continue
         if keep and t["name"] not in arrays:
             arrays[t["name"]] = arr
+    if verify and not out.errors and "document_sha256" in tree:
+        got = document_sha256(report_of_tree(tree, sha256s))
+        if got != tree["document_sha256"]:
+            out.add(
+                "DATA_DOCUMENT_CHECKSUM", "/document_sha256",
+                f"the reader report hashes to {got[:16]}..., not {tree['document_sha256'][:16]}...",
+            )
     return arrays
 
 
@@ -297,4 +308,5 @@ def _to_document(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> Documen
         metadata=dict(tree.get("metadata", {})),
         producer=producer_from_tree(tree["producer"]),
         format_version=tree["format_version"],
+        test_vectors=test_vectors_from_tree(tree.get("test_vectors", [])),
     )

@@ -24,9 +24,46 @@ def check_semantics(tree: dict[str, Any], out: Collector) -> None:
             tensor_names[t["name"]] = i
     used: dict[str, str] = {}
     _check_graph(tree["model"], "/model", tensor_names, used, out)
+    referenced = _check_test_vectors(tree, tensor_names, out)
     for name, i in tensor_names.items():
-        if name not in used:
+        if name not in used and name not in referenced:
             out.add("SEMANTIC_UNUSED_TENSOR", f"/tensors/{i}", f"tensor {name!r} is no layer's weight", "warning")
+
+
+def _check_test_vectors(tree: dict[str, Any], tensor_names: dict[str, int], out: Collector) -> set[str]:
+    """Test vectors must name every top-level input and output, and tensors that fit the inputs."""
+    model = tree["model"]
+    inputs = {i["name"]: i for i in model["inputs"]}
+    outputs = set(model["outputs"])
+    referenced: set[str] = set()
+    for i, vec in enumerate(tree.get("test_vectors", [])):
+        for side, names in (("inputs", set(inputs)), ("outputs", outputs)):
+            base = f"/test_vectors/{i}/{side}"
+            mapping = vec[side]
+            for key, tname in mapping.items():
+                ptr = f"{base}/{escape_pointer_token(key)}"
+                if key not in names:
+                    out.add("SEMANTIC_TEST_VECTOR", ptr, f"{key!r} is not a top-level model {side[:-1]}")
+                if tname not in tensor_names:
+                    out.add("SEMANTIC_UNKNOWN_TENSOR", ptr, f"no tensor named {tname!r}")
+                    continue
+                referenced.add(tname)
+                if side == "inputs" and key in inputs:
+                    problem = _fits(tree["tensors"][tensor_names[tname]], inputs[key])
+                    if problem:
+                        out.add("SEMANTIC_TEST_VECTOR", ptr, f"tensor {tname!r} {problem}")
+            for missing in sorted(names - set(mapping)):
+                out.add("SEMANTIC_TEST_VECTOR", base, f"no tensor for the model {side[:-1]} {missing!r}")
+    return referenced
+
+
+def _fits(tensor: dict[str, Any], spec: dict[str, Any]) -> str | None:
+    if tensor["dtype"] != spec["dtype"]:
+        return f"has dtype {tensor['dtype']}, the input {spec['dtype']}"
+    shape, want = tensor["shape"], spec["shape"]
+    if len(shape) != len(want) or any(w is not None and w != d for d, w in zip(shape, want)):
+        return f"has shape {shape}, the input {want}"
+    return None
 
 
 def _check_graph(

@@ -17,12 +17,13 @@ import msgpack
 import numpy as np
 
 from . import encodings as enc
-from .document import Document, graph_to_tree, producer_to_tree
+from .digest import document_sha256, report_of_tree
+from .document import Document, graph_to_tree, producer_to_tree, test_vectors_to_tree
 from .dtypes import DType, dtype_of_array, to_le_bytes
 from .errors import Collector, ModelDocError
 from .jsontext import dumps_value, parse_json
 from .limits import DEFAULT_LIMITS
-from .schema import SCHEMA_ID, check_schema
+from .schema import SCHEMA_ID, check_schema, normalize_integers
 from .semantics import check_semantics
 from .tree import check_tree
 
@@ -30,8 +31,11 @@ Encoding = Literal["base64", "list", "msgpack"]
 ENCODINGS: tuple[str, ...] = ("base64", "list", "msgpack")
 
 
-def _prepared_tensors(doc: Document, encoding: str, canonicalize_nan: bool) -> list[tuple[str, DType, np.ndarray]]:
-    out: list[tuple[str, DType, np.ndarray]] = []
+_Prepared = tuple[str, DType, np.ndarray, str]  # name, dtype, array as written, sha256
+
+
+def _prepared_tensors(doc: Document, encoding: str, canonicalize_nan: bool) -> list[_Prepared]:
+    out: list[_Prepared] = []
     for name, value in doc.tensors.items():
         arr = np.asarray(value)
         dt = dtype_of_array(arr)
@@ -48,36 +52,38 @@ def _prepared_tensors(doc: Document, encoding: str, canonicalize_nan: bool) -> l
                     "pass canonicalize_nan=True (CLI: --canonicalize-nan) or use base64/msgpack",
                 )
             arr = enc.canonicalize_nan(arr, dt)
-        out.append((name, dt, arr))
+        out.append((name, dt, arr, enc.sha256_hex(to_le_bytes(arr, dt))))
     return out
 
 
-def _skeleton(doc: Document, tensors: list[tuple[str, DType, np.ndarray]], tensor_encoding: str) -> dict[str, Any]:
-    return {
+def _skeleton(doc: Document, tensors: list[_Prepared], tensor_encoding: str) -> dict[str, Any]:
+    entries = [
+        {"name": name, "dtype": dt.name, "shape": [int(d) for d in arr.shape], "sha256": sha}
+        for name, dt, arr, sha in tensors
+    ]
+    skeleton: dict[str, Any] = {
         "$schema": SCHEMA_ID,
         "format": "modeldoc",
         "format_version": doc.format_version,
+        "document_sha256": "",
         "producer": producer_to_tree(doc.producer),
         "metadata": dict(doc.metadata),
         "model": graph_to_tree(doc.model),
         "tensors": [
-            {
-                "name": name,
-                "dtype": dt.name,
-                "shape": [int(d) for d in arr.shape],
-                "encoding": tensor_encoding,
-                "sha256": "0" * 64,
-                "data": "",
-            }
-            for name, dt, arr in tensors
+            {"name": e["name"], "dtype": e["dtype"], "shape": e["shape"], "encoding": tensor_encoding,
+             "sha256": e["sha256"], "data": ""}
+            for e in entries
         ],
     }
+    if doc.test_vectors:
+        skeleton["test_vectors"] = test_vectors_to_tree(doc.test_vectors)
+    return skeleton
 
 
-def _check_skeleton(skeleton: dict[str, Any]) -> str:
-    """Check everything but tensor data as a reader would; return the skeleton's JSON text."""
+def _check_skeleton(skeleton: dict[str, Any]) -> dict[str, Any]:
+    """Check everything but tensor data as a reader would; return the tree a reader would see."""
     try:
-        text = dumps_value(skeleton)
+        dumps_value(skeleton)
     except (TypeError, ValueError) as e:
         raise ModelDocError.of(
             "WRITE_INVALID_DOCUMENT", "", f"document holds a value outside the JSON data model: {e}"
@@ -91,13 +97,14 @@ def _check_skeleton(skeleton: dict[str, Any]) -> str:
         # Placeholders: base64 "" passes the schema for any encoding check we care about here.
         probe = dict(tree)
         probe["tensors"] = [dict(t, encoding="base64") for t in tree["tensors"]]
+        probe["document_sha256"] = "0" * 64
         check_schema(probe, out)
     if not out.errors:
         check_semantics(tree, out)
     if out.errors:
-        findings = [f for f in out.errors]
-        raise ModelDocError(findings)
-    return text
+        raise ModelDocError(out.errors)
+    normalize_integers(tree)
+    return tree  # type: ignore[no-any-return]
 
 
 def write(
@@ -120,7 +127,8 @@ def write(
     tensors = _prepared_tensors(doc, encoding, canonicalize_nan)
     tensor_encoding = "raw" if encoding == "msgpack" else encoding
     skeleton = _skeleton(doc, tensors, tensor_encoding)
-    _check_skeleton(skeleton)
+    tree = _check_skeleton(skeleton)
+    skeleton["document_sha256"] = document_sha256(report_of_tree(tree, [sha for *_, sha in tensors]))
     if encoding == "msgpack":
         _write_msgpack(skeleton, tensors, fp.write)
     else:
@@ -128,28 +136,26 @@ def write(
 
 
 def _write_json(
-    skeleton: dict[str, Any], tensors: list[tuple[str, DType, np.ndarray]], encoding: str,
-    emit: Callable[[bytes], Any],
+    skeleton: dict[str, Any], tensors: list[_Prepared], encoding: str, emit: Callable[[bytes], Any]
 ) -> None:
-    head = {k: v for k, v in skeleton.items() if k != "tensors"}
+    head = {k: v for k, v in skeleton.items() if k not in ("tensors", "test_vectors")}
     text = dumps_value(head)
     emit(text[:-1].encode("utf-8"))
     emit(b',\n"tensors":[')
-    for i, ((name, dt, arr), entry) in enumerate(zip(tensors, skeleton["tensors"])):
-        raw = to_le_bytes(arr, dt)
-        meta = {k: entry[k] for k in ("name", "dtype", "shape", "encoding")}
-        meta["sha256"] = enc.sha256_hex(raw)
+    for i, ((name, dt, arr, sha), entry) in enumerate(zip(tensors, skeleton["tensors"])):
+        meta = {k: entry[k] for k in ("name", "dtype", "shape", "encoding", "sha256")}
         emit((",\n" if i else "\n").encode() + dumps_value(meta)[:-1].encode("utf-8") + b',"data":')
         if encoding == "base64":
             emit(b'"' + enc.encode_base64(arr, dt).encode("ascii") + b'"}')
         else:
             emit(enc.encode_list_text(arr, dt).encode("ascii") + b"}")
-    emit(b"\n]}\n")
+    emit(b"\n]")
+    if "test_vectors" in skeleton:
+        emit(b',\n"test_vectors":' + dumps_value(skeleton["test_vectors"]).encode("utf-8"))
+    emit(b"}\n")
 
 
-def _write_msgpack(
-    skeleton: dict[str, Any], tensors: list[tuple[str, DType, np.ndarray]], emit: Callable[[bytes], Any]
-) -> None:
+def _write_msgpack(skeleton: dict[str, Any], tensors: list[_Prepared], emit: Callable[[bytes], Any]) -> None:
     packer = msgpack.Packer(use_bin_type=True, use_single_float=False)
     emit(packer.pack_map_header(len(skeleton)))
     for key, value in skeleton.items():
@@ -158,11 +164,9 @@ def _write_msgpack(
             emit(packer.pack(value))
             continue
         emit(packer.pack_array_header(len(tensors)))
-        for (name, dt, arr), entry in zip(tensors, value):
-            raw = to_le_bytes(arr, dt)
-            t = {k: entry[k] for k in ("name", "dtype", "shape", "encoding")}
-            t["sha256"] = enc.sha256_hex(raw)
-            t["data"] = raw
+        for (name, dt, arr, sha), entry in zip(tensors, value):
+            t = {k: entry[k] for k in ("name", "dtype", "shape", "encoding", "sha256")}
+            t["data"] = to_le_bytes(arr, dt)
             emit(packer.pack(t))
 
 
@@ -192,7 +196,7 @@ def save(
     >>> import modeldoc, tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "model.mdpk")
     >>> modeldoc.save(modeldoc.example_document(), p, encoding="msgpack")
-    >>> open(p, "rb").read(1) == bytes([0x87])
+    >>> open(p, "rb").read(1) == bytes([0x88])  # a MessagePack map of 8 members
     True
     """
     atomic_write(path, lambda fp: write(doc, fp, encoding=encoding, canonicalize_nan=canonicalize_nan))
