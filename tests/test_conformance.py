@@ -93,3 +93,56 @@ def test_regenerating_fixtures_changes_nothing() -> None:
     root = FIXTURES.parent
     r = subprocess.run([sys.executable, str(root / "scripts" / "generate.py"), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def harness(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "modeldoc", "conformance", *args], capture_output=True, text=True)
+
+
+def test_harness_passes_the_reference_reader() -> None:
+    r = harness("run", "--fixtures", str(FIXTURES))
+    assert r.returncode == 0
+    assert r.stdout.strip().splitlines()[-1] == f"{len(CASES)} passed, 0 failed"
+
+
+def test_harness_runs_a_reader_command_and_catches_a_wrong_one(tmp_path: Path) -> None:
+    # A "reader" that accepts everything and prints an empty report must fail every case.
+    liar = tmp_path / "liar.py"
+    liar.write_text("import sys\nprint('{}')\n")
+    r = harness("run", "--fixtures", str(FIXTURES), "--reader", f"{sys.executable} {liar} {{file}}", "--json")
+    result = json.loads(r.stdout)
+    assert r.returncode == 1 and result["passed"] == 0 and result["failed"] == len(CASES)
+    # The reference reader as an external command passes a filtered subset.
+    r = harness("run", "--fixtures", str(FIXTURES), "--filter", "invalid/base64-*",
+                "--reader", f"{sys.executable} -m modeldoc digest {{file}}")
+    assert r.returncode == 0, r.stdout
+    n = len([c for c in CASES if c["id"].startswith("invalid/base64-")])
+    assert r.stdout.strip().splitlines()[-1] == f"{n} passed, 0 failed"
+
+
+def test_harness_reports_a_differing_report(tmp_path: Path) -> None:
+    fixtures = tmp_path / "fx"
+    import shutil
+
+    shutil.copytree(FIXTURES, fixtures)
+    report = fixtures / "valid" / "dtype-int8-base64.report.json"
+    report.write_text(report.read_text().replace('"int8"', '"uint8"', 1))
+    r = harness("run", "--fixtures", str(fixtures), "--filter", "valid/dtype-int8-base64")
+    assert r.returncode == 1
+    assert "reader report differs" in r.stdout and r.stdout.strip().endswith("0 passed, 1 failed")
+
+
+def test_check_producer(tmp_path: Path) -> None:
+    import numpy as np
+
+    good = tmp_path / "good.msgpack"
+    doc = modeldoc.example_document()
+    doc.tensors["payload_nan"] = np.array([0x7FC00001], np.uint32).view(np.float32)
+    doc.model.layers[0].weights.append("payload_nan")
+    modeldoc.save(doc, good, encoding="msgpack")
+    r = harness("check-producer", str(good), str(FIXTURES / "invalid" / "cycle.json"))
+    assert r.returncode == 1
+    text = r.stdout
+    assert f"{good}: OK" in text and "base64: reads back bit-exactly" in text
+    assert "list: NaN sign/payload bits are not representable" in text
+    assert "cycle.json: FAILED" in text and "INVALID SEMANTIC_CYCLE at /model/nodes/0" in text

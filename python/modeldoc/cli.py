@@ -188,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema shipped with this reader")
     s.add_argument("--version", default="1.0", choices=["1.0"], help="schema version (MAJOR.MINOR)")
     s.set_defaults(run=cmd_schema)
+
+    from .conformance import add_commands as _conformance_commands
+
+    _conformance_commands(sub)
     return p
 
 

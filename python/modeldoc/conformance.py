@@ -1,0 +1,238 @@
+"""The conformance harness: any reader, any producer, against the fixtures (spec.md 13-14).
+
+``modeldoc conformance run`` drives a reader command through the reader
+protocol on every case of ``conformance_fixtures/manifest.json`` and compares
+what it prints with the manifest. ``modeldoc conformance check-producer``
+tells a third-party writer whether its files are valid and read back
+bit-exactly in every encoding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import io
+import json
+import os
+import shlex
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelDocError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class Outcome:
+    """What a reader did with one fixture."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class CaseResult:
+    id: str
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def find_fixtures(explicit: str | None) -> Path:
+    """The fixture folder: --fixtures, $MODELDOC_FIXTURES, a parent of the current
+    folder, or the source checkout this package runs from."""
+    candidates: list[Path] = []
+    if explicit:
+        candidates.append(Path(explicit))
+    if os.environ.get("MODELDOC_FIXTURES"):
+        candidates.append(Path(os.environ["MODELDOC_FIXTURES"]))
+    if not explicit:
+        here = Path.cwd().resolve()
+        candidates += [p / "conformance_fixtures" for p in (here, *here.parents)]
+        candidates.append(Path(__file__).resolve().parents[2] / "conformance_fixtures")
+    for c in candidates:
+        if (c / "manifest.json").is_file():
+            return c
+    raise FileNotFoundError("no conformance_fixtures/manifest.json found; pass --fixtures DIR")
+
+
+def reference_reader(path: Path) -> Outcome:
+    """The Python reader, in process, speaking the same protocol as `modeldoc digest`."""
+    from .cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["digest", str(path)])
+    return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def command_reader(template: str, timeout: float) -> Any:
+    """A reader given as a shell-style command with ``{file}`` in it."""
+    argv = shlex.split(template)
+    if not any("{file}" in a for a in argv):
+        argv.append("{file}")
+
+    def run(path: Path) -> Outcome:
+        cmd = [a.replace("{file}", str(path)) for a in argv]
+        try:
+            r = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return Outcome(-1, "", f"timed out after {timeout} s")
+        except OSError as e:
+            return Outcome(-1, "", f"cannot run reader: {e}")
+        return Outcome(
+            r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+        )
+
+    return run
+
+
+def judge(case: dict[str, Any], outcome: Outcome, fixtures: Path) -> CaseResult:
+    """Compare a reader's outcome with the manifest's expectation (spec.md 14)."""
+    problems: list[str] = []
+    if case["valid"]:
+        expected = (fixtures / case["report"]).read_text("utf-8")
+        if outcome.exit_code != 0:
+            first = (outcome.stdout.strip().splitlines() or outcome.stderr.strip().splitlines() or [""])[0]
+            problems.append(f"expected valid (exit 0), got exit {outcome.exit_code}: {first[:120]}")
+        elif outcome.stdout != expected:
+            problems.append("reader report differs: " + _first_difference(expected, outcome.stdout))
+        warnings = {
+            tuple(line.split("\t")[1:3]) for line in outcome.stderr.splitlines() if line.startswith("warning\t")
+        }
+        for w in case.get("warnings", []):
+            if (w["code"], w["pointer"]) not in warnings:
+                problems.append(f"missing warning {w['code']} at {w['pointer'] or '(document)'}")
+    else:
+        if outcome.exit_code != 1:
+            problems.append(f"expected invalid (exit 1), got exit {outcome.exit_code}")
+        got = [tuple(line.split("\t", 1)) if "\t" in line else (line, None) for line in outcome.stdout.splitlines()]
+        for e in case["errors"]:
+            if "pointer" in e:
+                ok = (e["code"], e["pointer"]) in got
+                want = f"{e['code']} at {e['pointer'] or '(document)'}"
+            else:
+                ok = any(code == e["code"] for code, _ in got)
+                want = e["code"]
+            if not ok:
+                shown = ", ".join(f"{c} at {p or '(document)'}" for c, p in got[:3]) or "nothing"
+                problems.append(f"expected {want}; reader reported {shown}")
+    return CaseResult(case["id"], not problems, problems)
+
+
+def _first_difference(expected: str, got: str) -> str:
+    for i, (a, b) in enumerate(zip(expected, got)):
+        if a != b:
+            return f"at character {i}: expected {expected[max(0, i - 20):i + 20]!r}, got {got[max(0, i - 20):i + 20]!r}"
+    return f"lengths {len(expected)} and {len(got)}"
+
+
+def run_suite(
+    fixtures: Path, reader: Any, patterns: list[str] | None = None
+) -> list[CaseResult]:
+    manifest = json.loads((fixtures / "manifest.json").read_text("utf-8"))
+    results = []
+    for case in manifest["cases"]:
+        if patterns and not any(fnmatch.fnmatch(case["id"], p) or p in case["id"] for p in patterns):
+            continue
+        results.append(judge(case, reader(fixtures / case["file"]), fixtures))
+    return results
+
+
+# --- check-producer -------------------------------------------------------------------
+
+
+def check_producer(path: str) -> tuple[bool, list[str]]:
+    """Is a third-party file valid, and does it read back bit-exactly in every encoding?"""
+    from . import dumps, loads, validate
+    from .digest import reader_report
+
+    lines: list[str] = []
+    report = validate(path)
+    if not report.ok:
+        lines += [f"INVALID {f.code} at {f.pointer or '(document)'}: {f.message}" for f in report.errors]
+        return False, lines
+    lines += [f"warning {f.code} at {f.pointer or '(document)'}: {f.message}" for f in report.warnings]
+    with open(path, "rb") as f:
+        data = f.read()
+    doc = loads(data)
+    original = reader_report(doc)
+    ok = True
+    for encoding in ("base64", "list", "msgpack"):
+        try:
+            again = loads(dumps(doc, encoding=encoding, canonicalize_nan=encoding == "list"))  # type: ignore[arg-type]
+        except ModelDocError as e:
+            lines.append(f"{encoding}: cannot re-encode: {e}")
+            ok = False
+            continue
+        same = all(
+            again.tensors[n].tobytes() == a.tobytes() and again.tensors[n].dtype == a.dtype
+            for n, a in doc.tensors.items()
+        )
+        if encoding == "list" and not same:
+            lines.append("list: NaN sign/payload bits are not representable in the list encoding (spec.md 5.3)")
+        elif not same or reader_report(again) != original:
+            lines.append(f"{encoding}: does NOT read back identically")
+            ok = False
+        else:
+            lines.append(f"{encoding}: reads back bit-exactly")
+    if b'"document_sha256"' not in data and b"document_sha256" not in data:
+        lines.append("note: no document_sha256; writers SHOULD write it (spec.md 3.2)")
+    return ok, lines
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+def add_commands(sub: Any) -> None:
+    c = sub.add_parser("conformance", help="run the conformance suite against a reader, or check a producer's files")
+    csub = c.add_subparsers(dest="conformance_command", required=True, metavar="SUBCOMMAND")
+    r = csub.add_parser("run", help="run a reader over every fixture and compare with the manifest")
+    r.add_argument("--reader", metavar="CMD", help="reader command, e.g. 'node reader.mjs {file}' (default: this reader)")
+    r.add_argument("--filter", action="append", metavar="PATTERN", help="only cases whose id matches (glob or substring)")
+    r.add_argument("--fixtures", metavar="DIR", help="fixture folder (default: found from here)")
+    r.add_argument("--timeout", type=float, default=60.0, help="seconds per case (default 60)")
+    r.add_argument("--json", action="store_true", help="print results as JSON")
+    r.set_defaults(run=cmd_run)
+    p = csub.add_parser("check-producer", help="are these files valid, and do they read back bit-exactly?")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=cmd_check_producer)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        fixtures = find_fixtures(args.fixtures)
+    except FileNotFoundError as e:
+        print(f"modeldoc: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    reader = command_reader(args.reader, args.timeout) if args.reader else reference_reader
+    results = run_suite(fixtures, reader, args.filter)
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    if args.json:
+        print(json.dumps({"passed": passed, "failed": failed, "results": [r.__dict__ for r in results]}, indent=1))
+        return EXIT_OK if failed == 0 and results else EXIT_FAILED
+    if failed:
+        width = max(len(r.id) for r in results if not r.passed)
+        print(f"{'case':<{width}}  problem")
+        for r in results:
+            for i, problem in enumerate(r.problems):
+                print(f"{r.id if i == 0 else '':<{width}}  {problem}")
+    print(f"{passed} passed, {failed} failed")
+    return EXIT_OK if failed == 0 and results else EXIT_FAILED
+
+
+def cmd_check_producer(args: argparse.Namespace) -> int:
+    all_ok = True
+    for path in args.files:
+        ok, lines = check_producer(path)
+        all_ok &= ok
+        print(f"{path}: {'OK' if ok else 'FAILED'}")
+        for line in lines:
+            print(f"  {line}")
+    return EXIT_OK if all_ok else EXIT_FAILED
