@@ -165,7 +165,7 @@ def check_producer(path: str) -> tuple[bool, list[str]]:
     ok = True
     for encoding in ("base64", "list", "msgpack"):
         try:
-            again = loads(dumps(doc, encoding=encoding, canonicalize_nan=encoding == "list"))  # type: ignore[arg-type]
+            again = loads(dumps(doc, encoding=encoding, canonicalize_nan=encoding == "list"))
         except ModelDocError as e:
             lines.append(f"{encoding}: cannot re-encode: {e}")
             ok = False
