@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from ._version import __version__
 from .digest import reader_report
 from .errors import Finding, ModelDocError
+from .limits import DEFAULT_LIMITS, Limits
 from .reader import Report, read_tree, validate, _to_document
 from .schema import schema_text
 from .writer import ENCODINGS, save
@@ -41,7 +42,8 @@ def _exit_for(e: ModelDocError) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    reports: list[tuple[str, Report]] = [(f, validate(f)) for f in args.files]
+    limits = _limits(args)
+    reports: list[tuple[str, Report]] = [(f, validate(f, limits=limits)) for f in args.files]
     if args.json:
         payload = [dict(file=f, **r.as_dict()) for f, r in reports]
         print(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -57,7 +59,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    tree, arrays, container, warnings = read_tree(args.file)
+    tree, arrays, container, warnings = read_tree(args.file, limits=_limits(args))
     doc = _to_document(tree, arrays)
     layers = []
 
@@ -120,7 +122,7 @@ def _shape(shape: Sequence[int | None]) -> str:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    tree, arrays, _, _ = read_tree(args.input)
+    tree, arrays, _, _ = read_tree(args.input, limits=_limits(args))
     doc = _to_document(tree, arrays)
     if os.path.abspath(args.output) == os.path.abspath(args.input) and not args.force:
         print("modeldoc: refusing to overwrite the input; pass --force", file=sys.stderr)
@@ -131,7 +133,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     try:
-        tree, arrays, _, warnings = read_tree(args.file)
+        tree, arrays, _, warnings = read_tree(args.file, limits=_limits(args))
     except ModelDocError as e:
         if _exit_for(e) == EXIT_USAGE:
             raise
@@ -153,6 +155,25 @@ def cmd_schema(args: argparse.Namespace) -> int:
 # --- plumbing -----------------------------------------------------------------------
 
 
+def _limits(args: argparse.Namespace) -> Limits:
+    return DEFAULT_LIMITS.with_overrides(args.limit or [])
+
+
+def _add_limit_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--limit", action="append", metavar="NAME=VALUE", type=_limit_item,
+        help="override a reader limit, e.g. --limit max_depth=64 (spec.md section 8); repeatable",
+    )
+
+
+def _limit_item(text: str) -> str:
+    try:
+        DEFAULT_LIMITS.with_overrides([text])
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="modeldoc", description="Validate, inspect and convert ModelDoc documents (JSON or MessagePack)."
@@ -163,11 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check documents: syntax, schema, graph, data, checksums")
     v.add_argument("files", nargs="+", metavar="FILE")
     v.add_argument("--json", action="store_true", help="print the reports as JSON")
+    _add_limit_option(v)
     v.set_defaults(run=cmd_validate)
 
     i = sub.add_parser("inspect", help="summarise a document: model, layers, tensors")
     i.add_argument("file", metavar="FILE")
     i.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _add_limit_option(i)
     i.set_defaults(run=cmd_inspect)
 
     c = sub.add_parser("convert", help="rewrite a document in another encoding (lossless, atomic)")
@@ -179,10 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow the list encoding to replace NaNs that carry sign or payload bits by the canonical NaN",
     )
     c.add_argument("--force", action="store_true", help="allow OUT to be the same file as IN")
+    _add_limit_option(c)
     c.set_defaults(run=cmd_convert)
 
     d = sub.add_parser("digest", help="print the canonical reader report (spec.md, 'Reader report')")
     d.add_argument("file", metavar="FILE")
+    _add_limit_option(d)
     d.set_defaults(run=cmd_digest)
 
     s = sub.add_parser("schema", help="print the JSON Schema shipped with this reader")

@@ -66,6 +66,8 @@ POINTS_AT: dict[str, str] = {
     "DATA_CHECKSUM": "`/tensors/i/sha256`",
     "DATA_DOCUMENT_CHECKSUM": "`/document_sha256`",
     "LIMIT_DOCUMENT_SIZE": '""',
+    "LIMIT_STRING": "the string; for a member name, the member (its name cut to 64 characters)",
+    "LIMIT_COUNT": "the `layers`, `nodes` or `tensors` array at which the count passes the limit",
     "LIMIT_RANK": "`/tensors/i/shape`",
     "LIMIT_TENSOR_SIZE": "`/tensors/i/shape`",
     "LIMIT_TOTAL_SIZE": "`/tensors/i`",
@@ -181,6 +183,12 @@ CODES: dict[str, CodeInfo] = {
     ),
     # --- limits -----------------------------------------------------------------
     "LIMIT_DOCUMENT_SIZE": CodeInfo("limit", "1.0", "The input is larger than the document size limit."),
+    "LIMIT_STRING": CodeInfo(
+        "limit", "1.0", "A string (other than tensor data) or member name is longer than the string limit."
+    ),
+    "LIMIT_COUNT": CodeInfo(
+        "limit", "1.0", "The document has more layers, nodes or tensors (in all graphs together) than the limit."
+    ),
     "LIMIT_RANK": CodeInfo("limit", "1.0", "A shape has more dimensions than the rank limit."),
     "LIMIT_TENSOR_SIZE": CodeInfo(
         "limit", "1.0", "A tensor's declared byte size exceeds the per-tensor limit (or overflows 64 bits)."

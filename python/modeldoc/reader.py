@@ -23,7 +23,7 @@ from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
 from .schema import SUPPORTED_MINOR, check_schema, normalize_integers
-from .semantics import check_semantics
+from .semantics import check_counts, check_semantics
 from .tree import check_tree
 
 Container = Literal["json", "msgpack"]
@@ -167,6 +167,9 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
     if out.errors:
         return _Parsed(None, kind, minor, version)
     normalize_integers(tree)
+    check_counts(tree, limits, out)
+    if out.errors:
+        return _Parsed(None, kind, minor, version)
     check_semantics(tree, out)
     return _Parsed(tree, kind, minor, version)
 

@@ -9,6 +9,27 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import Collector, escape_pointer_token
+from .limits import Limits
+
+
+def check_counts(tree: dict[str, Any], limits: Limits, out: Collector) -> None:
+    """Layers and nodes in all graphs together, and tensors, against the limits.
+
+    Runs before the semantic checks, whose cost grows with these counts.
+    """
+    if len(tree["tensors"]) > limits.max_tensors:
+        out.add("LIMIT_COUNT", "/tensors", f"more than {limits.max_tensors} tensors")
+    totals = {"layers": 0, "nodes": 0}
+    caps = {"layers": limits.max_layers, "nodes": limits.max_nodes}
+    graphs: list[tuple[dict[str, Any], str]] = [(tree["model"], "/model")]
+    while graphs:
+        g, ptr = graphs.pop()
+        for kind in ("layers", "nodes"):
+            before = totals[kind]
+            totals[kind] += len(g[kind])
+            if before <= caps[kind] < totals[kind]:
+                out.add("LIMIT_COUNT", f"{ptr}/{kind}", f"more than {caps[kind]} {kind} in all graphs together")
+        graphs.extend((layer["model"], f"{ptr}/layers/{i}/model") for i, layer in enumerate(g["layers"]) if "model" in layer)
 
 
 def check_semantics(tree: dict[str, Any], out: Collector) -> None:

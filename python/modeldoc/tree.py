@@ -63,6 +63,7 @@ _TENSOR_DATA_PARENT = re.compile(r"/tensors/\d+\Z")
 def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> None:
     """Walk ``root`` without recursion and report what the parser let through."""
     stack: list[tuple[Any, str, int]] = [(root, "", 1)]
+    max_len = limits.max_string_length
     while stack:
         node, ptr, depth = stack.pop()
         if depth > limits.max_depth:
@@ -78,12 +79,18 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
             for k, v in node.items():
                 if not k.isascii() and not _is_scalar_valid_text(k):
                     out.add("SYNTAX_UTF8", f"{ptr}/{escape_pointer_token(k)}", "member name holds an unpaired surrogate")
+                if len(k) > max_len:
+                    out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k[:64])}", f"member name longer than {max_len}")
+                if type(v) is str and len(v) > max_len and not (k == "data" and _TENSOR_DATA_PARENT.match(ptr)):
+                    out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k)}", f"string longer than {max_len}")
                 _check_scalar(v, f"{ptr}/{escape_pointer_token(k)}", depth, stack, out, msgpack, ptr, k)
         else:  # list
             for i, v in enumerate(node):
                 t = type(v)
-                if t is int or t is str and v.isascii():
+                if t is int or t is float and not msgpack:
                     continue  # the common case in list-encoded tensors: nothing to check
+                if t is str and len(v) > max_len:
+                    out.add("LIMIT_STRING", f"{ptr}/{i}", f"string longer than {max_len}")
                 _check_scalar(v, f"{ptr}/{i}", depth, stack, out, msgpack, ptr, i)
 
 
