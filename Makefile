@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test generate check-generated clean
+.PHONY: demo test fuzz conformance generate clean
 
 $(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ test: $(STAMP)
 	$(PY) scripts/generate.py --check
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+## fuzz: the long fuzzing run: hypothesis (structure- and byte-level) and atheris (coverage-guided)
+fuzz: $(STAMP)
+	$(PY) fuzz/run.py --engine hypothesis --examples $${FUZZ_EXAMPLES:-200000} --seed $${FUZZ_SEED:-$$(date +%s)}
+	$(PY) fuzz/run.py --engine atheris --seconds $${FUZZ_SECONDS:-1200}
+
+## conformance: run the conformance suite with the reference reader and print the summary line
+conformance: $(STAMP)
+	$(PY) -m modeldoc conformance run
 
 ## generate: rewrite the schema copy, spec.md's code table and conformance_fixtures/
 generate: $(STAMP)
