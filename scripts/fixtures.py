@@ -493,6 +493,14 @@ def add_invalid_syntax(s: Suite) -> None:
     inv("truncated-in-model", good[: cut + 12], "json", "JSON text cut off inside the model", [("SYNTAX_JSON", None)])
     inv("truncated-in-tensors", good[: good.index(b'"data"') + 10], "json", "JSON text cut off inside tensor data",
         [("SYNTAX_JSON", None)])
+    # Truncation at each kind of structural position.
+    small = b'{"format":"modeldoc","format_version":"1.0.0","metadata":{"a":[1.5,2]}}'
+    for label, cut in [("after-open-brace", b'{'), ("after-key", b'{"format"'), ("after-colon", b'{"format":'),
+                       ("in-string", b'{"format":"mode'), ("after-value", b'{"format":"modeldoc"'),
+                       ("after-comma", b'{"format":"modeldoc",'), ("in-number", small[: small.index(b"1.5") + 2]),
+                       ("in-array", small[: small.index(b"2]")]), ("in-literal", b'{"a":tru')]:
+        assert small.startswith(cut) or label == "in-literal"
+        inv(f"truncated-{label}", cut, "json", f"JSON text cut off {label.replace('-', ' ')}", [("SYNTAX_JSON", None)])
     inv("trailing-data", good + b'{"more": 1}', "json", "a second value after the document", [("SYNTAX_TRAILING_DATA", "")])
     inv("duplicate-key-top", good.replace(b'"format":"modeldoc",', b'"format":"modeldoc","format":"modeldoc",'), "json",
         "the member format twice", [("SYNTAX_DUPLICATE_KEY", "/format")])
@@ -519,6 +527,13 @@ def add_invalid_syntax(s: Suite) -> None:
         "arrays nested 5000 deep (beyond naive recursive parsers)", [("SYNTAX_DEPTH", "/model/layers/0/config/units" + "/0" * 123)])
     inv("top-level-array", b"[" + good + b"]", "json", "the document inside an array", [("SYNTAX_NOT_OBJECT", "")])
     inv("msgpack-truncated", goodm[:-7], "msgpack", "MessagePack cut off", [("SYNTAX_MSGPACK", None)])
+    inv("msgpack-truncated-header", goodm[:1], "msgpack", "only the map header byte", [("SYNTAX_MSGPACK", None)])
+    inv("msgpack-truncated-in-bin", goodm[: goodm.rindex(b"\xc4") + 6], "msgpack", "cut off inside tensor bin data",
+        [("SYNTAX_MSGPACK", None)])
+    for label, header in [("str", b"\xdb"), ("bin", b"\xc6"), ("array", b"\xdd"), ("map", b"\xdf")]:
+        inv(f"msgpack-oversized-{label}", b"\x81\xa6format" + header + b"\xff\xff\xff\xff" + b"\x00" * 8, "msgpack",
+            f"a {label} 32 header declaring 2^32-1 items or bytes, followed by 8 bytes",
+            [("SYNTAX_MSGPACK", None)])
     inv("msgpack-trailing", goodm + b"\xc0", "msgpack", "a nil after the MessagePack map", [("SYNTAX_TRAILING_DATA", "")])
 
     def ext_in_metadata(t: dict[str, Any]) -> None:
@@ -535,6 +550,22 @@ def add_invalid_syntax(s: Suite) -> None:
         t["metadata"]["purpose"] = b"bytes"
     inv("msgpack-bin-outside-data", _mutated(dense_doc, bin_in_metadata, "msgpack"), "msgpack",
         "bin in metadata instead of str", [("SYNTAX_MSGPACK_TYPE", "/metadata/purpose")])
+
+    def name_as_bin(t: dict[str, Any]) -> None:
+        t["tensors"][0]["name"] = b"dense/kernel"
+    inv("msgpack-name-bin", _mutated(dense_doc, name_as_bin, "msgpack"), "msgpack", "a tensor name as bin instead of str",
+        [("SYNTAX_MSGPACK_TYPE", "/tensors/0/name")])
+
+    def shape_as_str(t: dict[str, Any]) -> None:
+        t["tensors"][0]["shape"] = "2,3"
+    inv("msgpack-shape-str", _mutated(dense_doc, shape_as_str, "msgpack"), "msgpack", "a shape as str",
+        [("SCHEMA_TYPE", "/tensors/0/shape")])
+
+    def list_in_msgpack(t: dict[str, Any]) -> None:
+        t["tensors"][1]["encoding"] = "list"
+        t["tensors"][1]["data"] = [0.1, 0.2, 0.3]
+    inv("msgpack-list-encoding", _mutated(dense_doc, list_in_msgpack, "msgpack"), "msgpack",
+        "the JSON-only list encoding inside MessagePack", [("DATA_ENCODING_MISMATCH", "/tensors/1/encoding")])
 
     def nan_config(t: dict[str, Any]) -> None:
         t["model"]["layers"][0]["config"]["units"] = float("nan")

@@ -153,3 +153,15 @@ def test_validate_stops_after_syntax_errors() -> None:
     doc = json.loads(modeldoc.dumps(doc_with({})))
     text = json.dumps(doc).replace('"format": "modeldoc"', '"format": "modeldoc", "format": "x"').encode()
     assert codes(modeldoc.validate(text)) == [("SYNTAX_DUPLICATE_KEY", "/format")]
+
+
+@pytest.mark.parametrize("encoding", ["base64", "list", "msgpack"])
+def test_truncation_at_every_byte_is_a_clean_syntax_error(encoding: str) -> None:
+    data = modeldoc.dumps(doc_with({"t": __import__("numpy").arange(6, dtype="float32").reshape(2, 3)}), encoding=encoding)  # type: ignore[arg-type]
+    expected = {"SYNTAX_EMPTY", "SYNTAX_JSON", "SYNTAX_MSGPACK"}
+    for cut in range(len(data) - 1):
+        report = modeldoc.validate(data[:cut])
+        assert not report.ok
+        assert report.errors[0].code in expected, (cut, report.errors[0])
+    # The JSON writer ends with a newline: cutting only that keeps the document whole.
+    assert modeldoc.validate(data[: len(data) - 1]).ok is (encoding != "msgpack")
