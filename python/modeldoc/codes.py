@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 
 class CodeInfo(NamedTuple):
-    layer: str  # "io", "syntax", "version", "schema", "semantic", "data", "limit", "write"
+    layer: str  # "io", "syntax", "version", "schema", "semantic", "data", "limit", "write", "adapter"
     since: str  # format version that introduced the code
     meaning: str
 
@@ -75,6 +75,11 @@ POINTS_AT: dict[str, str] = {
     "WRITE_LOSSY_NAN": "`/tensors/i`",
     "WRITE_INVALID_DOCUMENT": '""',
     "WRITE_FAILED": '""',
+    "KERAS_UNSAFE": "the layer or object in the input (ModelDoc document or Keras config) that carries code",
+    "KERAS_UNKNOWN_CLASS": "the `type`, or the nested object's `class_name`, that no table resolves",
+    "KERAS_UNSUPPORTED": "the part of the model or document that cannot be represented",
+    "KERAS_MISMATCH": "the layer (or input) whose weights or shape do not fit",
+    "KERAS_INVALID_INPUT": '`""` or the member of the Keras config or legacy file that is malformed',
 }
 
 
@@ -205,4 +210,25 @@ CODES: dict[str, CodeInfo] = {
         "write", "1.0", "The document to be written is not valid; nothing was written."
     ),
     "WRITE_FAILED": CodeInfo("write", "1.0", "The output file could not be written; the destination is unchanged."),
+    # --- adapter: the Keras adapter's refusals (modeldoc.keras; not reader findings) ---
+    "KERAS_UNSAFE": CodeInfo(
+        "adapter",
+        "1.0",
+        "The input carries code (a Lambda layer, marshaled bytecode, a reference to an external model); "
+        "refused unless unsafe loading is asked for.",
+    ),
+    "KERAS_UNKNOWN_CLASS": CodeInfo(
+        "adapter",
+        "1.0",
+        "A class or function name is neither on the Keras adapter's allowlist nor a registered custom object.",
+    ),
+    "KERAS_UNSUPPORTED": CodeInfo(
+        "adapter", "1.0", "The model uses something ModelDoc 1.0 cannot represent (e.g. string inputs)."
+    ),
+    "KERAS_MISMATCH": CodeInfo(
+        "adapter", "1.0", "Weights or inputs do not fit the rebuilt Keras model (count, shape or dtype)."
+    ),
+    "KERAS_INVALID_INPUT": CodeInfo(
+        "adapter", "1.0", "A Keras config, .keras/.h5 file or legacy JSON is malformed, or Keras rejected it."
+    ),
 }
