@@ -1,0 +1,81 @@
+"""Test vectors: input batches and the outputs Keras computed for them (spec.md section 4.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..document import Document, Input, Layer, TestVector
+from ..dtypes import DTYPES, dtype_of_array
+from ._errors import refuse
+from ._structure import fill, is_flat
+
+BATCH = 2  # the batch dimension of generated inputs
+FREE_DIM = 4  # any other dimension the model leaves open (sequence lengths)
+
+
+def random_inputs(inputs: list[Input], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One batch for ``inputs``: normal floats, integers in {0, 1} (valid ids for any embedding), random bools."""
+    out = {}
+    for i in inputs:
+        shape = tuple(
+            (BATCH if k == 0 else FREE_DIM) if d is None else d for k, d in enumerate(i.shape)
+        )
+        dt = DTYPES[i.dtype]
+        if dt.kind == "float":
+            out[i.name] = rng.standard_normal(shape).astype(np.float32).astype(dt.native)
+        elif dt.kind == "bool":
+            out[i.name] = rng.random(shape) < 0.5
+        else:
+            out[i.name] = rng.integers(0, 2, shape).astype(dt.native)
+    return out
+
+
+def feed(model_layer: Layer, inputs: list[Input], arrays: dict[str, np.ndarray]) -> Any:
+    """The arrays in the structure the Keras model was built with (a single array, a list, a dict)."""
+    skeleton = model_layer.config.get("input_structure")
+    flat = [arrays[i.name] for i in inputs]
+    if skeleton is None or is_flat(skeleton, len(flat)):
+        return flat[0] if len(flat) == 1 else flat
+    return fill(skeleton, lambda k: flat[k])
+
+
+def predict(model: Any, model_layer: Layer, inputs: list[Input], arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The model's outputs for one batch, flattened in the order of the graph's outputs."""
+    import keras  # type: ignore[import-untyped]
+
+    result = model(feed(model_layer, inputs, arrays), training=False)
+    return [np.array(keras.ops.convert_to_numpy(t), order="C") for t in keras.tree.flatten(result)]
+
+
+def make_test_vectors(
+    doc: Document,
+    model: Any,
+    model_layer: Layer,
+    n: int,
+    seed: int,
+    given: list[dict[str, np.ndarray]] | None,
+) -> None:
+    """Append test vectors (and their tensors) to ``doc``."""
+    rng = np.random.default_rng(seed)
+    inputs = doc.model.inputs
+    batches = list(given) if given else [random_inputs(inputs, rng) for _ in range(n)]
+    for b, batch in enumerate(batches):
+        outputs = predict(model, model_layer, inputs, batch)
+        if len(outputs) != len(doc.model.outputs):
+            refuse("KERAS_MISMATCH", "/model/outputs", f"the model returned {len(outputs)} tensors, "
+                   f"the graph has {len(doc.model.outputs)} outputs")
+        vector = TestVector(inputs={}, outputs={}, name=f"vector_{b}")
+        for i in inputs:
+            name = f"test_vectors/{b}/inputs/{i.name}"
+            doc.tensors[name] = np.array(batch[i.name], order="C")
+            vector.inputs[i.name] = name
+        for out_name, arr in zip(doc.model.outputs, outputs):
+            if dtype_of_array(arr) is None:
+                refuse("KERAS_UNSUPPORTED", "/model/outputs", f"output {out_name!r} has dtype {arr.dtype}, "
+                       "not a ModelDoc dtype, so it cannot be a test vector")
+            name = f"test_vectors/{b}/outputs/{out_name}"
+            doc.tensors[name] = arr
+            vector.outputs[out_name] = name
+        doc.test_vectors.append(vector)

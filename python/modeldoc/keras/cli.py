@@ -1,0 +1,101 @@
+"""The Keras commands of ``modeldoc``: from-keras, to-keras, upgrade.
+
+Importing this module imports neither TensorFlow nor Keras (``modeldoc --help``
+stays fast and the core stays framework-free); each handler imports them
+when it runs. Bad input raises ModelDocError, which ``modeldoc.cli.main``
+prints as one line per finding with exit code 1 (2 for unreadable or
+unwritable files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from ..errors import ModelDocError
+
+ENCODINGS = ("base64", "list", "msgpack")
+
+
+def _quiet() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {path!r}: {e.strerror}") from None
+
+
+def _shape(text: str) -> list[int | None]:
+    try:
+        return [None if d.strip().lower() in ("none", "null", "?", "") else int(d) for d in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a shape: {text!r} (write e.g. None,28,28,1)") from None
+
+
+def cmd_from_keras(args: argparse.Namespace) -> int:
+    _quiet()
+    from .. import save
+    from ._export import from_keras
+    from ._files import load_keras_file
+
+    model = load_keras_file(args.input)
+    doc = from_keras(model, test_vectors=args.test_vectors, seed=args.seed)
+    save(doc, args.output, encoding=args.encoding)
+    return 0
+
+
+def cmd_to_keras(args: argparse.Namespace) -> int:
+    _quiet()
+    from .. import load
+    from ._files import save_keras_atomic
+    from ._import import to_keras
+
+    if not args.output.endswith(".keras"):
+        raise ModelDocError.of("WRITE_FAILED", "", f"{args.output!r}: the output must be named *.keras")
+    model = to_keras(load(args.input), safe=not args.unsafe)
+    save_keras_atomic(model, args.output)
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    _quiet()
+    from .. import save
+    from ._upgrade import upgrade
+
+    doc = upgrade(_read(args.input), input_shape=args.input_shape, input_dtype=args.input_dtype,
+                  test_vectors=args.test_vectors)
+    save(doc, args.output, encoding=args.encoding)
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    """Register the Keras subcommands on ``modeldoc``'s subparsers."""
+    f = sub.add_parser("from-keras", help="convert a .keras or legacy .h5 Keras model (no code in it is run)")
+    f.add_argument("input", metavar="MODEL")
+    f.add_argument("output", metavar="OUT")
+    f.add_argument("--encoding", default="base64", choices=ENCODINGS)
+    f.add_argument("--test-vectors", type=int, default=0, metavar="N", help="embed N input batches and Keras' outputs")
+    f.add_argument("--seed", type=int, default=0, help="seed of the test vectors' random inputs")
+    f.set_defaults(run=cmd_from_keras)
+
+    t = sub.add_parser("to-keras", help="rebuild the Keras model of a document and save it as .keras")
+    t.add_argument("input", metavar="DOC")
+    t.add_argument("output", metavar="OUT.keras")
+    t.add_argument("--unsafe", action="store_true",
+                   help="allow Lambda layers and other code in the document (only for documents you trust)")
+    t.set_defaults(run=cmd_to_keras)
+
+    u = sub.add_parser("upgrade", help="convert hand-rolled model_config/model_json + weights JSON to ModelDoc")
+    u.add_argument("input", metavar="LEGACY.json")
+    u.add_argument("output", metavar="OUT")
+    u.add_argument("--encoding", default="base64", choices=ENCODINGS)
+    u.add_argument("--input-shape", type=_shape, default=None, metavar="SHAPE",
+                   help="input shape with batch, e.g. None,28,28,1, when model_config does not say it")
+    u.add_argument("--input-dtype", default="float32", help="input dtype when model_config does not say it")
+    u.add_argument("--test-vectors", type=int, default=0, metavar="N")
+    u.set_defaults(run=cmd_upgrade)
