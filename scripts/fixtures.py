@@ -21,6 +21,7 @@ import numpy as np
 import modeldoc
 from modeldoc.document import Document, Graph, Input, Layer, Node, Producer
 from modeldoc.dtypes import DTYPES
+from modeldoc.errors import printable
 
 PRODUCER = Producer("modeldoc-fixtures", "1.0.0", "", "")
 ENCODINGS = ("base64", "list", "msgpack")
@@ -312,7 +313,7 @@ class Suite:
         cid = f"invalid/{name}"
         path = self._add_file(cid, data, container)
         report = modeldoc.validate(data)
-        got = {(f.code, f.pointer) for f in report.errors}
+        got = {(f.code, printable(f.pointer)) for f in report.errors}
         for code, ptr in errors:
             if (code, ptr) not in got and not (ptr is None and code in {c for c, _ in got}):
                 raise AssertionError(f"{cid}: expected {(code, ptr)}, reader reported {sorted(got)}")
@@ -489,6 +490,9 @@ def add_invalid_syntax(s: Suite) -> None:
         [("SYNTAX_UTF8", "")])
     inv("unpaired-surrogate", good.replace(b'"conformance"', b'"\\ud800"'), "json",
         "a string escape that leaves an unpaired surrogate", [("SYNTAX_UTF8", "/metadata/purpose")])
+    inv("unpaired-surrogate-name", good.replace(b'"purpose"', b'"\\udc00"'), "json",
+        "a member name that is an unpaired surrogate escape: pointed at, printed with U+FFFD",
+        [("SYNTAX_UTF8", "/metadata/\ufffd")])
     cut = good.index(b'"layers"')
     inv("truncated-in-model", good[: cut + 12], "json", "JSON text cut off inside the model", [("SYNTAX_JSON", None)])
     inv("truncated-in-tensors", good[: good.index(b'"data"') + 10], "json", "JSON text cut off inside tensor data",
@@ -620,6 +624,8 @@ def add_invalid_structure(s: Suite) -> None:
     m("shape-not-array", lambda t: t["tensors"][0].update(shape=6), "shape is a number", [("SCHEMA_TYPE", "/tensors/0/shape")])
     m("input-dim-negative", lambda t: t["model"]["inputs"][0].update(shape=[None, -1]), "an input dimension of -1",
       [("SCHEMA_RANGE", "/model/inputs/0/shape/1")])
+    m("input-dim-negative-float", lambda t: t["model"]["inputs"][0].update(shape=[None, -2.0]),
+      "an input dimension of -2.0: an integer by JSON Schema's rule, so a range error", [("SCHEMA_RANGE", "/model/inputs/0/shape/1")])
     m("input-dim-string", lambda t: t["model"]["inputs"][0].update(shape=["batch", 2]), "an input dimension as a string",
       [("SCHEMA_TYPE", "/model/inputs/0/shape/0")])
     m("base64-data-number", lambda t: t["tensors"][0].update(data=12), "base64 data that is not a string",
@@ -761,6 +767,12 @@ def add_invalid_data(s: Suite) -> None:
     m("list-short", set_data([0.5, 1.0]), "2 elements for shape [3]", [("DATA_LIST_SHAPE", "/tensors/1/data")], encoding="list")
     m("list-scalar-for-array", set_data(0.5), "a bare number for shape [3]", [("DATA_LIST_SHAPE", "/tensors/1/data")],
       encoding="list")
+
+    def level_order(t: dict[str, Any]) -> None:
+        t["tensors"][0]["data"] = [[0.5, [1.0], 2.0], [0.0, -0.0]]
+    m("list-shape-level-order", level_order,
+      "two problems: an array inside row 0 and a short row 1; checked level by level, row 1 is found first",
+      [("DATA_LIST_SHAPE", "/tensors/0/data/1")], encoding="list")
 
     def ragged_2d(t: dict[str, Any]) -> None:
         t["tensors"][0]["data"] = [[0.5, -1.25, 2.0], [0.0, -0.0]]

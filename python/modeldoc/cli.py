@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from ._version import __version__
 from .digest import reader_report
-from .errors import Finding, ModelDocError
+from .errors import Finding, ModelDocError, printable
 from .limits import DEFAULT_LIMITS, Limits
 from .reader import Report, read_tree, validate, _to_document
 from .schema import schema_text
@@ -31,7 +31,7 @@ def _where(ptr: str) -> str:
 
 def _finding_line(name: str, f: Finding) -> str:
     prefix = "warning: " if f.severity == "warning" else ""
-    return f"{name}: {f.code} at {_where(f.pointer)}: {prefix}{f.message}"
+    return printable(f"{name}: {f.code} at {_where(f.pointer)}: {prefix}{f.message}")
 
 
 def _exit_for(e: ModelDocError) -> int:
@@ -138,12 +138,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
         if _exit_for(e) == EXIT_USAGE:
             raise
         for f in e.findings:
-            print(f"{f.code}\t{f.pointer}")
+            print(f"{f.code}\t{printable(f.pointer)}")
             print(_finding_line(args.file, f), file=sys.stderr)
         return EXIT_INVALID
     sys.stdout.write(reader_report(_to_document(tree, arrays)))
     for w in warnings:  # the reader protocol's channel for warnings (spec.md section 13)
-        print(f"warning\t{w.code}\t{w.pointer}", file=sys.stderr)
+        print(f"warning\t{w.code}\t{printable(w.pointer)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -217,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .conformance import add_commands as _conformance_commands
 
     _conformance_commands(sub)
+    from .keras.cli import add_commands as _keras_commands
+    _keras_commands(sub)
     return p
 
 

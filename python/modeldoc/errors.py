@@ -22,6 +22,13 @@ def escape_pointer_token(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
+def printable(text: str) -> str:
+    """``text`` with unpaired surrogates (which UTF-8 cannot carry) shown as U+FFFD (spec.md 9.1)."""
+    if text.isascii():
+        return text
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
 def pointer(*tokens: str | int) -> str:
     """Build a JSON Pointer from raw tokens: ``pointer("tensors", 3, "data")``."""
     return "".join("/" + escape_pointer_token(t) for t in tokens)
@@ -43,13 +50,13 @@ class Finding:
     def as_dict(self) -> dict[str, str]:
         return {
             "code": self.code,
-            "pointer": self.pointer,
-            "message": self.message,
+            "pointer": printable(self.pointer),
+            "message": printable(self.message),
             "severity": self.severity,
         }
 
     def __str__(self) -> str:
-        return f"{self.code} at {self.pointer or '/'}: {self.message}"
+        return printable(f"{self.code} at {self.pointer or '(document)'}: {self.message}")
 
 
 class ModelDocError(ValueError):

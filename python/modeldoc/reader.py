@@ -10,14 +10,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal, Union
+from typing import IO, Any, Callable, Literal, Union
 
 import numpy as np
 
 from . import encodings as enc
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
-from .dtypes import DTYPES, to_le_bytes
+from . import bigfile
+from .dtypes import DTYPES, DType, to_le_bytes
 from .errors import Collector, Finding, HasFindings, ModelDocError
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
@@ -27,6 +28,7 @@ from .semantics import check_counts, check_semantics
 from .tree import check_tree
 
 Container = Literal["json", "msgpack"]
+Progress = Callable[[int, int], None]  # (bytes of tensor data done, file size)
 Source = Union[str, "os.PathLike[str]", IO[bytes]]
 _JSON_WS = b" \t\r\n"
 _VERSION = re.compile(r"\A(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")
@@ -123,10 +125,11 @@ def sniff(buf: bytes) -> Container | Finding:
 
 @dataclass
 class _Parsed:
-    tree: dict[str, Any] | None
+    tree: dict[str, Any] | None  # set when every structural layer passed
     container: Container | None
     minor: int | None
     format_version: str | None
+    parsed: Any = None  # the value tree, whenever the syntax layer passed
 
 
 def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _Parsed:
@@ -143,7 +146,12 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
     check_tree(tree, limits, out, msgpack=kind == "msgpack")
     if out.errors:
         return _Parsed(None, kind, None, None)
+    parsed = _check_version_schema_semantics(tree, kind, limits, out)
+    parsed.parsed = tree
+    return parsed
 
+
+def _check_version_schema_semantics(tree: dict[str, Any], kind: Container, limits: Limits, out: Collector) -> _Parsed:
     if tree.get("format") != "modeldoc":
         out.add("VERSION_FORMAT", "/format", 'format must be "modeldoc"')
         return _Parsed(None, kind, None, None)
@@ -171,13 +179,23 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
     if out.errors:
         return _Parsed(None, kind, minor, version)
     check_semantics(tree, out)
+    if out.errors:  # the data layer runs only on a document whose structure is sound
+        return _Parsed(None, kind, minor, version)
     return _Parsed(tree, kind, minor, version)
 
 
+Payload = Callable[[dict[str, Any], DType, tuple[int, ...], int, str], "tuple[np.ndarray | None, str] | None"]
+
+
 def _decode_tensors(
-    tree: dict[str, Any], container: Container, limits: Limits, out: Collector, *, keep: bool, verify: bool
+    tree: dict[str, Any], container: Container, limits: Limits, out: Collector, *, keep: bool, verify: bool,
+    payload: Payload | None = None,
 ) -> dict[str, np.ndarray]:
-    """Decode and check every tensor; then, if all is well, the document checksum."""
+    """Decode and check every tensor; then, if all is well, the document checksum.
+
+    ``payload`` decodes tensors whose data was cut out of a big file (bigfile.py);
+    it returns None for the others.
+    """
     arrays: dict[str, np.ndarray] = {}
     sha256s: list[str] = []
     total = 0
@@ -199,9 +217,13 @@ def _decode_tensors(
                     ptr + "/encoding",
                     f"encoding {t['encoding']!r} is not allowed in {container} (use {' or '.join(allowed)})",
                 )
-            arr = _decode_one(t, dt, shape, nbytes, ptr)
+            streamed = payload(t, dt, shape, nbytes, ptr) if payload else None
+            if streamed is not None:
+                arr, digest = streamed  # hashed while it was read
+            else:
+                arr = _decode_one(t, dt, shape, nbytes, ptr)
+                digest = enc.sha256_hex(to_le_bytes(arr, dt)) if verify else ""
             if verify:
-                digest = enc.sha256_hex(to_le_bytes(arr, dt))
                 sha256s.append(digest)
                 if digest != t["sha256"]:
                     raise ModelDocError.of(
@@ -210,7 +232,7 @@ def _decode_tensors(
         except ModelDocError as e:
             out.extend(e.findings)
             continue
-        if keep and t["name"] not in arrays:
+        if keep and arr is not None and t["name"] not in arrays:
             arrays[t["name"]] = arr
     if verify and not out.errors and "document_sha256" in tree:
         got = document_sha256(report_of_tree(tree, sha256s))
@@ -237,7 +259,8 @@ def _decode_one(t: dict[str, Any], dt: Any, shape: tuple[int, ...], nbytes: int,
 
 
 def validate(
-    source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS
+    source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
 ) -> Report:
     """Validate a document (path, file object or bytes); never raises for bad input.
 
@@ -249,28 +272,87 @@ def validate(
     >>> [(f.code, f.pointer) for f in r.errors]
     [('SYNTAX_NOT_OBJECT', '')]
     """
-    out = Collector()
     try:
-        buf = read_source(source, limits)
+        parsed, _, out = _read(source, limits, keep=False, verify=True, progress=progress)
     except ModelDocError as e:
         return Report(list(e.findings))
-    parsed = _parse_and_check_structure(buf, limits, out)
-    if parsed.tree is not None and parsed.container is not None:
-        _decode_tensors(parsed.tree, parsed.container, limits, out, keep=False, verify=True)
     return Report(out.findings, parsed.container, parsed.format_version)
 
 
-def read_tree(
-    source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True
-) -> tuple[dict[str, Any], dict[str, np.ndarray], Container, list[Finding]]:
-    """Fully validate and decode; raise :class:`ModelDocError` with all errors found."""
+def _read(
+    source: Source | bytes | bytearray | memoryview, limits: Limits, *, keep: bool, verify: bool,
+    progress: Progress | None = None,
+) -> tuple[_Parsed, dict[str, np.ndarray], Collector]:
+    """All layers; big files by the streaming path, with the ordinary path behind it."""
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            size = os.stat(source).st_size
+        except OSError as e:
+            raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
+        if bigfile.STREAM_THRESHOLD <= size <= limits.max_document_bytes:
+            try:
+                return _read_big(source, size, limits, keep=keep, verify=verify, progress=progress)
+            except bigfile.Fallback:
+                pass
+            except OSError as e:
+                raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
     out = Collector()
     buf = read_source(source, limits)
     parsed = _parse_and_check_structure(buf, limits, out)
+    arrays: dict[str, np.ndarray] = {}
+    if parsed.tree is not None and parsed.container is not None:
+        arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=keep, verify=verify)
+    return parsed, arrays, out
+
+
+def _read_big(
+    path: str | os.PathLike[str], size: int, limits: Limits, *, keep: bool, verify: bool, progress: Progress | None
+) -> tuple[_Parsed, dict[str, np.ndarray], Collector]:
+    with open(path, "rb") as f, bigfile.open_mapping(f) as mm:
+        kind = sniff(mm[: 1 << 16])
+        if isinstance(kind, Finding):
+            raise bigfile.Fallback("not recognised")
+        skeleton = bigfile.scan_json(mm) if kind == "json" else bigfile.scan_msgpack(mm)
+        out = Collector()
+        parsed = _parse_and_check_structure(skeleton.data, limits, out)
+        tensors = parsed.parsed.get("tensors") if isinstance(parsed.parsed, dict) else None
+        placed = sum(
+            1 for t in (tensors if isinstance(tensors, list) else [])
+            if isinstance(t, dict) and bigfile.span_of(skeleton, t.get("data")) is not None
+        )
+        if parsed.parsed is None or placed != len(skeleton.spans):
+            raise bigfile.Fallback("a payload outside tensor data, or a syntax error")
+        if parsed.tree is None or parsed.container is None:
+            return parsed, {}, out
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, size)
+
+        def payload(t: dict[str, Any], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> Any:
+            span = bigfile.span_of(skeleton, t["data"])
+            if span is None:
+                return None
+            if kind == "json" and t["encoding"] == "base64":
+                return bigfile.decode_base64_span(f.fileno(), mm, span, dt, shape, nbytes, ptr, keep, advance)
+            if kind == "msgpack" and t["encoding"] == "raw":
+                return bigfile.read_raw_span(f.fileno(), span, dt, shape, nbytes, ptr, keep, advance)
+            raise bigfile.Fallback("a payload under another encoding")
+
+        arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload)
+        return parsed, arrays, out
+
+
+def read_tree(
+    source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Any], dict[str, np.ndarray], Container, list[Finding]]:
+    """Fully validate and decode; raise :class:`ModelDocError` with all errors found."""
+    parsed, arrays, out = _read(source, limits, keep=True, verify=verify, progress=progress)
     if parsed.tree is None or parsed.container is None or out.errors:
-        raise ModelDocError(out.errors)
-    arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=True, verify=verify)
-    if out.errors:
         raise ModelDocError(out.errors)
     return parsed.tree, arrays, parsed.container, out.warnings
 

@@ -58,7 +58,10 @@ def check_schema(tree: Any, out: Collector, *, ignore_unknown_members: bool = Fa
         code = _KEYWORD_CODES.get(str(err.validator), "SCHEMA_OTHER")
         if err.validator == "anyOf":
             # The only anyOf is an input dimension: integer >= 0 or null.
-            code = "SCHEMA_RANGE" if type(err.instance) is int else "SCHEMA_TYPE"
+            # JSON Schema's integers include 2.0, so -2.0 fails on range like -2 does.
+            x = err.instance
+            integral = isinstance(x, (int, float)) and not isinstance(x, bool) and float(x).is_integer()
+            code = "SCHEMA_RANGE" if integral else "SCHEMA_TYPE"
         base = "".join("/" + escape_pointer_token(p) for p in err.absolute_path)
         if code == "SCHEMA_ADDITIONAL_PROPERTY":
             if ignore_unknown_members:

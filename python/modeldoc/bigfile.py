@@ -1,0 +1,265 @@
+"""Reading large documents without holding their text: the same checks, bounded memory.
+
+For a file above a size threshold, the tensor payloads are cut out of the
+document before it is parsed: every long base64 string (JSON) or long bin
+(MessagePack) is replaced by a short placeholder, the small remaining
+*skeleton* goes through the ordinary syntax, version, schema and semantic
+layers, and each payload is then decoded straight from the file into its
+preallocated array, chunk by chunk, hashing as it goes.
+
+The fast path only ever *accepts* what the reference path accepts. Whenever
+it meets something unusual (a placeholder outside tensor data, a syntax
+error, a character outside the base64 alphabet), it gives up with
+:class:`Fallback` and the caller reads the document the ordinary way, so
+findings, codes and pointers never depend on which path ran.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import mmap
+import os
+import secrets
+from dataclasses import dataclass
+from typing import IO, Any, Callable
+
+import numpy as np
+import pybase64
+
+from .dtypes import DType, from_le_bytes
+from .errors import ModelDocError
+
+STREAM_THRESHOLD = 32 << 20  # files at least this big take this path
+PAYLOAD_THRESHOLD = 64 << 10  # strings/bins at least this long are cut out
+_CHUNK_TEXT = 16 << 20  # base64 characters decoded per step (a multiple of 4)
+_WINDOW = 64 << 20  # bytes of the mapping scanned before they are released
+_MAX_MSGPACK_ITEMS = 5_000_000  # beyond this the C parser is faster: fall back
+
+
+class Fallback(Exception):
+    """The fast path cannot vouch for this input; read it the ordinary way."""
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # offset of the first payload byte in the file
+    end: int  # offset one past the last
+
+
+@dataclass
+class Skeleton:
+    data: bytes  # the document with payloads replaced by placeholders
+    spans: dict[str, Span]  # placeholder text (JSON) or bytes' hex (MessagePack) -> payload
+
+
+# --- scanning ---------------------------------------------------------------------
+
+
+def _release(mm: mmap.mmap, start: int, end: int) -> None:
+    """Drop pages of a read-only mapping from this process (they stay in the page cache)."""
+    page = mmap.PAGESIZE
+    lo = start - start % page
+    if end > lo and hasattr(mm, "madvise"):
+        mm.madvise(mmap.MADV_DONTNEED, lo, min(end, len(mm)) - lo)
+
+
+def _find(mm: mmap.mmap, needle: bytes, start: int) -> int:
+    """``mm.find`` that releases what it has scanned, so RSS does not grow with the file."""
+    pos = start
+    while pos < len(mm):
+        end = min(pos + _WINDOW, len(mm))
+        hit = mm.find(needle, pos, end)
+        if hit >= 0:
+            return hit
+        _release(mm, pos, end)
+        pos = end
+    return -1
+
+
+def scan_json(mm: mmap.mmap) -> Skeleton:
+    """Cut long strings without backslashes out of JSON text."""
+    token = secrets.token_hex(16)
+    pieces: list[bytes] = []
+    spans: dict[str, Span] = {}
+    last = pos = 0
+    while True:
+        q = mm.find(b'"', pos)
+        if q < 0:
+            break
+        end = q + 1
+        while True:  # the closing quote is the first one not escaped by an odd run of backslashes
+            end = _find(mm, b'"', end)
+            if end < 0:
+                raise Fallback("unterminated string")
+            k = end - 1
+            while mm[k] == 0x5C:
+                k -= 1
+            if (end - 1 - k) % 2 == 0:
+                break
+            end += 1
+        if end - q - 1 >= PAYLOAD_THRESHOLD and mm.find(b"\\", q + 1, end) < 0:
+            name = f"{token}:{len(spans)}"
+            pieces.append(mm[last:q])
+            pieces.append(b'"' + name.encode() + b'"')
+            spans[name] = Span(q + 1, end)
+            last = end + 1
+        pos = end + 1
+    pieces.append(mm[last:])
+    return Skeleton(b"".join(pieces), spans)
+
+
+_FIXED = {0xC0: 0, 0xC2: 0, 0xC3: 0, 0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,
+          0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8, 0xD4: 2, 0xD5: 3, 0xD6: 5, 0xD7: 9, 0xD8: 17}
+_LEN = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC7: 1, 0xC8: 2, 0xC9: 4}
+_COUNT = {0xDC: (2, 1), 0xDD: (4, 1), 0xDE: (2, 2), 0xDF: (4, 2)}
+
+
+def scan_msgpack(mm: mmap.mmap) -> Skeleton:
+    """Walk MessagePack headers and cut long bins out, replacing each with a 16-byte bin."""
+    size = len(mm)
+    pieces: list[bytes] = []
+    spans: dict[str, Span] = {}
+    last = pos = 0
+    pending = 1  # values still to read
+    items = 0
+    while pending:
+        pending -= 1
+        items += 1
+        if items > _MAX_MSGPACK_ITEMS or pos >= size:
+            raise Fallback("too many items or truncated")
+        b = mm[pos]
+        if b <= 0x7F or b >= 0xE0:
+            pos += 1
+        elif b <= 0x8F:
+            pending += 2 * (b & 0x0F)
+            pos += 1
+        elif b <= 0x9F:
+            pending += b & 0x0F
+            pos += 1
+        elif b <= 0xBF:
+            pos += 1 + (b & 0x1F)
+        elif b in _FIXED:
+            pos += 1 + _FIXED[b]
+        elif b in _LEN:
+            width = _LEN[b]
+            n = int.from_bytes(mm[pos + 1 : pos + 1 + width], "big")
+            head = 1 + width + (1 if b in (0xC7, 0xC8, 0xC9) else 0)
+            start, end = pos + head, pos + head + n
+            if end > size:
+                raise Fallback("truncated")
+            if b in (0xC4, 0xC5, 0xC6) and n >= PAYLOAD_THRESHOLD:
+                key = secrets.token_bytes(16)
+                pieces.append(mm[last:pos])
+                pieces.append(b"\xc4\x10" + key)
+                spans[key.hex()] = Span(start, end)
+                last = end
+            pos = end
+        elif b in _COUNT:
+            width, per = _COUNT[b]
+            pending += per * int.from_bytes(mm[pos + 1 : pos + 1 + width], "big")
+            pos += 1 + width
+        else:  # 0xC1, never used
+            raise Fallback("invalid byte")
+    pieces.append(mm[last:])
+    return Skeleton(b"".join(pieces), spans)
+
+
+# --- decoding payloads ------------------------------------------------------------
+
+
+def _b64_bits_ok(last_symbol: int, pad: int) -> bool:
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    value = alphabet.find(bytes([last_symbol]))
+    return value >= 0 and not value & (0b1111 if pad == 2 else 0b11)
+
+
+def decode_base64_span(
+    fd: int, mm: mmap.mmap, span: Span, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray | None, str]:
+    """Decode one base64 payload from the file; return (array or None, sha256 hex)."""
+    n = span.end - span.start
+    dptr = ptr + "/data"
+    if n % 4:
+        raise ModelDocError.of("DATA_BASE64", dptr, f"base64 length {n} is not a multiple of 4")
+    tail = mm[span.end - 2 : span.end] if n >= 2 else b""
+    pad = 2 if tail == b"==" else (1 if tail.endswith(b"=") else 0)
+    decoded_len = n // 4 * 3 - pad
+    if decoded_len != nbytes:
+        raise ModelDocError.of("DATA_LENGTH", dptr, f"base64 holds {decoded_len} bytes, shape and dtype need {nbytes}")
+    out = np.empty(nbytes, dtype=np.uint8) if keep else None
+    hasher = hashlib.sha256()
+    buf = bytearray(_CHUNK_TEXT)
+    done = 0  # text characters consumed
+    written = 0
+    while done < n:
+        step = min(_CHUNK_TEXT, n - done)
+        view = memoryview(buf)[:step]
+        if os.preadv(fd, [view], span.start + done) != step:
+            raise Fallback("short read")
+        final = done + step == n
+        if not final and buf.find(b"=", 0, step) >= 0:
+            raise Fallback("padding inside base64")
+        try:
+            raw = pybase64.b64decode(view, validate=True)
+        except (binascii.Error, ValueError):
+            raise Fallback("not base64: let the reference path name the problem") from None
+        if final and pad and not _b64_bits_ok(view[step - pad - 1], pad):
+            raise Fallback("non-zero unused bits")
+        hasher.update(raw)
+        if out is not None:
+            out[written : written + len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+        written += len(raw)
+        done += step
+        if progress:
+            progress(step)
+    arr = None if out is None else _typed(out, dt, shape, ptr)
+    return arr, hasher.hexdigest()
+
+
+def read_raw_span(
+    fd: int, span: Span, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray | None, str]:
+    """Read one MessagePack bin payload straight into a new array; return (array or None, sha256 hex)."""
+    n = span.end - span.start
+    if n != nbytes:
+        raise ModelDocError.of("DATA_LENGTH", ptr + "/data", f"bin holds {n} bytes, shape and dtype need {nbytes}")
+    hasher = hashlib.sha256()
+    out = np.empty(nbytes, dtype=np.uint8) if keep else np.empty(min(nbytes, _CHUNK_TEXT), dtype=np.uint8)
+    done = 0
+    while done < n:
+        step = min(_CHUNK_TEXT, n - done)
+        target = out.data[done : done + step] if keep else out.data[:step]
+        if os.preadv(fd, [target], span.start + done) != step:
+            raise Fallback("short read")
+        hasher.update(target)
+        done += step
+        if progress:
+            progress(step)
+    arr = _typed(out, dt, shape, ptr) if keep else None
+    return arr, hasher.hexdigest()
+
+
+def _typed(out: np.ndarray, dt: DType, shape: tuple[int, ...], ptr: str) -> np.ndarray:
+    if dt.kind == "bool":
+        bad = np.flatnonzero(out > 1)
+        if bad.size:
+            raise ModelDocError.of(
+                "DATA_BOOL", ptr + "/data", f"bool byte {int(out[bad[0]])} at element {int(bad[0])} (must be 0 or 1)"
+            )
+    return from_le_bytes(out.data, dt, shape)  # type: ignore[arg-type]
+
+
+def open_mapping(f: IO[bytes]) -> mmap.mmap:
+    return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def span_of(skeleton: Skeleton, data: Any) -> Span | None:
+    """The payload a tensor's ``data`` stands for in a skeleton tree, if it is a placeholder."""
+    if isinstance(data, bytes) and len(data) == 16:
+        return skeleton.spans.get(data.hex())
+    if isinstance(data, str):
+        return skeleton.spans.get(data)
+    return None
