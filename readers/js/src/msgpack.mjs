@@ -1,0 +1,146 @@
+// Strict MessagePack decoder (spec.md section 2.3).
+//
+// Why not @msgpack/msgpack for this: measured with 3.1.3, it keeps the last of
+// duplicate map keys silently, turns integer keys into strings, returns
+// extension values (the timestamp type as a Date), accepts NaN and bin
+// anywhere, and its errors carry no position in the value tree. Each of those
+// is a finding with a pointer here, so the decoder tracks the path.
+import { JObj, JInt, JNum, Bin, SyntaxFail, pointer } from './values.mjs';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes one MessagePack map into a value tree.
+ * @param {Uint8Array} bytes
+ * @param {{maxDepth?: number}} [options]
+ * @returns {JObj}
+ */
+export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.length;
+  let i = 0;
+  const path = [];
+  const fail = (code, where = pointer(path)) => { throw new SyntaxFail(code, where); };
+  // Malformed or truncated data has no meaningful place: pointer "" (9.3).
+  const need = (k) => { if (i + k > n) fail('SYNTAX_MSGPACK', ''); };
+
+  function readStr(len) {
+    need(len);
+    const part = bytes.subarray(i, i + len);
+    i += len;
+    try { return utf8.decode(part); } catch { return fail('SYNTAX_UTF8', ''); }
+  }
+
+  // bin is allowed only as /tensors/i/data (section 1).
+  function atTensorData() {
+    return path.length === 3 && path[0] === 'tensors' && typeof path[1] === 'number' && path[2] === 'data';
+  }
+
+  function readKey() {
+    need(1);
+    const b = bytes[i];
+    let len;
+    if (b >= 0xa0 && b <= 0xbf) { i += 1; len = b & 0x1f; }
+    else if (b === 0xd9) { i += 1; need(1); len = bytes[i]; i += 1; }
+    else if (b === 0xda) { i += 1; need(2); len = view.getUint16(i); i += 2; }
+    else if (b === 0xdb) { i += 1; need(4); len = view.getUint32(i); i += 4; }
+    else return fail('SYNTAX_MSGPACK_TYPE'); // at the map: path is the map's
+    return readStr(len);
+  }
+
+  // Every item takes at least one byte: a count beyond the bytes left is
+  // truncated data, known before anything is read or allocated (section 8).
+  function readMap(len, depth) {
+    if (depth > maxDepth) fail('SYNTAX_DEPTH');
+    need(2 * len);
+    const obj = new JObj();
+    for (let k = 0; k < len; k++) {
+      const key = readKey();
+      path.push(key);
+      if (obj.m.has(key)) fail('SYNTAX_DUPLICATE_KEY');
+      obj.m.set(key, readValue(depth + 1));
+      path.pop();
+    }
+    return obj;
+  }
+
+  function readArray(len, depth) {
+    if (depth > maxDepth) fail('SYNTAX_DEPTH');
+    need(len);
+    const arr = [];
+    for (let k = 0; k < len; k++) {
+      path.push(k);
+      arr.push(readValue(depth + 1));
+      path.pop();
+    }
+    return arr;
+  }
+
+  function readBin(len) {
+    need(len);
+    if (!atTensorData()) fail('SYNTAX_MSGPACK_TYPE');
+    const b = bytes.subarray(i, i + len);
+    i += len;
+    return new Bin(b);
+  }
+
+  function readExt(len) {
+    need(1 + len); // type byte and data
+    return fail('SYNTAX_MSGPACK_TYPE');
+  }
+
+  function float(v) {
+    if (!Number.isFinite(v)) fail('SYNTAX_MSGPACK_TYPE');
+    return new JNum(v);
+  }
+
+  function readValue(depth) {
+    need(1);
+    const b = bytes[i++];
+    if (b <= 0x7f) return new JInt(BigInt(b));
+    if (b >= 0xe0) return new JInt(BigInt(b - 0x100));
+    if (b <= 0x8f) return readMap(b & 0x0f, depth);
+    if (b <= 0x9f) return readArray(b & 0x0f, depth);
+    if (b <= 0xbf) return readStr(b & 0x1f);
+    let v;
+    switch (b) {
+      case 0xc0: return null;
+      case 0xc2: return false;
+      case 0xc3: return true;
+      case 0xc4: need(1); v = bytes[i]; i += 1; return readBin(v);
+      case 0xc5: need(2); v = view.getUint16(i); i += 2; return readBin(v);
+      case 0xc6: need(4); v = view.getUint32(i); i += 4; return readBin(v);
+      case 0xc7: need(1); v = bytes[i]; i += 1; return readExt(v);
+      case 0xc8: need(2); v = view.getUint16(i); i += 2; return readExt(v);
+      case 0xc9: need(4); v = view.getUint32(i); i += 4; return readExt(v);
+      case 0xca: need(4); v = view.getFloat32(i); i += 4; return float(v);
+      case 0xcb: need(8); v = view.getFloat64(i); i += 8; return float(v);
+      case 0xcc: need(1); v = bytes[i]; i += 1; return new JInt(BigInt(v));
+      case 0xcd: need(2); v = view.getUint16(i); i += 2; return new JInt(BigInt(v));
+      case 0xce: need(4); v = view.getUint32(i); i += 4; return new JInt(BigInt(v));
+      case 0xcf: need(8); v = view.getBigUint64(i); i += 8; return new JInt(v);
+      case 0xd0: need(1); v = view.getInt8(i); i += 1; return new JInt(BigInt(v));
+      case 0xd1: need(2); v = view.getInt16(i); i += 2; return new JInt(BigInt(v));
+      case 0xd2: need(4); v = view.getInt32(i); i += 4; return new JInt(BigInt(v));
+      case 0xd3: need(8); v = view.getBigInt64(i); i += 8; return new JInt(v);
+      case 0xd4: return readExt(1);
+      case 0xd5: return readExt(2);
+      case 0xd6: return readExt(4);
+      case 0xd7: return readExt(8);
+      case 0xd8: return readExt(16);
+      case 0xd9: need(1); v = bytes[i]; i += 1; return readStr(v);
+      case 0xda: need(2); v = view.getUint16(i); i += 2; return readStr(v);
+      case 0xdb: need(4); v = view.getUint32(i); i += 4; return readStr(v);
+      case 0xdc: need(2); v = view.getUint16(i); i += 2; return readArray(v, depth);
+      case 0xdd: need(4); v = view.getUint32(i); i += 4; return readArray(v, depth);
+      case 0xde: need(2); v = view.getUint16(i); i += 2; return readMap(v, depth);
+      case 0xdf: need(4); v = view.getUint32(i); i += 4; return readMap(v, depth);
+      default: return fail('SYNTAX_MSGPACK', ''); // 0xc1 is never used
+    }
+  }
+
+  const value = readValue(1);
+  if (i < n) throw new SyntaxFail('SYNTAX_TRAILING_DATA', '');
+  if (!(value instanceof JObj)) throw new SyntaxFail('SYNTAX_NOT_OBJECT', '');
+  return value;
+}

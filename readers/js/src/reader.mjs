@@ -1,0 +1,82 @@
+// The validation layers in order (spec.md section 7): syntax, version, schema,
+// semantics, data. Each runs only if the ones before found no error.
+import { createHash } from 'node:crypto';
+import { SyntaxFail } from './values.mjs';
+import { parseDocument } from './container.mjs';
+import { schemaFindings } from './schema.mjs';
+import { semanticFindings } from './semantic.mjs';
+import { dataFindings, DEFAULT_LIMITS } from './data.mjs';
+import { reportText } from './report.mjs';
+
+/** The minor version of the format this reader implements (1.0). */
+export const READER_MAJOR = 1n;
+export const READER_MINOR = 0n;
+const VERSION = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
+
+function versionFindings(doc) {
+  const findings = [];
+  const add = (code, pointer, severity = 'error') => findings.push({ code, pointer, severity });
+  if (doc.get('format') !== 'modeldoc') add('VERSION_FORMAT', '/format');
+  const version = doc.get('format_version');
+  const m = typeof version === 'string' ? VERSION.exec(version) : null;
+  if (!m) add('VERSION_INVALID', '/format_version');
+  if (findings.length) return { findings, newer: false };
+  if (BigInt(m[1]) !== READER_MAJOR) {
+    add('VERSION_UNSUPPORTED', '/format_version');
+    return { findings, newer: false };
+  }
+  const newer = BigInt(m[2]) > READER_MINOR;
+  if (newer) add('VERSION_NEWER_MINOR', '/format_version', 'warning');
+  return { findings, newer };
+}
+
+const hasError = (findings) => findings.some((f) => f.severity === 'error');
+
+/**
+ * Runs every layer on the bytes of a document.
+ * @param {Uint8Array} bytes
+ * @param {{limits?: object, schemaPath?: string}} [options]
+ * @returns {{findings: {code: string, pointer: string, severity: string}[],
+ *            report?: string, container?: string, tree?: object, decoded?: object[]}}
+ */
+export function validateBytes(bytes, { limits = DEFAULT_LIMITS, schemaPath } = {}) {
+  const findings = [];
+  if (BigInt(bytes.length) > limits.documentSize) {
+    return { findings: [{ code: 'LIMIT_DOCUMENT_SIZE', pointer: '', severity: 'error' }] };
+  }
+  let container, tree;
+  try {
+    ({ container, tree } = parseDocument(bytes, { maxDepth: limits.depth }));
+  } catch (e) {
+    if (e instanceof SyntaxFail) return { findings: [{ code: e.code, pointer: e.pointer, severity: 'error' }] };
+    throw e;
+  }
+  const done = () => ({ findings, container, tree });
+
+  const version = versionFindings(tree);
+  findings.push(...version.findings);
+  if (hasError(findings)) return done();
+
+  let schema = schemaFindings(tree, { schemaPath });
+  // A newer minor version may add members: ignore them (section 11).
+  if (version.newer) schema = schema.filter((f) => f.code !== 'SCHEMA_ADDITIONAL_PROPERTY');
+  findings.push(...schema.map((f) => ({ ...f, severity: 'error' })));
+  if (hasError(findings)) return done();
+
+  findings.push(...semanticFindings(tree));
+  if (hasError(findings)) return done();
+
+  const { findings: dataErrors, decoded } = dataFindings(tree, container, limits);
+  findings.push(...dataErrors);
+  if (hasError(findings)) return done();
+
+  const report = reportText(tree, decoded.map((d) => d.sha256));
+  if (tree.has('document_sha256')) {
+    const actual = createHash('sha256').update(report, 'utf8').digest('hex');
+    if (actual !== tree.get('document_sha256')) {
+      findings.push({ code: 'DATA_DOCUMENT_CHECKSUM', pointer: '/document_sha256', severity: 'error' });
+      return done();
+    }
+  }
+  return { findings, container, tree, decoded, report };
+}

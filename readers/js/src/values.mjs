@@ -1,0 +1,70 @@
+// The value tree of the ModelDoc data model (spec.md section 1).
+//
+//   object  -> JObj  (a Map, so "__proto__" and insertion order are safe)
+//   array   -> Array
+//   string  -> string
+//   integer -> JInt  (BigInt: exact over the whole range [-2^63, 2^64 - 1])
+//   number  -> JNum  (binary64, plus the JSON token text when there is one:
+//                     float tensor data is read from the text, section 6)
+//   true/false/null -> true/false/null
+//   bytes   -> Bin   (Uint8Array; MessagePack bin, only as tensor data)
+
+export class JObj {
+  constructor() { this.m = new Map(); }
+  get(k) { return this.m.get(k); }
+  has(k) { return this.m.has(k); }
+}
+
+export class JInt {
+  constructor(v, text = null) { this.v = v; this.text = text; }
+}
+
+export class JNum {
+  constructor(v, text = null) { this.v = v; this.text = text; }
+}
+
+export class Bin {
+  constructor(bytes) { this.bytes = bytes; }
+}
+
+/** Thrown by the parsers: the syntax layer reports exactly one finding. */
+export class SyntaxFail extends Error {
+  constructor(code, pointer) {
+    super(`${code} at ${JSON.stringify(pointer)}`);
+    this.code = code;
+    this.pointer = pointer;
+  }
+}
+
+export function escapeToken(tok) {
+  return String(tok).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** RFC 6901 pointer from a list of member names and item indexes. */
+export function pointer(path) {
+  let out = '';
+  for (const t of path) out += '/' + escapeToken(t);
+  return out;
+}
+
+export function jsonType(v) {
+  if (v === null) return 'null';
+  if (v === true || v === false) return 'boolean';
+  if (typeof v === 'string') return 'string';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof JObj) return 'object';
+  if (v instanceof JInt) return 'integer';
+  if (v instanceof JNum) return 'number';
+  if (v instanceof Bin) return 'bytes';
+  throw new TypeError('not a ModelDoc value');
+}
+
+/**
+ * The integer a schema "integer" stands for (section 1: `2.0` and `2e0` are
+ * accepted where the schema asks for an integer and used as that integer).
+ */
+export function integerValue(v) {
+  if (v instanceof JInt) return v.v;
+  if (v instanceof JNum && Number.isInteger(v.v)) return BigInt(v.v);
+  throw new TypeError('not an integer');
+}
