@@ -16,11 +16,17 @@ $(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt 
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-## test: generated files current, strict type check, unit/property/conformance tests and doctests
-test: $(STAMP)
+## test: generated files current, strict type check, the JavaScript reader's tests, then the Python
+##       tests (unit, property, conformance with both readers, fuzzing, Keras) and doctests
+test: $(STAMP) readers/js/node_modules/.installed
 	$(PY) scripts/generate.py --check
 	$(PY) -m mypy
+	cd readers/js && npm test
 	$(PY) -m pytest
+
+readers/js/node_modules/.installed: readers/js/package-lock.json
+	cd readers/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## fuzz: the long fuzzing run: hypothesis (structure- and byte-level) and atheris (coverage-guided)
 fuzz: $(STAMP)
@@ -36,4 +42,4 @@ generate: $(STAMP)
 	$(PY) scripts/generate.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis python/*.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis python/*.egg-info readers/js/node_modules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,56 @@ def test_check_producer(tmp_path: Path) -> None:
     assert f"{good}: OK" in text and "base64: reads back bit-exactly" in text
     assert "list: NaN sign/payload bits are not representable" in text
     assert "cycle.json: FAILED" in text and "INVALID SEMANTIC_CYCLE at /model/nodes/0" in text
+
+
+ROOT = FIXTURES.parent
+JS_READER = ROOT / "readers" / "js"
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    assert node, "node is part of the machine image (Node 20); the JavaScript reader needs it"
+    assert (JS_READER / "node_modules").is_dir(), "run `make test` (it runs `npm ci` in readers/js first)"
+    return node
+
+
+def test_javascript_reader_passes_every_fixture_through_the_harness() -> None:
+    node = _node()
+    reader = f"{node} {JS_READER / 'bin' / 'modeldoc-js.mjs'} {{file}}"
+    r = harness("run", "--fixtures", str(FIXTURES), "--reader", reader)
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert r.stdout.strip().splitlines()[-1] == f"{len(CASES)} passed, 0 failed"
+
+
+def python_schema_verdict(data: bytes) -> bool | None:
+    """Does python-jsonschema accept the value tree? None where the bytes do not parse strictly."""
+    from modeldoc.errors import Collector
+    from modeldoc.jsontext import parse_json
+    from modeldoc.limits import Limits
+    from modeldoc.msgpacktext import parse_msgpack
+    from modeldoc.reader import sniff
+    from modeldoc.schema import _validator
+    from modeldoc.tree import check_tree
+
+    kind = sniff(data)
+    if not isinstance(kind, str):
+        return None
+    out = Collector()
+    tree = parse_json(data, out) if kind == "json" else parse_msgpack(data, out)
+    if out.errors or not isinstance(tree, dict):
+        return None
+    check_tree(tree, Limits(), out, msgpack=kind == "msgpack")
+    if out.errors:
+        return None
+    return bool(_validator().is_valid(tree))
+
+
+def test_ajv_and_python_jsonschema_agree_on_every_fixture() -> None:
+    node = _node()
+    r = subprocess.run([node, str(JS_READER / "bin" / "schema-verdicts.mjs")], capture_output=True, text=True, check=True)
+    ajv = json.loads(r.stdout)
+    assert set(ajv) == {c["file"] for c in CASES}
+    ours = {c["file"]: python_schema_verdict((FIXTURES / c["file"]).read_bytes()) for c in CASES}
+    disagree = {f: (ajv[f], ours[f]) for f in ajv if ajv[f] != ours[f]}
+    assert disagree == {}
+    assert sum(v is True for v in ours.values()) > 100 and sum(v is False for v in ours.values()) > 15

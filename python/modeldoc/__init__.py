@@ -12,7 +12,7 @@ True
 
 from ._version import __version__
 from .digest import reader_report
-from .document import FORMAT_VERSION, Document, Graph, Input, Layer, Node, Producer
+from .document import FORMAT_VERSION, Document, Graph, Input, Layer, Node, Producer, TestVector
 from .errors import Finding, ModelDocError
 from .examples import example_document
 from .limits import Limits
@@ -31,6 +31,7 @@ __all__ = [
     "Node",
     "Producer",
     "Report",
+    "TestVector",
     "__version__",
     "dumps",
     "example_document",
