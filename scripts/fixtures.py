@@ -232,6 +232,17 @@ def test_vector_doc() -> Document:
     return doc
 
 
+def chunked_msgpack() -> bytes:
+    from modeldoc import writer
+
+    saved = writer.MAX_BIN
+    writer.MAX_BIN = 10
+    try:
+        return modeldoc.dumps(dense_doc(), encoding="msgpack")
+    finally:
+        writer.MAX_BIN = saved
+
+
 def tree_of(doc: Document, encoding: str = "base64", *, keep_digest: bool = False) -> dict[str, Any]:
     """The written document as a tree to edit. Edits would break ``document_sha256``
     (which is optional), so it is dropped unless the case is about it."""
@@ -428,6 +439,11 @@ def add_valid(s: Suite) -> None:
     tree["model"]["layers"][0]["config"]["scale"] = 0.5
     s.valid("msgpack-float32-config", msgpack.packb(tree, use_bin_type=True, use_single_float=True), "msgpack",
             "a MessagePack document whose config floats are float 32 (read as binary64)")
+
+    # Raw data split into several bins (how tensors past MessagePack's 4 GiB bin limit are written).
+    s.valid("msgpack-chunked-raw", chunked_msgpack(), "msgpack",
+            "tensor data as arrays of bins of at most 10 bytes (the writer's 4 GiB - 1 split, made small)",
+            expect=dense_doc().tensors)
 
     # Versions.
     tree = tree_of(dense_doc())
@@ -745,6 +761,17 @@ def add_invalid_data(s: Suite) -> None:
       encoding="msgpack")
     m("raw-length", lambda t: t["tensors"][1].update(data=b"\x00" * 11), "11 bytes of bin for a 12-byte tensor",
       [("DATA_LENGTH", "/tensors/1/data")], encoding="msgpack")
+    def chunk_short(t: dict[str, Any]) -> None:
+        t["tensors"][1]["data"] = [b"\x00" * 10, b"\x00"]
+    m("raw-chunks-length", chunk_short, "bins of 10 and 1 bytes for a 12-byte tensor",
+      [("DATA_LENGTH", "/tensors/1/data")], encoding="msgpack")
+
+    def chunk_str(t: dict[str, Any]) -> None:
+        t["tensors"][1]["data"] = [b"\x00" * 10, "AA"]
+    m("raw-chunks-not-bin", chunk_str, "an array of a bin and a str as raw data",
+      [("SCHEMA_TYPE", "/tensors/1/data")], encoding="msgpack")
+    m("raw-chunks-empty", lambda t: t["tensors"][1].update(data=[]), "an empty array as raw data",
+      [("SCHEMA_TYPE", "/tensors/1/data")], encoding="msgpack")
     m("raw-in-json", lambda t: t["tensors"][1].update(encoding="raw"), "the MessagePack-only encoding in JSON",
       [("DATA_ENCODING_MISMATCH", "/tensors/1/encoding")])
 

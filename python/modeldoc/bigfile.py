@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import mmap
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from typing import IO, Any, Callable
@@ -32,8 +33,8 @@ from .errors import ModelDocError
 
 STREAM_THRESHOLD = 32 << 20  # files at least this big take this path
 PAYLOAD_THRESHOLD = 64 << 10  # strings/bins at least this long are cut out
-_CHUNK_TEXT = 16 << 20  # base64 characters decoded per step (a multiple of 4)
-_WINDOW = 64 << 20  # bytes of the mapping scanned before they are released
+_CHUNK_TEXT = 4 << 20  # base64 characters decoded per step (a multiple of 4); small keeps RSS low
+_WINDOW = 8 << 20  # bytes of the mapping scanned before they are released
 _MAX_MSGPACK_ITEMS = 5_000_000  # beyond this the C parser is faster: fall back
 
 
@@ -64,17 +65,21 @@ def _release(mm: mmap.mmap, start: int, end: int) -> None:
         mm.madvise(mmap.MADV_DONTNEED, lo, min(end, len(mm)) - lo)
 
 
-def _find(mm: mmap.mmap, needle: bytes, start: int) -> int:
+def _find(mm: mmap.mmap, needle: bytes, start: int, stop: int | None = None) -> int:
     """``mm.find`` that releases what it has scanned, so RSS does not grow with the file."""
     pos = start
-    while pos < len(mm):
-        end = min(pos + _WINDOW, len(mm))
+    stop = len(mm) if stop is None else stop
+    while pos < stop:
+        end = min(pos + _WINDOW, stop)
         hit = mm.find(needle, pos, end)
+        _release(mm, pos, end if hit < 0 else hit)
         if hit >= 0:
             return hit
-        _release(mm, pos, end)
         pos = end
     return -1
+
+
+_DATA_MEMBER = re.compile(rb'"data"[ \t\r\n]*:[ \t\r\n]*\Z')  # only values of members named "data"
 
 
 def scan_json(mm: mmap.mmap) -> Skeleton:
@@ -98,7 +103,8 @@ def scan_json(mm: mmap.mmap) -> Skeleton:
             if (end - 1 - k) % 2 == 0:
                 break
             end += 1
-        if end - q - 1 >= PAYLOAD_THRESHOLD and mm.find(b"\\", q + 1, end) < 0:
+        long = end - q - 1 >= PAYLOAD_THRESHOLD
+        if long and _DATA_MEMBER.search(mm[max(0, q - 64) : q]) and _find(mm, b"\\", q + 1, end) < 0:
             name = f"{token}:{len(spans)}"
             pieces.append(mm[last:q])
             pieces.append(b'"' + name.encode() + b'"')
@@ -168,6 +174,27 @@ def scan_msgpack(mm: mmap.mmap) -> Skeleton:
 # --- decoding payloads ------------------------------------------------------------
 
 
+_NOT_BASE64 = bytes(b for b in range(256) if b not in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_ALPHABET = bytes(range(256)).translate(None, _NOT_BASE64)
+
+
+def check_chars(fd: int, span: Span) -> None:
+    """Fall back unless a payload holds only base64 characters.
+
+    A payload that is never decoded (its tensor failed earlier, or the document
+    failed a structural check) must still be valid JSON string text, or the
+    ordinary path would have reported a syntax error instead.
+    """
+    buf = bytearray(min(_CHUNK_TEXT, span.end - span.start))
+    pos = span.start
+    while pos < span.end:
+        step = min(len(buf), span.end - pos)
+        view = memoryview(buf)[:step]
+        if os.preadv(fd, [view], pos) != step or bytes(view).translate(None, _ALPHABET):
+            raise Fallback("a payload with characters outside base64")
+        pos += step
+
+
 def _b64_bits_ok(last_symbol: int, pad: int) -> bool:
     alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     value = alphabet.find(bytes([last_symbol]))
@@ -207,6 +234,7 @@ def decode_base64_span(
             raise Fallback("not base64: let the reference path name the problem") from None
         if final and pad and not _b64_bits_ok(view[step - pad - 1], pad):
             raise Fallback("non-zero unused bits")
+        _check_bools(raw, dt, written, ptr)
         hasher.update(raw)
         if out is not None:
             out[written : written + len(raw)] = np.frombuffer(raw, dtype=np.uint8)
@@ -219,41 +247,68 @@ def decode_base64_span(
 
 
 def read_raw_span(
-    fd: int, span: Span, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
+    fd: int, parts: list[Span | bytes], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray | None, str]:
-    """Read one MessagePack bin payload straight into a new array; return (array or None, sha256 hex)."""
-    n = span.end - span.start
+    """Read MessagePack bin payloads (one, or the chunks of a split tensor, some of them
+    small enough to be inline) straight into a new array; return (array or None, sha256 hex)."""
+    n = sum(p.end - p.start if isinstance(p, Span) else len(p) for p in parts)
     if n != nbytes:
         raise ModelDocError.of("DATA_LENGTH", ptr + "/data", f"bin holds {n} bytes, shape and dtype need {nbytes}")
     hasher = hashlib.sha256()
     out = np.empty(nbytes, dtype=np.uint8) if keep else np.empty(min(nbytes, _CHUNK_TEXT), dtype=np.uint8)
     done = 0
-    while done < n:
-        step = min(_CHUNK_TEXT, n - done)
-        target = out.data[done : done + step] if keep else out.data[:step]
-        if os.preadv(fd, [target], span.start + done) != step:
-            raise Fallback("short read")
-        hasher.update(target)
-        done += step
-        if progress:
-            progress(step)
+    for part in parts:
+        if isinstance(part, bytes):
+            pieces: list[tuple[int | bytes, int]] = [(part, len(part))]
+        else:
+            pieces = [(off, min(_CHUNK_TEXT, part.end - off)) for off in range(part.start, part.end, _CHUNK_TEXT)]
+        for where, step in pieces:
+            target = out.data[done : done + step] if keep else out.data[:step]
+            if isinstance(where, bytes):
+                target[:] = where
+            elif os.preadv(fd, [target], where) != step:
+                raise Fallback("short read")
+            _check_bools(target, dt, done, ptr)
+            hasher.update(target)
+            done += step
+            if progress:
+                progress(step)
     arr = _typed(out, dt, shape, ptr) if keep else None
     return arr, hasher.hexdigest()
 
 
+def _check_bools(chunk: Any, dt: DType, offset: int, ptr: str) -> None:
+    """Bool tensors hold only 0x00 and 0x01, checked chunk by chunk, also when not kept."""
+    if dt.kind != "bool":
+        return
+    u = np.frombuffer(chunk, dtype=np.uint8)
+    bad = np.flatnonzero(u > 1)
+    if bad.size:
+        at = offset + int(bad[0])
+        raise ModelDocError.of(
+            "DATA_BOOL", ptr + "/data", f"bool byte {int(u[bad[0]])} at element {at} (must be 0 or 1)"
+        )
+
+
 def _typed(out: np.ndarray, dt: DType, shape: tuple[int, ...], ptr: str) -> np.ndarray:
-    if dt.kind == "bool":
-        bad = np.flatnonzero(out > 1)
-        if bad.size:
-            raise ModelDocError.of(
-                "DATA_BOOL", ptr + "/data", f"bool byte {int(out[bad[0]])} at element {int(bad[0])} (must be 0 or 1)"
-            )
     return from_le_bytes(out.data, dt, shape)  # type: ignore[arg-type]
 
 
 def open_mapping(f: IO[bytes]) -> mmap.mmap:
-    return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except ValueError:  # an empty file cannot be mapped
+        raise Fallback("empty") from None
+
+
+def raw_parts(skeleton: Skeleton, data: Any) -> list[Span | bytes] | None:
+    """The pieces of a raw tensor's data if any of them was cut out, else None."""
+    items = data if isinstance(data, list) else [data]
+    if not items or not all(isinstance(x, bytes) for x in items):
+        return None
+    parts: list[Span | bytes] = [span_of(skeleton, x) or x for x in items]
+    return parts if any(isinstance(p, Span) for p in parts) else None
 
 
 def span_of(skeleton: Skeleton, data: Any) -> Span | None:

@@ -86,6 +86,16 @@ def decode_base64(text: str, dt: DType, shape: tuple[int, ...], nbytes: int, ptr
 # --- raw (MessagePack bin) ----------------------------------------------------
 
 
+def join_chunks(chunks: list[bytes], nbytes: int, ptr: str) -> bytes:
+    """The bytes of raw data split into several bins, length checked before joining."""
+    total = sum(len(c) for c in chunks)
+    if total != nbytes:
+        raise ModelDocError.of(
+            "DATA_LENGTH", ptr + "/data", f"bins hold {total} bytes, shape and dtype need {nbytes}"
+        )
+    return b"".join(chunks)
+
+
 def decode_raw(buf: bytes, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> np.ndarray:
     if len(buf) != nbytes:
         raise ModelDocError.of(

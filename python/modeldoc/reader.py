@@ -249,8 +249,12 @@ def _decode_one(t: dict[str, Any], dt: Any, shape: tuple[int, ...], nbytes: int,
     if encoding == "base64":
         return enc.decode_base64(data, dt, shape, nbytes, ptr)
     if encoding == "raw":
+        if isinstance(data, list) and data and all(isinstance(c, bytes) for c in data):
+            data = enc.join_chunks(data, nbytes, ptr)
         if not isinstance(data, bytes):
-            raise ModelDocError.of("SCHEMA_TYPE", ptr + "/data", "raw data must be MessagePack bin")
+            raise ModelDocError.of(
+                "SCHEMA_TYPE", ptr + "/data", "raw data must be a MessagePack bin or a non-empty array of bins"
+            )
         return enc.decode_raw(data, dt, shape, nbytes, ptr)
     return enc.decode_list(data, dt, shape, ptr)
 
@@ -317,14 +321,18 @@ def _read_big(
         parsed = _parse_and_check_structure(skeleton.data, limits, out)
         tensors = parsed.parsed.get("tensors") if isinstance(parsed.parsed, dict) else None
         placed = sum(
-            1 for t in (tensors if isinstance(tensors, list) else [])
-            if isinstance(t, dict) and bigfile.span_of(skeleton, t.get("data")) is not None
+            sum(bigfile.span_of(skeleton, x) is not None for x in (d if isinstance(d, list) else [d]))
+            for d in (t.get("data") for t in (tensors if isinstance(tensors, list) else []) if isinstance(t, dict))
         )
         if parsed.parsed is None or placed != len(skeleton.spans):
             raise bigfile.Fallback("a payload outside tensor data, or a syntax error")
         if parsed.tree is None or parsed.container is None:
+            if kind == "json":
+                for span in skeleton.spans.values():
+                    bigfile.check_chars(f.fileno(), span)
             return parsed, {}, out
         done = 0
+        decoded: set[bigfile.Span] = set()
 
         def advance(n: int) -> None:
             nonlocal done
@@ -333,16 +341,24 @@ def _read_big(
                 progress(done, size)
 
         def payload(t: dict[str, Any], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> Any:
+            if kind == "msgpack" and t["encoding"] == "raw":
+                parts = bigfile.raw_parts(skeleton, t["data"])
+                if parts is None:
+                    return None
+                return bigfile.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keep, advance)
             span = bigfile.span_of(skeleton, t["data"])
             if span is None:
                 return None
             if kind == "json" and t["encoding"] == "base64":
-                return bigfile.decode_base64_span(f.fileno(), mm, span, dt, shape, nbytes, ptr, keep, advance)
-            if kind == "msgpack" and t["encoding"] == "raw":
-                return bigfile.read_raw_span(f.fileno(), span, dt, shape, nbytes, ptr, keep, advance)
+                result = bigfile.decode_base64_span(f.fileno(), mm, span, dt, shape, nbytes, ptr, keep, advance)
+                decoded.add(span)  # every character went through the base64 decoder
+                return result
             raise bigfile.Fallback("a payload under another encoding")
 
         arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload)
+        if kind == "json":
+            for span in set(skeleton.spans.values()) - decoded:
+                bigfile.check_chars(f.fileno(), span)
         return parsed, arrays, out
 
 

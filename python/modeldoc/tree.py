@@ -58,6 +58,7 @@ def pairs_hook(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
 
 
 _TENSOR_DATA_PARENT = re.compile(r"/tensors/\d+\Z")
+_TENSOR_CHUNKS_PARENT = re.compile(r"/tensors/\d+/data\Z")  # raw data split into several bins
 
 
 def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> None:
@@ -110,7 +111,10 @@ def _check_scalar(
     elif t is Marker:
         out.add(v.code, vptr, v.message)
     elif t is bytes:
-        if not (msgpack and key == "data" and _TENSOR_DATA_PARENT.match(parent_ptr)):
+        in_data = (key == "data" and _TENSOR_DATA_PARENT.match(parent_ptr)) or (
+            type(key) is int and _TENSOR_CHUNKS_PARENT.match(parent_ptr)
+        )
+        if not (msgpack and in_data):
             out.add("SYNTAX_MSGPACK_TYPE", vptr, "bin is allowed only as tensor data")
     elif not (isinstance(v, int) or v is None):  # int, bool, and the JSON token -0
         # e.g. msgpack.Timestamp, which msgpack-python decodes itself (ext type -1)

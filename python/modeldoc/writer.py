@@ -15,6 +15,7 @@ from typing import IO, Any, Callable, Literal
 
 import msgpack
 import numpy as np
+import pybase64
 
 from . import encodings as enc
 from .digest import document_sha256, report_of_tree
@@ -28,6 +29,8 @@ from .semantics import check_semantics
 from .tree import check_tree
 
 Encoding = Literal["base64", "list", "msgpack"]
+MAX_BIN = (1 << 32) - 1  # the largest MessagePack bin; bigger tensors are split
+_B64_CHUNK = 3 << 20  # raw bytes per base64 step (a multiple of 3)
 ENCODINGS: tuple[str, ...] = ("base64", "list", "msgpack")
 
 
@@ -146,7 +149,11 @@ def _write_json(
         meta = {k: entry[k] for k in ("name", "dtype", "shape", "encoding", "sha256")}
         emit((",\n" if i else "\n").encode() + dumps_value(meta)[:-1].encode("utf-8") + b',"data":')
         if encoding == "base64":
-            emit(b'"' + enc.encode_base64(arr, dt).encode("ascii") + b'"}')
+            emit(b'"')
+            raw = to_le_bytes(arr, dt)
+            for start in range(0, len(raw), _B64_CHUNK):  # never one giant string
+                emit(pybase64.b64encode(raw[start : start + _B64_CHUNK]))
+            emit(b'"}')
         else:
             emit(enc.encode_list_text(arr, dt).encode("ascii") + b"}")
     emit(b"\n]")
@@ -155,7 +162,7 @@ def _write_json(
     emit(b"}\n")
 
 
-def _write_msgpack(skeleton: dict[str, Any], tensors: list[_Prepared], emit: Callable[[bytes], Any]) -> None:
+def _write_msgpack(skeleton: dict[str, Any], tensors: list[_Prepared], emit: Callable[[Any], Any]) -> None:
     packer = msgpack.Packer(use_bin_type=True, use_single_float=False)
     emit(packer.pack_map_header(len(skeleton)))
     for key, value in skeleton.items():
@@ -165,9 +172,25 @@ def _write_msgpack(skeleton: dict[str, Any], tensors: list[_Prepared], emit: Cal
             continue
         emit(packer.pack_array_header(len(tensors)))
         for (name, dt, arr, sha), entry in zip(tensors, value):
-            t = {k: entry[k] for k in ("name", "dtype", "shape", "encoding", "sha256")}
-            t["data"] = to_le_bytes(arr, dt)
-            emit(packer.pack(t))
+            emit(packer.pack_map_header(6))
+            for k in ("name", "dtype", "shape", "encoding", "sha256"):
+                emit(packer.pack(k) + packer.pack(entry[k]))
+            emit(packer.pack("data"))
+            raw = to_le_bytes(arr, dt)
+            chunks = [raw[i : i + MAX_BIN] for i in range(0, len(raw), MAX_BIN)] or [raw]
+            if len(chunks) > 1:  # past MessagePack's 4 GiB bin limit: an array of bins (spec.md 5.4)
+                emit(packer.pack_array_header(len(chunks)))
+            for chunk in chunks:
+                emit(_bin_header(len(chunk)))
+                emit(chunk)  # straight from the array's memory, no copy
+
+
+def _bin_header(n: int) -> bytes:
+    if n < 1 << 8:
+        return b"\xc4" + n.to_bytes(1, "big")
+    if n < 1 << 16:
+        return b"\xc5" + n.to_bytes(2, "big")
+    return b"\xc6" + n.to_bytes(4, "big")
 
 
 def dumps(doc: Document, *, encoding: Encoding = "base64", canonicalize_nan: bool = False) -> bytes:

@@ -53,9 +53,18 @@ export function dataFindings(doc, container, limits = DEFAULT_LIMITS) {
 
     let bytes;
     if (encoding === 'raw') {
-      if (!(data instanceof Bin)) return fail('SCHEMA_TYPE', ['data']);
-      if (BigInt(data.bytes.length) !== declared) return fail('DATA_LENGTH', ['data']);
-      bytes = data.bytes;
+      // One bin, or a non-empty array of bins whose concatenation is the data (5.4).
+      const chunks = data instanceof Bin ? [data]
+        : Array.isArray(data) && data.length > 0 && data.every((c) => c instanceof Bin) ? data : null;
+      if (chunks === null) return fail('SCHEMA_TYPE', ['data']);
+      const length = chunks.reduce((a, c) => a + c.bytes.length, 0);
+      if (BigInt(length) !== declared) return fail('DATA_LENGTH', ['data']);
+      if (chunks.length === 1) bytes = chunks[0].bytes;
+      else {
+        bytes = new Uint8Array(length);
+        let at = 0;
+        for (const c of chunks) { bytes.set(c.bytes, at); at += c.bytes.length; }
+      }
     } else if (encoding === 'base64') {
       const r = decodeBase64(data, declared);
       if (r.code) return fail(r.code, ['data']);

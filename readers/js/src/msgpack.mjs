@@ -31,9 +31,11 @@ export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
     try { return utf8.decode(part); } catch { return fail('SYNTAX_UTF8', ''); }
   }
 
-  // bin is allowed only as /tensors/i/data (section 1).
+  // bin is allowed only as /tensors/i/data, or as an item of an array there
+  // (raw data split into several bins, section 5.4).
   function atTensorData() {
-    return path.length === 3 && path[0] === 'tensors' && typeof path[1] === 'number' && path[2] === 'data';
+    const base = path.length >= 3 && path[0] === 'tensors' && typeof path[1] === 'number' && path[2] === 'data';
+    return base && (path.length === 3 || (path.length === 4 && typeof path[3] === 'number'));
   }
 
   function readKey() {

@@ -22,7 +22,7 @@ test('every fixture, in process', () => {
     // the same output the CLI prints, checked by the same rules
     const out = r.valid
       ? { status: 0, stdout: r.report, stderr: r.warnings.map((w) => `warning\t${w.code}\t${w.pointer}\n`).join('') }
-      : { status: 1, stdout: r.errors.map((e) => `${e.code}\t${e.pointer}\n`).join(''), stderr: '' };
+      : { status: 1, stdout: r.errors.map((e) => `${e.code}\t${e.pointer.toWellFormed()}\n`).join(''), stderr: '' };
     const problems = checkCase(c, out);
     if (problems.length) failures.push(`${c.id}: ${problems.join('; ')}`);
   }

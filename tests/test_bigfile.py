@@ -1,0 +1,139 @@
+"""The streaming path for big files must agree with the ordinary path on every input,
+and keep memory near the size of the tensors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import modeldoc
+from modeldoc import bigfile
+
+FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
+CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
+
+
+@pytest.fixture
+def stream_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every file 'big' and every payload of 64 bytes or more a cut-out payload."""
+    monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
+    monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
+    monkeypatch.setattr(bigfile, "_CHUNK_TEXT", 64)  # many chunks per payload
+
+
+def findings(r: modeldoc.Report) -> list[tuple[str, str, str]]:
+    return [(f.code, f.pointer, f.severity) for f in r.findings]
+
+
+@pytest.mark.usefixtures("stream_everything")
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_streaming_path_agrees_on_every_fixture(case: dict[str, object]) -> None:
+    path = FIXTURES / str(case["file"])
+    data = path.read_bytes()
+    assert findings(modeldoc.validate(path)) == findings(modeldoc.validate(data))
+    if case["valid"]:
+        assert modeldoc.reader_report(modeldoc.load(path)) == modeldoc.reader_report(modeldoc.loads(data))
+
+
+def big_doc() -> modeldoc.Document:
+    doc = modeldoc.example_document()
+    rng = np.random.default_rng(1)
+    doc.tensors["w1"] = rng.standard_normal((64, 33)).astype(np.float32)
+    doc.tensors["w2"] = rng.integers(0, 2, (300,)).astype(np.bool_)
+    doc.model.layers[0].weights += ["w1", "w2"]
+    return doc
+
+
+SEEDS = [modeldoc.dumps(big_doc(), encoding="base64"), modeldoc.dumps(big_doc(), encoding="msgpack")]
+
+
+@st.composite
+def mutants(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(data) - 1))
+        op = draw(st.sampled_from(["flip", "byte", "cut", "delete"]))
+        if op == "flip":
+            data[i] ^= 1 << draw(st.integers(0, 7))
+        elif op == "byte":
+            data[i] = draw(st.sampled_from(b'"=\\\n A+/\x00\xc4\xff'))
+        elif op == "cut":
+            del data[i:]
+            break
+        else:
+            del data[i : i + draw(st.integers(1, 8))]
+    return bytes(data)
+
+
+@pytest.mark.usefixtures("stream_everything")
+@settings(max_examples=300, deadline=None)
+@given(mutants())
+def test_streaming_path_agrees_on_broken_big_documents(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    path = tmp_path_factory.mktemp("m") / "doc"
+    path.write_bytes(data)
+    assert findings(modeldoc.validate(path)) == findings(modeldoc.validate(data))
+
+
+@pytest.mark.usefixtures("stream_everything")
+def test_streaming_path_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Guard against the equivalence tests passing only because everything falls back."""
+    calls = []
+    real = bigfile.decode_base64_span
+
+    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(bigfile, "decode_base64_span", spy)
+    path = tmp_path / "m.json"
+    path.write_bytes(SEEDS[0])
+    assert modeldoc.validate(path).ok and calls
+
+
+MEMORY_PROBE = r'''
+import os, sys, numpy as np, modeldoc
+path, encoding = sys.argv[1], sys.argv[2]
+n = 48 << 20
+doc = modeldoc.example_document()
+doc.tensors["big"] = np.frombuffer(np.random.default_rng(0).bytes(n), dtype=np.float32).copy()
+doc.model.layers[0].weights.append("big")
+modeldoc.save(doc, path, encoding=encoding)
+del doc
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) * 1024
+open("/proc/self/clear_refs", "w").write("5")  # reset the high-water mark
+base = hwm()
+back = modeldoc.load(path)
+print((hwm() - base) / n)
+'''
+
+
+@pytest.mark.parametrize("encoding", ["base64", "msgpack"])
+def test_reading_a_big_file_needs_little_more_memory_than_its_tensors(tmp_path: Path, encoding: str) -> None:
+    r = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp_path / "big"), encoding],
+                       capture_output=True, text=True, check=True)
+    assert float(r.stdout) <= 1.5
+
+
+@pytest.mark.usefixtures("stream_everything")
+def test_split_raw_data_streams_and_agrees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modeldoc import writer
+
+    monkeypatch.setattr(writer, "MAX_BIN", 100)  # w1 (8448 bytes) becomes 85 bins; small ones stay inline
+    data = modeldoc.dumps(big_doc(), encoding="msgpack")
+    path = tmp_path / "split.msgpack"
+    path.write_bytes(data)
+    assert modeldoc.validate(path).ok
+    back = modeldoc.load(path)
+    for name, arr in big_doc().tensors.items():
+        assert back.tensors[name].tobytes() == arr.tobytes(), name
+    assert modeldoc.reader_report(back) == modeldoc.reader_report(modeldoc.loads(data))
