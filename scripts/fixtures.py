@@ -345,6 +345,7 @@ class Suite:
 def build() -> dict[str, bytes]:
     s = Suite()
     add_valid(s)
+    add_keras(s)
     add_invalid_syntax(s)
     add_invalid_structure(s)
     add_invalid_data(s)
@@ -491,6 +492,59 @@ def _mutated(
     tree = tree_of(base(), encoding, keep_digest=keep_digest)
     fn(tree)
     return mtext(tree) if encoding == "msgpack" else jtext(tree)
+
+
+def _quarters(shape: tuple[int, ...], seed: str) -> np.ndarray:
+    """Weights in {-1, -0.75, ..., 1}: every product and sum below is exact in float32, so
+    Keras' outputs do not depend on the order in which this CPU adds them."""
+    raw = np.frombuffer(det_bytes(seed, int(np.prod(shape))), dtype=np.uint8)
+    return ((raw % 9).astype(np.float32) / 4 - 1).reshape(shape)
+
+
+def keras_models() -> list[tuple[str, Any, list[dict[str, np.ndarray]], str]]:
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras  # noqa: PLC0415 - only the fixture generator needs it
+
+    def ints(shape: tuple[int, ...], seed: str) -> np.ndarray:
+        return (np.frombuffer(det_bytes(seed, int(np.prod(shape))), dtype=np.uint8) % 5).astype(np.float32).reshape(shape) - 2
+
+    mlp = keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(3, activation="relu", name="hidden"),
+                            keras.layers.Dense(2, name="out")], name="mlp")
+    image = keras.Input((5, 5, 1), name="image")
+    features = keras.Input((2,), name="features")
+    conv = keras.layers.Conv2D(2, 3, activation="relu", name="conv")(image)
+    pooled = keras.layers.MaxPooling2D(2, name="pool")(conv)
+    flat = keras.layers.Flatten(name="flatten")(pooled)
+    shared = keras.layers.Dense(2, name="shared")
+    merged = keras.layers.Concatenate(name="concat")([shared(flat), shared(features)])
+    head = keras.layers.Dense(1, name="head")(merged)
+    two_in = keras.Model([image, features], [head, merged], name="two_inputs")
+    out = []
+    for name, model, make in [
+        ("mlp", mlp, lambda k: {"x": ints((2, 4), f"mlp{k}")}),
+        ("conv-two-inputs", two_in, lambda k: {"image": ints((2, 5, 5, 1), f"img{k}"), "features": ints((2, 2), f"f{k}")}),
+    ]:
+        model.set_weights([_quarters(w.shape, f"{name}/{i}") for i, w in enumerate(model.get_weights())])
+        desc = {"mlp": "a Keras Sequential MLP (Dense, ReLU)",
+                "conv-two-inputs": "a Keras Functional model: Conv2D, MaxPooling2D, Flatten, a Dense layer shared "
+                                   "by two inputs, Concatenate, two outputs"}[name]
+        out.append((name, model, [make(0), make(1)], desc))
+    return out
+
+
+def add_keras(s: Suite) -> None:
+    """Documents exported from real Keras models, with test vectors Keras computed."""
+    from modeldoc.keras import from_keras
+
+    for name, model, batches, desc in keras_models():
+        doc = from_keras(model, test_inputs=batches)
+        doc.producer.name, doc.producer.version = PRODUCER.name, PRODUCER.version
+        for encoding in ENCODINGS:
+            s.valid(f"keras-{name}-{encoding}", modeldoc.dumps(doc, encoding=encoding), EXT_CONTAINER[encoding],
+                    f"{desc}, exported by modeldoc.keras with two test vectors (weights are multiples of 1/4 and "
+                    f"inputs small integers, so the outputs are exact), {encoding} encoding", expect=doc.tensors)
 
 
 def add_invalid_syntax(s: Suite) -> None:
