@@ -17,6 +17,7 @@ from ._version import __version__
 from .digest import reader_report
 from .errors import Finding, ModelDocError, printable
 from .limits import DEFAULT_LIMITS, Limits
+from .progress import terminal_bar
 from .reader import Report, read_tree, validate, _to_document
 from .schema import schema_text
 from .writer import ENCODINGS, save
@@ -43,7 +44,10 @@ def _exit_for(e: ModelDocError) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     limits = _limits(args)
-    reports: list[tuple[str, Report]] = [(f, validate(f, limits=limits)) for f in args.files]
+    reports: list[tuple[str, Report]] = []
+    for f in args.files:
+        with terminal_bar(f"validating {os.path.basename(f)}") as progress:
+            reports.append((f, validate(f, limits=limits, progress=progress)))
     if args.json:
         payload = [dict(file=f, **r.as_dict()) for f, r in reports]
         print(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -122,12 +126,14 @@ def _shape(shape: Sequence[int | None]) -> str:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    tree, arrays, _, _ = read_tree(args.input, limits=_limits(args))
-    doc = _to_document(tree, arrays)
     if os.path.abspath(args.output) == os.path.abspath(args.input) and not args.force:
         print("modeldoc: refusing to overwrite the input; pass --force", file=sys.stderr)
         return EXIT_USAGE
-    save(doc, args.output, encoding=args.encoding, canonicalize_nan=args.canonicalize_nan)
+    with terminal_bar(f"reading {os.path.basename(args.input)}") as progress:
+        tree, arrays, _, _ = read_tree(args.input, limits=_limits(args), progress=progress)
+    doc = _to_document(tree, arrays)
+    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
+        save(doc, args.output, encoding=args.encoding, canonicalize_nan=args.canonicalize_nan, progress=progress)
     return EXIT_OK
 
 

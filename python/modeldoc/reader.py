@@ -14,21 +14,22 @@ from typing import IO, Any, Callable, Literal, Union
 
 import numpy as np
 
+from . import bigfile
 from . import encodings as enc
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
-from . import bigfile
 from .dtypes import DTYPES, DType, to_le_bytes
 from .errors import Collector, Finding, HasFindings, ModelDocError
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
+from .progress import Progress
 from .schema import SUPPORTED_MINOR, check_schema, normalize_integers
 from .semantics import check_counts, check_semantics
 from .tree import check_tree
 
 Container = Literal["json", "msgpack"]
-Progress = Callable[[int, int], None]  # (bytes of tensor data done, file size)
+
 Source = Union[str, "os.PathLike[str]", IO[bytes]]
 _JSON_WS = b" \t\r\n"
 _VERSION = re.compile(r"\A(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")
@@ -390,7 +391,9 @@ def loads(
     return _to_document(*read_tree(data, limits=limits, verify=verify)[:2])
 
 
-def load(source: Source, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True) -> Document:
+def load(
+    source: Source, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True, progress: Progress | None = None
+) -> Document:
     """Read a document from a path or a binary file object.
 
     >>> import modeldoc, tempfile, os
@@ -399,7 +402,7 @@ def load(source: Source, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True
     >>> sorted(modeldoc.load(path).tensors)[:2]
     ['conv/bias', 'conv/kernel']
     """
-    return _to_document(*read_tree(source, limits=limits, verify=verify)[:2])
+    return _to_document(*read_tree(source, limits=limits, verify=verify, progress=progress)[:2])
 
 
 def _to_document(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> Document:

@@ -24,6 +24,7 @@ from .dtypes import DType, dtype_of_array, to_le_bytes
 from .errors import Collector, ModelDocError
 from .jsontext import dumps_value, parse_json
 from .limits import DEFAULT_LIMITS
+from .progress import Progress
 from .schema import SCHEMA_ID, check_schema, normalize_integers
 from .semantics import check_semantics
 from .tree import check_tree
@@ -116,6 +117,7 @@ def write(
     *,
     encoding: Encoding = "base64",
     canonicalize_nan: bool = False,
+    progress: Progress | None = None,
 ) -> None:
     """Write ``doc`` to a binary file object. Prefer :func:`save` for paths (atomic).
 
@@ -132,10 +134,21 @@ def write(
     skeleton = _skeleton(doc, tensors, tensor_encoding)
     tree = _check_skeleton(skeleton)
     skeleton["document_sha256"] = document_sha256(report_of_tree(tree, [sha for *_, sha in tensors]))
+    emit = fp.write
+    if progress is not None:
+        total = sum(int(arr.nbytes) for _, _, arr, _ in tensors)
+        done = 0
+
+        def emit(data: Any) -> Any:  # counts every byte written against the tensor bytes
+            nonlocal done
+            done = min(total, done + len(data))
+            progress(done, total)
+            return fp.write(data)
+
     if encoding == "msgpack":
-        _write_msgpack(skeleton, tensors, fp.write)
+        _write_msgpack(skeleton, tensors, emit)
     else:
-        _write_json(skeleton, tensors, encoding, fp.write)
+        _write_json(skeleton, tensors, encoding, emit)
 
 
 def _write_json(
@@ -213,6 +226,7 @@ def save(
     *,
     encoding: Encoding = "base64",
     canonicalize_nan: bool = False,
+    progress: Progress | None = None,
 ) -> None:
     """Write ``doc`` to ``path`` atomically: the file is either the old one or complete.
 
@@ -222,7 +236,9 @@ def save(
     >>> open(p, "rb").read(1) == bytes([0x88])  # a MessagePack map of 8 members
     True
     """
-    atomic_write(path, lambda fp: write(doc, fp, encoding=encoding, canonicalize_nan=canonicalize_nan))
+    atomic_write(
+        path, lambda fp: write(doc, fp, encoding=encoding, canonicalize_nan=canonicalize_nan, progress=progress)
+    )
 
 
 def atomic_write(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], None]) -> None:

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from ..errors import ModelDocError
+from ..progress import terminal_bar
 
 ENCODINGS = ("base64", "list", "msgpack")
 
@@ -45,7 +46,8 @@ def cmd_from_keras(args: argparse.Namespace) -> int:
 
     model = load_keras_file(args.input)
     doc = from_keras(model, test_vectors=args.test_vectors, seed=args.seed)
-    save(doc, args.output, encoding=args.encoding)
+    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
+        save(doc, args.output, encoding=args.encoding, progress=progress)
     return 0
 
 
@@ -57,7 +59,9 @@ def cmd_to_keras(args: argparse.Namespace) -> int:
 
     if not args.output.endswith(".keras"):
         raise ModelDocError.of("WRITE_FAILED", "", f"{args.output!r}: the output must be named *.keras")
-    model = to_keras(load(args.input), safe=not args.unsafe)
+    with terminal_bar(f"reading {os.path.basename(args.input)}") as progress:
+        doc = load(args.input, progress=progress)
+    model = to_keras(doc, safe=not args.unsafe)
     save_keras_atomic(model, args.output)
     return 0
 
@@ -69,7 +73,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
     doc = upgrade(_read(args.input), input_shape=args.input_shape, input_dtype=args.input_dtype,
                   test_vectors=args.test_vectors)
-    save(doc, args.output, encoding=args.encoding)
+    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
+        save(doc, args.output, encoding=args.encoding, progress=progress)
     return 0
 
 
