@@ -232,6 +232,18 @@ def test_vector_doc() -> Document:
     return doc
 
 
+def quantized_doc(mode: str, per_channel: bool) -> Document:
+    from modeldoc.quantize import quantize_document
+
+    doc = dense_doc()
+    doc.tensors["dense/kernel"] = sample_array("float32", (4, 3), "qk", payload_nans=False)
+    doc.tensors["dense/kernel"][~np.isfinite(doc.tensors["dense/kernel"])] = 0.5
+    doc.tensors["dense/kernel"] = np.clip(doc.tensors["dense/kernel"], -1e4, 1e4).astype(np.float32)
+    doc.tensors["dense/bias"] = np.array([0.25, -3.0, 7.5], np.float32)
+    quantize_document(doc, mode, per_channel=per_channel)
+    return doc
+
+
 def chunked_msgpack() -> bytes:
     from modeldoc import writer
 
@@ -290,6 +302,7 @@ class Suite:
     def valid(
         self, name: str, data: bytes, container: str, description: str, *,
         expect: dict[str, np.ndarray] | None = None, warnings: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        expect_dequantized: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
     ) -> None:
         cid = f"valid/{name}"
         path = self._add_file(cid, data, container)
@@ -310,6 +323,15 @@ class Suite:
             entry = next(t for t in parsed["tensors"] if t["name"] == name_)
             if entry["sha256"] != sha(arr):
                 raise AssertionError(f"{cid}: report checksum of {name_!r} differs from SHA-256 of the source")
+        if expect_dequantized is not None:
+            values, stored = expect_dequantized
+            for name_, arr in values.items():
+                if doc.tensors[name_].tobytes() != arr.tobytes():
+                    raise AssertionError(f"{cid}: {name_!r} does not dequantize to the writer's values")
+            for name_, arr in stored.items():
+                entry = next(t for t in parsed["tensors"] if t["name"] == name_)
+                if entry["sha256"] != sha(arr) or entry["quantization"]["dequantized_sha256"] != sha(values[name_]):
+                    raise AssertionError(f"{cid}: report checksums of {name_!r} differ from the source arrays")
         report_path = f"{cid}.report.json"
         self.files[report_path] = text.encode("utf-8")
         self.cases.append({
@@ -445,6 +467,16 @@ def add_valid(s: Suite) -> None:
     s.valid("msgpack-chunked-raw", chunked_msgpack(), "msgpack",
             "tensor data as arrays of bins of at most 10 bytes (the writer's 4 GiB - 1 split, made small)",
             expect=dense_doc().tensors)
+
+    # Quantized tensors: the reports carry the expected dequantized checksums.
+    for mode, per_channel in (("uint8", False), ("int8", True), ("float16", False)):
+        doc = quantized_doc(mode, per_channel)
+        expect = {n: q.stored for n, q in doc.quantization.items()}
+        label = f"{mode}{'-per-channel' if per_channel else ''}"
+        for encoding in ENCODINGS:
+            s.valid(f"quantized-{label}-{encoding}", modeldoc.dumps(doc, encoding=encoding), EXT_CONTAINER[encoding],
+                    f"weights quantized to {label} (spec 5.5); the report gives each dequantized tensor's SHA-256",
+                    expect_dequantized=(doc.tensors, expect))
 
     # Versions.
     tree = tree_of(dense_doc())
@@ -815,6 +847,28 @@ def add_invalid_data(s: Suite) -> None:
       encoding="msgpack")
     m("raw-length", lambda t: t["tensors"][1].update(data=b"\x00" * 11), "11 bytes of bin for a 12-byte tensor",
       [("DATA_LENGTH", "/tensors/1/data")], encoding="msgpack")
+    def quant(edit: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], None]:
+        def fn(t: dict[str, Any]) -> None:
+            t["tensors"][0]["dtype"] = "int8"
+            t["tensors"][0]["quantization"] = {"scheme": "affine", "dtype": "float32", "axis": 1,
+                                               "scale": [0.5, 0.25, 0.125], "zero_point": [0, 0, 0]}
+            t["tensors"][0]["data"] = "AAAAAAAA"  # 6 int8 zeros
+            t["tensors"][0]["sha256"] = hashlib.sha256(bytes(6)).hexdigest()
+            edit(t["tensors"][0]["quantization"])
+        return fn
+    m("quantization-scale-count", quant(lambda q: q.update(scale=[0.5, 0.25])), "two scales for three channels",
+      [("DATA_QUANTIZATION", "/tensors/0/quantization/scale")])
+    m("quantization-scale-zero", quant(lambda q: q.update(scale=[0.5, 0.0, 0.125])), "a scale of 0",
+      [("DATA_QUANTIZATION", "/tensors/0/quantization/scale/1")])
+    m("quantization-zero-point-range", quant(lambda q: q.update(zero_point=[0, 200, 0])),
+      "a zero point of 200 for int8", [("DATA_QUANTIZATION", "/tensors/0/quantization/zero_point/1")])
+    m("quantization-axis", quant(lambda q: q.update(axis=2)), "axis 2 of a rank-2 tensor",
+      [("DATA_QUANTIZATION", "/tensors/0/quantization/axis")])
+    m("quantization-cast-int8", quant(lambda q: (q.clear(), q.update(scheme="cast", dtype="float32"))),
+      "the cast scheme with int8 data (cast stores float16)", [("DATA_QUANTIZATION", "/tensors/0/quantization/dtype")])
+    m("quantization-missing-scale", quant(lambda q: q.pop("scale")), "affine without scale",
+      [("DATA_QUANTIZATION", "/tensors/0/quantization")])
+
     def chunk_short(t: dict[str, Any]) -> None:
         t["tensors"][1]["data"] = [b"\x00" * 10, b"\x00"]
     m("raw-chunks-length", chunk_short, "bins of 10 and 1 bytes for a 12-byte tensor",

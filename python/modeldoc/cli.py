@@ -18,7 +18,9 @@ from .digest import reader_report
 from .errors import Finding, ModelDocError, printable
 from .limits import DEFAULT_LIMITS, Limits
 from .progress import terminal_bar
-from .reader import Report, read_tree, validate, _to_document
+from .quantize import MODES as QUANTIZE_MODES
+from .quantize import quantize_document
+from .reader import Report, read_tree, validate
 from .schema import schema_text
 from .writer import ENCODINGS, save
 
@@ -63,8 +65,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    tree, arrays, container, warnings = read_tree(args.file, limits=_limits(args))
-    doc = _to_document(tree, arrays)
+    result = read_tree(args.file, limits=_limits(args))
+    tree, arrays, container, warnings = result.tree, result.arrays, result.container, result.warnings
+    doc = result.document()
     layers = []
 
     def walk(graph: Any, prefix: str) -> None:
@@ -76,10 +79,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                 walk(layer.model, prefix + layer.name + "/")
 
     walk(doc.model, "")
-    tensors = [
-        {"name": n, "dtype": t["dtype"], "shape": t["shape"], "encoding": t["encoding"], "bytes": int(a.nbytes)}
-        for n, t, a in ((t["name"], t, arrays[t["name"]]) for t in tree["tensors"])
-    ]
+    tensors = []
+    for t in tree["tensors"]:
+        a = arrays[t["name"]]
+        entry: dict[str, Any] = {"name": t["name"], "dtype": str(t.get("quantization", {}).get("dtype", t["dtype"])),
+                                 "shape": t["shape"], "encoding": t["encoding"], "bytes": int(a.nbytes)}
+        if "quantization" in t:
+            entry.update(stored_dtype=t["dtype"], quantization=t["quantization"])
+        tensors.append(entry)
     info = {
         "file": args.file,
         "container": container,
@@ -113,7 +120,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         print(f"  layer  {layer['path']}: {layer['type']}{nested}")
     print(f"tensors: {len(tensors)}, {info['parameters']} parameters, {info['tensor_bytes']} bytes")
     for t in tensors:
-        print(f"  {t['name']}: {t['dtype']} {_shape(t['shape'])} {t['bytes']} bytes ({t['encoding']})")
+        q = t.get("quantization")
+        stored = f", stored {t['stored_dtype']} ({q['scheme']})" if q else ""
+        print(f"  {t['name']}: {t['dtype']} {_shape(t['shape'])} {t['bytes']} bytes ({t['encoding']}{stored})")
     for k, v in doc.metadata.items():
         print(f"metadata {k}: {v}")
     for w in warnings:
@@ -130,8 +139,11 @@ def cmd_convert(args: argparse.Namespace) -> int:
         print("modeldoc: refusing to overwrite the input; pass --force", file=sys.stderr)
         return EXIT_USAGE
     with terminal_bar(f"reading {os.path.basename(args.input)}") as progress:
-        tree, arrays, _, _ = read_tree(args.input, limits=_limits(args), progress=progress)
-    doc = _to_document(tree, arrays)
+        doc = read_tree(args.input, limits=_limits(args), progress=progress).document()
+    if args.quantize:
+        # Explicit and reported (spec.md 5.5): one line per float tensor, what happened to it.
+        for name, what in quantize_document(doc, args.quantize, per_channel=args.per_channel):
+            print(f"{name}: {what}")
     with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
         save(doc, args.output, encoding=args.encoding, canonicalize_nan=args.canonicalize_nan, progress=progress)
     return EXIT_OK
@@ -139,7 +151,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     try:
-        tree, arrays, _, warnings = read_tree(args.file, limits=_limits(args))
+        result = read_tree(args.file, limits=_limits(args))
     except ModelDocError as e:
         if _exit_for(e) == EXIT_USAGE:
             raise
@@ -147,8 +159,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
             print(f"{f.code}\t{printable(f.pointer)}")
             print(_finding_line(args.file, f), file=sys.stderr)
         return EXIT_INVALID
-    sys.stdout.write(reader_report(_to_document(tree, arrays)))
-    for w in warnings:  # the reader protocol's channel for warnings (spec.md section 13)
+    sys.stdout.write(reader_report(result.document()))
+    for w in result.warnings:  # the reader protocol's channel for warnings (spec.md section 13)
         print(f"warning\t{w.code}\t{printable(w.pointer)}", file=sys.stderr)
     return EXIT_OK
 
@@ -208,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow the list encoding to replace NaNs that carry sign or payload bits by the canonical NaN",
     )
     c.add_argument("--force", action="store_true", help="allow OUT to be the same file as IN")
+    c.add_argument(
+        "--quantize", choices=QUANTIZE_MODES,
+        help="store float weights quantized (affine uint8/int8, or float16) and print each tensor's largest error",
+    )
+    c.add_argument("--per-channel", action="store_true", help="with --quantize uint8/int8: parameters per output channel")
     _add_limit_option(c)
     c.set_defaults(run=cmd_convert)
 

@@ -65,6 +65,7 @@ POINTS_AT: dict[str, str] = {
     "DATA_VALUE_RANGE": "the element",
     "DATA_BOOL": "`/tensors/i/data`",
     "DATA_CHECKSUM": "`/tensors/i/sha256`",
+    "DATA_QUANTIZATION": "the offending member of `/tensors/i/quantization`",
     "DATA_DOCUMENT_CHECKSUM": "`/document_sha256`",
     "LIMIT_DOCUMENT_SIZE": '""',
     "LIMIT_STRING": "the string; for a member name, the member (its name cut to 64 characters)",
@@ -184,6 +185,9 @@ CODES: dict[str, CodeInfo] = {
     ),
     "DATA_BOOL": CodeInfo("data", "1.0", "A bool tensor holds a byte other than 0x00 or 0x01."),
     "DATA_CHECKSUM": CodeInfo("data", "1.0", "The sha256 of the decoded bytes differs from the declared one."),
+    "DATA_QUANTIZATION": CodeInfo(
+        "data", "1.0", "quantization does not fit the stored tensor (scheme, dtypes, axis, parameter counts or values)."
+    ),
     "DATA_DOCUMENT_CHECKSUM": CodeInfo(
         "data", "1.0", "document_sha256 differs from the SHA-256 of the document's reader report."
     ),

@@ -38,11 +38,18 @@ def reader_report(doc: Document) -> str:
     """
     tensors = []
     for name, arr in doc.tensors.items():
-        dt = dtype_of_array(arr)
+        qt = doc.quantization.get(name)
+        stored = qt.stored if qt else arr
+        dt = dtype_of_array(stored)
         assert dt is not None
-        tensors.append(
-            {"name": name, "dtype": dt.name, "shape": list(arr.shape), "sha256": sha256_hex(to_le_bytes(arr, dt))}
-        )
+        entry: dict[str, Any] = {
+            "name": name, "dtype": dt.name, "shape": list(stored.shape), "sha256": sha256_hex(to_le_bytes(stored, dt))
+        }
+        if qt:
+            deq = dtype_of_array(arr)
+            assert deq is not None
+            entry["quantization"] = qt.quantization.report_tree(sha256_hex(to_le_bytes(arr, deq)))
+        tensors.append(entry)
     return _report_text(doc, tensors)
 
 
@@ -58,7 +65,7 @@ def _report_text(doc: Document, tensors: list[dict[str, Any]]) -> str:
     return canonical_json(report) + "\n"
 
 
-def report_of_tree(tree: dict[str, Any], sha256s: list[str]) -> str:
+def report_of_tree(tree: dict[str, Any], sha256s: list[str], quantized: dict[int, dict[str, Any]] | None = None) -> str:
     """The reader report of a validated value tree, with the given tensor checksums.
 
     Used for ``document_sha256``: built from the members this version knows,
@@ -71,10 +78,12 @@ def report_of_tree(tree: dict[str, Any], sha256s: list[str]) -> str:
         format_version=tree["format_version"],
         test_vectors=test_vectors_from_tree(tree.get("test_vectors", [])),
     )
-    tensors = [
+    tensors: list[dict[str, Any]] = [
         {"name": t["name"], "dtype": t["dtype"], "shape": list(t["shape"]), "sha256": h}
         for t, h in zip(tree["tensors"], sha256s)
     ]
+    for i, q in (quantized or {}).items():
+        tensors[i]["quantization"] = q
     return _report_text(doc, tensors)
 
 

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ._version import __version__
+from .quantize import QuantizedTensor
 
 FORMAT_VERSION = "1.0.0"
 
@@ -119,6 +120,8 @@ class Document:
     producer: Producer = field(default_factory=Producer)
     format_version: str = FORMAT_VERSION
     test_vectors: list[TestVector] = field(default_factory=list)
+    # Tensors stored quantized (spec.md 5.5): ``tensors`` holds their dequantized values.
+    quantization: dict[str, QuantizedTensor] = field(default_factory=dict)
 
     @property
     def num_parameters(self) -> int:

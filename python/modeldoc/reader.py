@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Literal, Union
+from typing import IO, Any, Callable, Literal, NamedTuple, Union
 
 import numpy as np
 
 from . import bigfile
 from . import encodings as enc
+from . import quantize
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
 from .dtypes import DTYPES, DType, to_le_bytes
@@ -190,7 +191,7 @@ Payload = Callable[[dict[str, Any], DType, tuple[int, ...], int, str], "tuple[np
 
 def _decode_tensors(
     tree: dict[str, Any], container: Container, limits: Limits, out: Collector, *, keep: bool, verify: bool,
-    payload: Payload | None = None,
+    payload: Payload | None = None, stores: dict[str, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """Decode and check every tensor; then, if all is well, the document checksum.
 
@@ -199,6 +200,8 @@ def _decode_tensors(
     """
     arrays: dict[str, np.ndarray] = {}
     sha256s: list[str] = []
+    quantized: dict[int, dict[str, Any]] = {}  # tensor index -> its report's quantization
+    stores = {} if stores is None else stores  # name -> the stored form of a quantized tensor
     total = 0
     allowed = enc.JSON_ENCODINGS if container == "json" else enc.MSGPACK_ENCODINGS
     for i, t in enumerate(tree["tensors"]):
@@ -218,6 +221,7 @@ def _decode_tensors(
                     ptr + "/encoding",
                     f"encoding {t['encoding']!r} is not allowed in {container} (use {' or '.join(allowed)})",
                 )
+            q = quantize.parse(t["quantization"], dt, shape, ptr) if "quantization" in t else None
             streamed = payload(t, dt, shape, nbytes, ptr) if payload else None
             if streamed is not None:
                 arr, digest = streamed  # hashed while it was read
@@ -230,13 +234,20 @@ def _decode_tensors(
                     raise ModelDocError.of(
                         "DATA_CHECKSUM", ptr + "/sha256", f"data hashes to {digest[:16]}..., not {t['sha256'][:16]}..."
                     )
+            if q is not None:
+                assert arr is not None  # quantized tensors are always decoded (see _read_big)
+                stored = arr
+                arr = quantize.dequantize(stored, q)
+                deq_dt = DTYPES[q.dtype]
+                quantized[i] = q.report_tree(enc.sha256_hex(to_le_bytes(arr, deq_dt)))
+                stores[t["name"]] = quantize.QuantizedTensor(stored, q)
         except ModelDocError as e:
             out.extend(e.findings)
             continue
         if keep and arr is not None and t["name"] not in arrays:
             arrays[t["name"]] = arr
     if verify and not out.errors and "document_sha256" in tree:
-        got = document_sha256(report_of_tree(tree, sha256s))
+        got = document_sha256(report_of_tree(tree, sha256s, quantized))
         if got != tree["document_sha256"]:
             out.add(
                 "DATA_DOCUMENT_CHECKSUM", "/document_sha256",
@@ -278,7 +289,7 @@ def validate(
     [('SYNTAX_NOT_OBJECT', '')]
     """
     try:
-        parsed, _, out = _read(source, limits, keep=False, verify=True, progress=progress)
+        parsed, _, out, _ = _read(source, limits, keep=False, verify=True, progress=progress)
     except ModelDocError as e:
         return Report(list(e.findings))
     return Report(out.findings, parsed.container, parsed.format_version)
@@ -287,7 +298,7 @@ def validate(
 def _read(
     source: Source | bytes | bytearray | memoryview, limits: Limits, *, keep: bool, verify: bool,
     progress: Progress | None = None,
-) -> tuple[_Parsed, dict[str, np.ndarray], Collector]:
+) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
     """All layers; big files by the streaming path, with the ordinary path behind it."""
     if isinstance(source, (str, os.PathLike)):
         try:
@@ -305,14 +316,15 @@ def _read(
     buf = read_source(source, limits)
     parsed = _parse_and_check_structure(buf, limits, out)
     arrays: dict[str, np.ndarray] = {}
+    stores: dict[str, quantize.QuantizedTensor] = {}
     if parsed.tree is not None and parsed.container is not None:
-        arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=keep, verify=verify)
-    return parsed, arrays, out
+        arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, stores=stores)
+    return parsed, arrays, out, stores
 
 
 def _read_big(
     path: str | os.PathLike[str], size: int, limits: Limits, *, keep: bool, verify: bool, progress: Progress | None
-) -> tuple[_Parsed, dict[str, np.ndarray], Collector]:
+) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
     with open(path, "rb") as f, bigfile.open_mapping(f) as mm:
         kind = sniff(mm[: 1 << 16])
         if isinstance(kind, Finding):
@@ -331,7 +343,7 @@ def _read_big(
             if kind == "json":
                 for span in skeleton.spans.values():
                     bigfile.check_chars(f.fileno(), span)
-            return parsed, {}, out
+            return parsed, {}, out, {}
         done = 0
         decoded: set[bigfile.Span] = set()
 
@@ -346,32 +358,48 @@ def _read_big(
                 parts = bigfile.raw_parts(skeleton, t["data"])
                 if parts is None:
                     return None
-                return bigfile.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keep, advance)
+                return bigfile.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keep or "quantization" in t, advance)
             span = bigfile.span_of(skeleton, t["data"])
             if span is None:
                 return None
             if kind == "json" and t["encoding"] == "base64":
-                result = bigfile.decode_base64_span(f.fileno(), mm, span, dt, shape, nbytes, ptr, keep, advance)
+                result = bigfile.decode_base64_span(
+                    f.fileno(), mm, span, dt, shape, nbytes, ptr, keep or "quantization" in t, advance
+                )
                 decoded.add(span)  # every character went through the base64 decoder
                 return result
             raise bigfile.Fallback("a payload under another encoding")
 
-        arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload)
+        stores: dict[str, quantize.QuantizedTensor] = {}
+        arrays = _decode_tensors(
+            parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload, stores=stores
+        )
         if kind == "json":
             for span in set(skeleton.spans.values()) - decoded:
                 bigfile.check_chars(f.fileno(), span)
-        return parsed, arrays, out
+        return parsed, arrays, out, stores
+
+
+class ReadResult(NamedTuple):
+    tree: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    container: Container
+    warnings: list[Finding]
+    quantization: dict[str, quantize.QuantizedTensor]
+
+    def document(self) -> Document:
+        return _to_document(self.tree, self.arrays, self.quantization)
 
 
 def read_tree(
     source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True,
     progress: Progress | None = None,
-) -> tuple[dict[str, Any], dict[str, np.ndarray], Container, list[Finding]]:
+) -> ReadResult:
     """Fully validate and decode; raise :class:`ModelDocError` with all errors found."""
-    parsed, arrays, out = _read(source, limits, keep=True, verify=verify, progress=progress)
+    parsed, arrays, out, stores = _read(source, limits, keep=True, verify=verify, progress=progress)
     if parsed.tree is None or parsed.container is None or out.errors:
         raise ModelDocError(out.errors)
-    return parsed.tree, arrays, parsed.container, out.warnings
+    return ReadResult(parsed.tree, arrays, parsed.container, out.warnings, stores)
 
 
 def loads(
@@ -388,7 +416,7 @@ def loads(
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    return _to_document(*read_tree(data, limits=limits, verify=verify)[:2])
+    return read_tree(data, limits=limits, verify=verify).document()
 
 
 def load(
@@ -402,10 +430,12 @@ def load(
     >>> sorted(modeldoc.load(path).tensors)[:2]
     ['conv/bias', 'conv/kernel']
     """
-    return _to_document(*read_tree(source, limits=limits, verify=verify, progress=progress)[:2])
+    return read_tree(source, limits=limits, verify=verify, progress=progress).document()
 
 
-def _to_document(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> Document:
+def _to_document(
+    tree: dict[str, Any], arrays: dict[str, np.ndarray], stores: dict[str, quantize.QuantizedTensor]
+) -> Document:
     return Document(
         model=graph_from_tree(tree["model"]),
         tensors=arrays,
@@ -413,4 +443,5 @@ def _to_document(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> Documen
         producer=producer_from_tree(tree["producer"]),
         format_version=tree["format_version"],
         test_vectors=test_vectors_from_tree(tree.get("test_vectors", [])),
+        quantization=dict(stores),
     )

@@ -20,7 +20,8 @@ import pybase64
 from . import encodings as enc
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_to_tree, producer_to_tree, test_vectors_to_tree
-from .dtypes import DType, dtype_of_array, to_le_bytes
+from .dtypes import DTYPES, DType, dtype_of_array, to_le_bytes
+from .quantize import dequantize
 from .errors import Collector, ModelDocError
 from .jsontext import dumps_value, parse_json
 from .limits import DEFAULT_LIMITS
@@ -42,6 +43,16 @@ def _prepared_tensors(doc: Document, encoding: str, canonicalize_nan: bool) -> l
     out: list[_Prepared] = []
     for name, value in doc.tensors.items():
         arr = np.asarray(value)
+        qt = doc.quantization.get(name)
+        if qt is not None:
+            # The document holds the dequantized values; what is written is the stored form.
+            if not np.array_equal(dequantize(qt.stored, qt.quantization).view(np.uint8), np.asarray(arr).view(np.uint8)):
+                raise ModelDocError.of(
+                    "WRITE_INVALID_DOCUMENT", f"/tensors/{len(out)}",
+                    f"tensor {name!r} no longer equals its dequantized stored form; quantize it again "
+                    "or delete doc.quantization[name]",
+                )
+            arr = qt.stored
         dt = dtype_of_array(arr)
         if dt is None:
             raise ModelDocError.of(
@@ -61,10 +72,13 @@ def _prepared_tensors(doc: Document, encoding: str, canonicalize_nan: bool) -> l
 
 
 def _skeleton(doc: Document, tensors: list[_Prepared], tensor_encoding: str) -> dict[str, Any]:
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"name": name, "dtype": dt.name, "shape": [int(d) for d in arr.shape], "sha256": sha}
         for name, dt, arr, sha in tensors
     ]
+    for e, (name, *_rest) in zip(entries, tensors):
+        if name in doc.quantization:
+            e["quantization"] = doc.quantization[name].quantization.to_tree()
     skeleton: dict[str, Any] = {
         "$schema": SCHEMA_ID,
         "format": "modeldoc",
@@ -75,7 +89,7 @@ def _skeleton(doc: Document, tensors: list[_Prepared], tensor_encoding: str) -> 
         "model": graph_to_tree(doc.model),
         "tensors": [
             {"name": e["name"], "dtype": e["dtype"], "shape": e["shape"], "encoding": tensor_encoding,
-             "sha256": e["sha256"], "data": ""}
+             "sha256": e["sha256"], **({"quantization": e["quantization"]} if "quantization" in e else {}), "data": ""}
             for e in entries
         ],
     }
@@ -133,7 +147,13 @@ def write(
     tensor_encoding = "raw" if encoding == "msgpack" else encoding
     skeleton = _skeleton(doc, tensors, tensor_encoding)
     tree = _check_skeleton(skeleton)
-    skeleton["document_sha256"] = document_sha256(report_of_tree(tree, [sha for *_, sha in tensors]))
+    quantized = {
+        i: doc.quantization[name].quantization.report_tree(
+            enc.sha256_hex(to_le_bytes(doc.tensors[name], DTYPES[doc.quantization[name].quantization.dtype]))
+        )
+        for i, (name, *_rest) in enumerate(tensors) if name in doc.quantization
+    }
+    skeleton["document_sha256"] = document_sha256(report_of_tree(tree, [sha for *_, sha in tensors], quantized))
     emit = fp.write
     if progress is not None:
         total = sum(int(arr.nbytes) for _, _, arr, _ in tensors)
@@ -159,7 +179,7 @@ def _write_json(
     emit(text[:-1].encode("utf-8"))
     emit(b',\n"tensors":[')
     for i, ((name, dt, arr, sha), entry) in enumerate(zip(tensors, skeleton["tensors"])):
-        meta = {k: entry[k] for k in ("name", "dtype", "shape", "encoding", "sha256")}
+        meta = {k: entry[k] for k in ("name", "dtype", "shape", "encoding", "sha256", "quantization") if k in entry}
         emit((",\n" if i else "\n").encode() + dumps_value(meta)[:-1].encode("utf-8") + b',"data":')
         if encoding == "base64":
             emit(b'"')
@@ -185,8 +205,9 @@ def _write_msgpack(skeleton: dict[str, Any], tensors: list[_Prepared], emit: Cal
             continue
         emit(packer.pack_array_header(len(tensors)))
         for (name, dt, arr, sha), entry in zip(tensors, value):
-            emit(packer.pack_map_header(6))
-            for k in ("name", "dtype", "shape", "encoding", "sha256"):
+            keys = [k for k in ("name", "dtype", "shape", "encoding", "sha256", "quantization") if k in entry]
+            emit(packer.pack_map_header(len(keys) + 1))
+            for k in keys:
                 emit(packer.pack(k) + packer.pack(entry[k]))
             emit(packer.pack("data"))
             raw = to_le_bytes(arr, dt)
