@@ -9,9 +9,10 @@ file in the destination's folder and renames it into place.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
-from typing import IO, Any, Callable, Literal
+from typing import IO, Any, Callable, Iterator, Literal
 
 import msgpack
 import numpy as np
@@ -36,7 +37,8 @@ _B64_CHUNK = 3 << 20  # raw bytes per base64 step (a multiple of 3)
 ENCODINGS: tuple[str, ...] = ("base64", "list", "msgpack")
 
 
-_Prepared = tuple[str, DType, np.ndarray, str]  # name, dtype, array as written, sha256
+_Prepared = tuple[str, DType, np.ndarray]  # name, dtype, array as written
+_HASH_STEP = 4 << 20  # bytes hashed and written per step, so each chunk is hashed while in cache
 
 
 def _prepared_tensors(doc: Document, encoding: str, canonicalize_nan: bool) -> list[_Prepared]:
@@ -67,34 +69,37 @@ def _prepared_tensors(doc: Document, encoding: str, canonicalize_nan: bool) -> l
                     "pass canonicalize_nan=True (CLI: --canonicalize-nan) or use base64/msgpack",
                 )
             arr = enc.canonicalize_nan(arr, dt)
-        out.append((name, dt, arr, enc.sha256_hex(to_le_bytes(arr, dt))))
+        out.append((name, dt, arr))
     return out
 
 
 def _skeleton(doc: Document, tensors: list[_Prepared], tensor_encoding: str) -> dict[str, Any]:
-    entries: list[dict[str, Any]] = [
-        {"name": name, "dtype": dt.name, "shape": [int(d) for d in arr.shape], "sha256": sha}
-        for name, dt, arr, sha in tensors
-    ]
-    for e, (name, *_rest) in zip(entries, tensors):
+    """The document without tensor data, in the order it is written.
+
+    Checksums come after what they cover (each tensor's after its data, the
+    document's last), so the writer hashes as it writes, in one pass.
+    """
+    entries: list[dict[str, Any]] = []
+    for name, dt, arr in tensors:
+        e: dict[str, Any] = {"name": name, "dtype": dt.name, "shape": [int(d) for d in arr.shape],
+                             "encoding": tensor_encoding}
         if name in doc.quantization:
             e["quantization"] = doc.quantization[name].quantization.to_tree()
+        e["data"] = ""
+        e["sha256"] = "0" * 64
+        entries.append(e)
     skeleton: dict[str, Any] = {
         "$schema": SCHEMA_ID,
         "format": "modeldoc",
         "format_version": doc.format_version,
-        "document_sha256": "",
         "producer": producer_to_tree(doc.producer),
         "metadata": dict(doc.metadata),
         "model": graph_to_tree(doc.model),
-        "tensors": [
-            {"name": e["name"], "dtype": e["dtype"], "shape": e["shape"], "encoding": tensor_encoding,
-             "sha256": e["sha256"], **({"quantization": e["quantization"]} if "quantization" in e else {}), "data": ""}
-            for e in entries
-        ],
+        "tensors": entries,
     }
     if doc.test_vectors:
         skeleton["test_vectors"] = test_vectors_to_tree(doc.test_vectors)
+    skeleton["document_sha256"] = "0" * 64
     return skeleton
 
 
@@ -115,7 +120,6 @@ def _check_skeleton(skeleton: dict[str, Any]) -> dict[str, Any]:
         # Placeholders: base64 "" passes the schema for any encoding check we care about here.
         probe = dict(tree)
         probe["tensors"] = [dict(t, encoding="base64") for t in tree["tensors"]]
-        probe["document_sha256"] = "0" * 64
         check_schema(probe, out)
     if not out.errors:
         check_semantics(tree, out)
@@ -153,10 +157,13 @@ def write(
         )
         for i, (name, *_rest) in enumerate(tensors) if name in doc.quantization
     }
-    skeleton["document_sha256"] = document_sha256(report_of_tree(tree, [sha for *_, sha in tensors], quantized))
+
+    def document_checksum(sha256s: list[str]) -> str:
+        return document_sha256(report_of_tree(tree, sha256s, quantized))
+
     emit = fp.write
     if progress is not None:
-        total = sum(int(arr.nbytes) for _, _, arr, _ in tensors)
+        total = sum(int(arr.nbytes) for _, _, arr in tensors)
         done = 0
 
         def emit(data: Any) -> Any:  # counts every byte written against the tensor bytes
@@ -166,57 +173,80 @@ def write(
             return fp.write(data)
 
     if encoding == "msgpack":
-        _write_msgpack(skeleton, tensors, emit)
+        _write_msgpack(skeleton, tensors, emit, document_checksum)
     else:
-        _write_json(skeleton, tensors, encoding, emit)
+        _write_json(skeleton, tensors, encoding, emit, document_checksum)
+
+
+def _hashed_steps(raw: memoryview, step: int) -> Iterator[memoryview]:
+    for start in range(0, len(raw), step):
+        yield raw[start : start + step]
 
 
 def _write_json(
-    skeleton: dict[str, Any], tensors: list[_Prepared], encoding: str, emit: Callable[[bytes], Any]
+    skeleton: dict[str, Any], tensors: list[_Prepared], encoding: str, emit: Callable[[Any], Any],
+    document_checksum: Callable[[list[str]], str],
 ) -> None:
-    head = {k: v for k, v in skeleton.items() if k not in ("tensors", "test_vectors")}
-    text = dumps_value(head)
-    emit(text[:-1].encode("utf-8"))
+    head = {k: v for k, v in skeleton.items() if k not in ("tensors", "test_vectors", "document_sha256")}
+    emit(dumps_value(head)[:-1].encode("utf-8"))
     emit(b',\n"tensors":[')
-    for i, ((name, dt, arr, sha), entry) in enumerate(zip(tensors, skeleton["tensors"])):
-        meta = {k: entry[k] for k in ("name", "dtype", "shape", "encoding", "sha256", "quantization") if k in entry}
+    sha256s = []
+    for i, ((name, dt, arr), entry) in enumerate(zip(tensors, skeleton["tensors"])):
+        meta = {k: v for k, v in entry.items() if k not in ("data", "sha256")}
         emit((",\n" if i else "\n").encode() + dumps_value(meta)[:-1].encode("utf-8") + b',"data":')
+        raw = to_le_bytes(arr, dt)
+        hasher = hashlib.sha256()
         if encoding == "base64":
             emit(b'"')
-            raw = to_le_bytes(arr, dt)
-            for start in range(0, len(raw), _B64_CHUNK):  # never one giant string
-                emit(pybase64.b64encode(raw[start : start + _B64_CHUNK]))
-            emit(b'"}')
+            for chunk in _hashed_steps(raw, _B64_CHUNK):  # never one giant string
+                hasher.update(chunk)
+                emit(pybase64.b64encode(chunk))
+            emit(b'"')
         else:
-            emit(enc.encode_list_text(arr, dt).encode("ascii") + b"}")
+            hasher.update(raw)
+            emit(enc.encode_list_text(arr, dt).encode("ascii"))
+        sha256s.append(hasher.hexdigest())
+        emit(b',"sha256":"' + sha256s[-1].encode() + b'"}')
     emit(b"\n]")
     if "test_vectors" in skeleton:
         emit(b',\n"test_vectors":' + dumps_value(skeleton["test_vectors"]).encode("utf-8"))
-    emit(b"}\n")
+    emit(b',\n"document_sha256":"' + document_checksum(sha256s).encode() + b'"}\n')
 
 
-def _write_msgpack(skeleton: dict[str, Any], tensors: list[_Prepared], emit: Callable[[Any], Any]) -> None:
+def _write_msgpack(
+    skeleton: dict[str, Any], tensors: list[_Prepared], emit: Callable[[Any], Any],
+    document_checksum: Callable[[list[str]], str],
+) -> None:
     packer = msgpack.Packer(use_bin_type=True, use_single_float=False)
     emit(packer.pack_map_header(len(skeleton)))
+    sha256s: list[str] = []
     for key, value in skeleton.items():
         emit(packer.pack(key))
+        if key == "document_sha256":
+            emit(packer.pack(document_checksum(sha256s)))
+            continue
         if key != "tensors":
             emit(packer.pack(value))
             continue
         emit(packer.pack_array_header(len(tensors)))
-        for (name, dt, arr, sha), entry in zip(tensors, value):
-            keys = [k for k in ("name", "dtype", "shape", "encoding", "sha256", "quantization") if k in entry]
-            emit(packer.pack_map_header(len(keys) + 1))
-            for k in keys:
-                emit(packer.pack(k) + packer.pack(entry[k]))
+        for (name, dt, arr), entry in zip(tensors, value):
+            emit(packer.pack_map_header(len(entry)))
+            for k, v in entry.items():
+                if k not in ("data", "sha256"):
+                    emit(packer.pack(k) + packer.pack(v))
             emit(packer.pack("data"))
             raw = to_le_bytes(arr, dt)
+            hasher = hashlib.sha256()
             chunks = [raw[i : i + MAX_BIN] for i in range(0, len(raw), MAX_BIN)] or [raw]
             if len(chunks) > 1:  # past MessagePack's 4 GiB bin limit: an array of bins (spec.md 5.4)
                 emit(packer.pack_array_header(len(chunks)))
             for chunk in chunks:
                 emit(_bin_header(len(chunk)))
-                emit(chunk)  # straight from the array's memory, no copy
+                for step in _hashed_steps(chunk, _HASH_STEP):
+                    hasher.update(step)
+                    emit(step)  # straight from the array's memory, no copy
+            sha256s.append(hasher.hexdigest())
+            emit(packer.pack("sha256") + packer.pack(sha256s[-1]))
 
 
 def _bin_header(n: int) -> bytes:
