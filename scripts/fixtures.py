@@ -866,6 +866,17 @@ def add_invalid_data(s: Suite) -> None:
       [("DATA_QUANTIZATION", "/tensors/0/quantization/axis")])
     m("quantization-cast-int8", quant(lambda q: (q.clear(), q.update(scheme="cast", dtype="float32"))),
       "the cast scheme with int8 data (cast stores float16)", [("DATA_QUANTIZATION", "/tensors/0/quantization/dtype")])
+    m("quantization-affine-float", lambda t: t["tensors"][1].update(
+        quantization={"scheme": "affine", "dtype": "float32", "scale": [1.0], "zero_point": [0]}),
+      "the affine scheme on float32 data (affine stores uint8 or int8)",
+      [("DATA_QUANTIZATION", "/tensors/1/quantization/scheme")])
+
+    def quant_and_checksum(t: dict[str, Any]) -> None:
+        quant(lambda q: q.update(scale=[0.5]))(t)
+        t["tensors"][0]["sha256"] = "0" * 64
+    m("quantization-before-checksum", quant_and_checksum,
+      "a quantization error and a wrong checksum: quantization is checked first, before decoding",
+      [("DATA_QUANTIZATION", "/tensors/0/quantization/scale")])
     m("quantization-missing-scale", quant(lambda q: q.pop("scale")), "affine without scale",
       [("DATA_QUANTIZATION", "/tensors/0/quantization")])
 

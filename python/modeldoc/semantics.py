@@ -79,8 +79,9 @@ def _check_test_vectors(tree: dict[str, Any], tensor_names: dict[str, int], out:
 
 
 def _fits(tensor: dict[str, Any], spec: dict[str, Any]) -> str | None:
-    if tensor["dtype"] != spec["dtype"]:
-        return f"has dtype {tensor['dtype']}, the input {spec['dtype']}"
+    dtype = tensor.get("quantization", {}).get("dtype", tensor["dtype"])  # what a reader hands out
+    if dtype != spec["dtype"]:
+        return f"has dtype {dtype}, the input {spec['dtype']}"
     shape, want = tensor["shape"], spec["shape"]
     if len(shape) != len(want) or any(w is not None and w != d for d, w in zip(shape, want)):
         return f"has shape {shape}, the input {want}"
