@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { JInt, JNum, Bin, pointer, integerValue } from './values.mjs';
 import { decodeBase64 } from './base64.mjs';
 import { roundToBits, bitsToNumber, HALF, BFLOAT } from './floats.mjs';
+import { quantizationError, dequantize } from './quantization.mjs';
 
 export const ITEMSIZE = {
   bool: 1, int8: 1, int16: 2, int32: 4, int64: 8, uint8: 1, uint16: 2, uint32: 4, uint64: 8,
@@ -29,7 +30,9 @@ export const DEFAULT_LIMITS = Object.freeze({
 /**
  * Checks and decodes every tensor, in document order. A tensor that fails one
  * check is not checked further; the others are.
- * @returns {{findings: {code, pointer, severity}[], decoded: {bytes: Uint8Array, sha256: string}[]}}
+ * @returns {{findings: {code, pointer, severity}[],
+ *            decoded: {bytes: Uint8Array, sha256: string, dequantized?: {dtype: string, bytes: Uint8Array, sha256: string}}[]}}
+ *   bytes and sha256 are of the stored tensor; dequantized only for a quantized one.
  */
 export function dataFindings(doc, container, limits = DEFAULT_LIMITS) {
   const findings = [];
@@ -50,6 +53,12 @@ export function dataFindings(doc, container, limits = DEFAULT_LIMITS) {
 
     const allowed = container === 'json' ? encoding === 'base64' || encoding === 'list' : encoding === 'raw';
     if (!allowed) return fail('DATA_ENCODING_MISMATCH', ['encoding']);
+    // Quantized (5.5): checked right after the encoding, before decoding.
+    const q = tensor.get('quantization');
+    if (q !== undefined) {
+      const bad = quantizationError(q, dtype, shape);
+      if (bad !== null) return fail('DATA_QUANTIZATION', ['quantization', ...bad]);
+    }
 
     let bytes;
     if (encoding === 'raw') {
@@ -77,7 +86,12 @@ export function dataFindings(doc, container, limits = DEFAULT_LIMITS) {
     if (dtype === 'bool' && bytes.some((b) => b > 1)) return fail('DATA_BOOL', ['data']);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== tensor.get('sha256')) return fail('DATA_CHECKSUM', ['sha256']);
-    decoded[k] = { bytes, sha256 };
+    if (q === undefined) { decoded[k] = { bytes, sha256 }; return; }
+    const dequantized = dequantize(q, dtype, shape, bytes);
+    decoded[k] = {
+      bytes, sha256,
+      dequantized: { dtype: q.get('dtype'), bytes: dequantized, sha256: createHash('sha256').update(dequantized).digest('hex') },
+    };
   });
   return { findings, decoded };
 }

@@ -42,10 +42,13 @@ export function validate(bytes, options) {
 
 /**
  * Reads a valid document: its reader report, its tensors as typed arrays,
- * and its warnings. Throws ModelDocError for an invalid one.
+ * and its warnings. Throws ModelDocError for an invalid one. A quantized
+ * tensor (5.5) is returned dequantized: dtype, bytes, data and sha256 are
+ * those of the dequantized tensor; `quantization.stored` holds the stored one.
  * @param {Uint8Array} bytes
  * @returns {{report: string, container: 'json'|'msgpack',
- *            tensors: {name: string, dtype: string, shape: bigint[], sha256: string, bytes: Uint8Array, data: ArrayLike}[],
+ *            tensors: {name: string, dtype: string, shape: bigint[], sha256: string, bytes: Uint8Array, data: ArrayLike,
+ *                      quantization?: {scheme: string, stored: {dtype, sha256, bytes, data}}}[],
  *            warnings: {code: string, pointer: string}[]}}
  * @example read(fs.readFileSync('conformance_fixtures/valid/example-list.json')).tensors[0].dtype
  */
@@ -54,8 +57,18 @@ export function read(bytes, options) {
   if (result.report === undefined) throw new ModelDocError(result.findings);
   const tensors = result.tree.get('tensors').map((t, k) => {
     const dtype = t.get('dtype');
-    const { bytes: raw, sha256 } = result.decoded[k];
-    return { name: t.get('name'), dtype, shape: t.get('shape').map(integerValue), sha256, bytes: new Uint8Array(raw), data: toTypedArray(dtype, raw) };
+    const shape = t.get('shape').map(integerValue);
+    const { bytes: raw, sha256, dequantized } = result.decoded[k];
+    if (dequantized === undefined) {
+      return { name: t.get('name'), dtype, shape, sha256, bytes: new Uint8Array(raw), data: toTypedArray(dtype, raw) };
+    }
+    // A quantized tensor reads as the dequantized one (5.5); the stored one is kept beside it.
+    const q = t.get('quantization');
+    return {
+      name: t.get('name'), dtype: dequantized.dtype, shape, sha256: dequantized.sha256,
+      bytes: new Uint8Array(dequantized.bytes), data: toTypedArray(dequantized.dtype, dequantized.bytes),
+      quantization: { scheme: q.get('scheme'), stored: { dtype, sha256, bytes: new Uint8Array(raw), data: toTypedArray(dtype, raw) } },
+    };
   });
   const warnings = result.findings.filter((f) => f.severity === 'warning').map(({ code, pointer }) => ({ code, pointer }));
   return { report: result.report, container: result.container, tensors, warnings };

@@ -70,7 +70,7 @@ export function validateBytes(bytes, { limits = DEFAULT_LIMITS, schemaPath } = {
   findings.push(...dataErrors);
   if (hasError(findings)) return done();
 
-  const report = reportText(tree, decoded.map((d) => d.sha256));
+  const report = reportText(tree, decoded);
   if (tree.has('document_sha256')) {
     const actual = createHash('sha256').update(report, 'utf8').digest('hex');
     if (actual !== tree.get('document_sha256')) {

@@ -37,8 +37,29 @@ function graph(g) {
   ]);
 }
 
-/** The report as a value tree; sha256s[k] is the checksum of tensor k. */
-export function buildReport(doc, sha256s) {
+// A quantized tensor's `quantization` in the report (section 10): scheme,
+// dtype; for affine axis (null when absent), scale, zero_point; max_abs_error
+// only when the document has it; the SHA-256 of the dequantized raw bytes.
+function quantization(q, dequantizedSha256) {
+  const affine = q.get('scheme') === 'affine';
+  const axis = q.get('axis') ?? null;
+  return object([
+    ['scheme', q.get('scheme')],
+    ['dtype', q.get('dtype')],
+    ['axis', affine ? dimension(axis) : undefined],
+    ['scale', affine ? q.get('scale') : undefined],
+    ['zero_point', affine ? q.get('zero_point').map((z) => new JInt(integerValue(z))) : undefined],
+    ['max_abs_error', q.get('max_abs_error')],
+    ['dequantized_sha256', dequantizedSha256],
+  ]);
+}
+
+/**
+ * The report as a value tree. decoded[k] is what the data layer gives for
+ * tensor k: `sha256` of the stored bytes, and for a quantized tensor
+ * `dequantized.sha256`.
+ */
+export function buildReport(doc, decoded) {
   const producer = doc.get('producer');
   return object([
     ['format_version', doc.get('format_version')],
@@ -54,7 +75,8 @@ export function buildReport(doc, sha256s) {
       ['name', t.get('name')],
       ['dtype', t.get('dtype')],
       ['shape', t.get('shape').map(dimension)],
-      ['sha256', sha256s[k]],
+      ['sha256', decoded[k].sha256],
+      ['quantization', t.has('quantization') ? quantization(t.get('quantization'), decoded[k].dequantized.sha256) : undefined],
     ]))],
     ['test_vectors', (doc.get('test_vectors') ?? []).map((v) => object([
       ['name', v.get('name')],
@@ -66,6 +88,6 @@ export function buildReport(doc, sha256s) {
 }
 
 /** The report text: canonical JSON and one line feed. */
-export function reportText(doc, sha256s) {
-  return canonicalJson(buildReport(doc, sha256s)) + '\n';
+export function reportText(doc, decoded) {
+  return canonicalJson(buildReport(doc, decoded)) + '\n';
 }

@@ -117,9 +117,12 @@ function checkTestVectors(doc, tensorByName, used, error) {
   });
 }
 
-// Same dtype, same rank, equal dimensions where the input's is not null (4.1).
+// Same dtype (for a quantized tensor, its quantization.dtype: the dtype it
+// reads as), same rank, equal dimensions where the input's is not null (4.1).
 function fitsInput(tensor, input) {
-  if (tensor.get('dtype') !== input.get('dtype')) return false;
+  const q = tensor.get('quantization');
+  const dtype = q !== undefined && q !== null ? q.get('dtype') : tensor.get('dtype');
+  if (dtype !== input.get('dtype')) return false;
   const shape = tensor.get('shape');
   const want = input.get('shape');
   if (shape.length !== want.length) return false;

@@ -60,6 +60,24 @@ test('test vectors: keys, missing keys, unknown tensors, dtype and shape of inpu
   assert.match(r.report, /"test_vectors":\[\{"inputs":\{"x":"in"\},"outputs":\{"y":"out"\},"tolerance":0.5\}\]/);
 });
 
+test('test vectors: a quantized input tensor has the dtype quantization.dtype', () => {
+  const d = smallDoc();
+  const t = d.tensors[0];
+  d.tensors.push(
+    { ...t, name: 'q32', dtype: 'int8', shape: [3, 2], quantization: { scheme: 'affine', dtype: 'float32', scale: [0.5], zero_point: [0] } },
+    { ...t, name: 'q64', dtype: 'float16', shape: [3, 2], quantization: { scheme: 'cast', dtype: 'float64' } },
+    { ...t, name: 'qf32', dtype: 'float32', shape: [3, 2], quantization: { scheme: 'cast', dtype: 'float64' } },
+    { ...t, name: 'out' },
+  );
+  d.test_vectors = [
+    { inputs: { x: 'q32' }, outputs: { y: 'out' } },
+    { inputs: { x: 'q64' }, outputs: { y: 'out' } },
+    { inputs: { x: 'qf32' }, outputs: { y: 'out' } },
+  ];
+  // the stored dtype does not count: q32 (int8) fits float32; qf32 (stored float32) does not
+  assert.deepEqual(findings(d), ['SEMANTIC_TEST_VECTOR /test_vectors/1/inputs/x', 'SEMANTIC_TEST_VECTOR /test_vectors/2/inputs/x']);
+});
+
 test('nested models: own namespaces, arity', () => {
   const d = smallDoc();
   d.model.layers.push({ name: 'inner', type: 'Functional', model: {
