@@ -4,11 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test fuzz conformance generate clean
+.PHONY: demo test fuzz bench conformance generate clean
 
-$(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt pyproject.toml
+$(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt requirements/bench.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/keras.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -32,6 +32,11 @@ readers/js/node_modules/.installed: readers/js/package-lock.json
 fuzz: $(STAMP)
 	$(PY) fuzz/run.py --engine hypothesis --examples $${FUZZ_EXAMPLES:-200000} --seed $${FUZZ_SEED:-$$(date +%s)}
 	$(PY) fuzz/run.py --engine atheris --seconds $${FUZZ_SECONDS:-1200}
+
+## bench: speed and memory against .keras, .weights.h5, safetensors, raw I/O and hand-rolled JSON;
+##        writes docs/benchmarks.{md,json,png} (about 12 minutes on 2 cores)
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
 
 ## conformance: run the conformance suite with the reference reader and print the summary line
 conformance: $(STAMP)

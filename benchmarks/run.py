@@ -1,0 +1,325 @@
+"""ModelDoc benchmarks (issue 5): write, read and validate the same tensors in
+ModelDoc JSON base64, JSON list and MessagePack, Keras .keras and .weights.h5,
+safetensors, raw bytes and the hand-rolled json + tolist recipe.
+
+    .venv/bin/python benchmarks/run.py                 # full run, writes docs/benchmarks.{md,json,png}
+    .venv/bin/python benchmarks/run.py --sizes 4,40    # float32 sizes in MB (plus the mixed model)
+    .venv/bin/python benchmarks/run.py --quick         # smoke run, < 1 minute, output to a temp dir
+    .venv/bin/python benchmarks/run.py --skip-slow-above 40   # no list / hand-rolled rows above 40 MB
+
+Every measurement runs in its own subprocess (benchmarks/_child.py). See
+docs/benchmarks.md for the method.
+"""
+
+from __future__ import annotations
+
+import sys
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the working tree
+
+import argparse  # noqa: E402
+import concurrent.futures  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+SAMPLE_INTERVAL = 0.003  # seconds between RSS samples of a running measurement
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from _cases import Case, case_from_name, float32_case, mixed_case, write_prepared  # noqa: E402
+from _formats import FORMATS, SLOW  # noqa: E402
+import _report  # noqa: E402
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default=None, help="float32 model sizes in MB, comma-separated (default 4,40,400)")
+    p.add_argument("--mixed", type=float, default=None, help="size in MB of the mixed-dtype model, 0 for none (default 40)")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: --sizes 1 --mixed 0.5 --reps 1 --jobs 2, no profile, output to a temp dir")
+    p.add_argument("--skip-slow-above", type=float, default=None, metavar="MB",
+                   help="skip the JSON list and hand-rolled rows for models above MB (default: run everything)")
+    p.add_argument("--formats", default=None, help=f"comma-separated subset of: {', '.join(FORMATS)}")
+    p.add_argument("--reps", type=int, default=None, help="repetitions of each timed operation, best is kept (default 3)")
+    p.add_argument("--budget", type=float, default=6.0,
+                   help="stop repeating an operation once its repetitions took this many seconds (default 6)")
+    p.add_argument("--out", default=None, help="where benchmarks.{json,md,png} go (default docs/; a temp dir with --quick)")
+    p.add_argument("--workdir", default=None, help="where model files are written (default: a new temp dir, removed after)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="measurements run side by side (default 1; 2 with --quick); above 1 the numbers are only a smoke test")
+    p.add_argument("--timeout", type=float, default=1800, help="seconds before one measurement is abandoned")
+    p.add_argument("--from-json", default=None, metavar="FILE",
+                   help="measure nothing: rewrite benchmarks.md and .png (in --out, default docs/) from a results JSON")
+    p.add_argument("--no-profile", action="store_true", help="skip the cProfile summary of ModelDoc's read and write")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.sizes = args.sizes or "1"
+        args.mixed = 0.5 if args.mixed is None else args.mixed
+        args.reps = args.reps or 1
+        args.no_profile = True
+        args.jobs = args.jobs or 2
+    args.sizes = [float(s) for s in (args.sizes or "4,40,400").split(",") if s.strip()]
+    args.mixed = 40.0 if args.mixed is None else args.mixed
+    args.reps = args.reps or 3
+    args.jobs = args.jobs or 1
+    args.formats = [f.strip() for f in args.formats.split(",")] if args.formats else list(FORMATS)
+    unknown = [f for f in args.formats if f not in FORMATS]
+    if unknown:
+        p.error(f"unknown format(s) {unknown}; choose from {list(FORMATS)}")
+    return args
+
+
+def modeldoc_source_digest() -> str:
+    """sha256 over ModelDoc's .py files: shows whether the code changed while the run was going."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("modeldoc")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    h = hashlib.sha256()
+    for folder in spec.submodule_search_locations:
+        for dirpath, dirnames, files in sorted(os.walk(folder)):
+            dirnames.sort()
+            for name in sorted(files):
+                if name.endswith((".py", ".json")):
+                    with open(os.path.join(dirpath, name), "rb") as f:
+                        h.update(name.encode() + b"\0" + f.read())
+    return h.hexdigest()[:16]
+
+
+def sha256_speed() -> float:
+    """MB/s of hashlib.sha256 on one core (best of three 64 MB runs): the ceiling for any reader
+    that checks every tensor's sha256 on one core."""
+    import hashlib
+
+    data = bytes(64 * 1_000_000)
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        hashlib.sha256(data).digest()
+        best = min(best, time.perf_counter() - t0)
+    return 64 / best
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    return env
+
+
+def measure(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter and return its result row."""
+    spec = dict(spec, result=spec["path"] + f".{spec['op']}.result.json")
+    base = {"case": spec["case"], "format": spec["format"], "op": spec["op"]}
+    t0 = time.perf_counter()
+    samples: list[tuple[float, int, int]] = []
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "_child.py"), json.dumps(spec)],
+                                stdout=log, stderr=subprocess.STDOUT, text=True, env=child_env(), cwd=spec["workdir"])
+        timed_out = not _sample(proc, timeout, samples)
+        log.seek(0)
+        output = log.read()
+    if timed_out:
+        return {**base, "error": f"timed out after {timeout:.0f} s"}
+    try:
+        with open(spec["result"]) as f:
+            row: dict[str, Any] = json.load(f)
+        os.unlink(spec["result"])
+    except (OSError, ValueError):
+        tail = output.strip().splitlines()[-5:]
+        row = {**base, "error": f"child exited {proc.returncode} without a result", "traceback_tail": tail}
+    _sampled_peaks(row, samples)
+    row["child_wall_seconds"] = round(time.perf_counter() - t0, 2)
+    return row
+
+
+def run_profile(size_mb: float, timeout: float) -> dict[str, Any] | None:
+    """benchmarks/profile_modeldoc.py in a subprocess; None if it failed."""
+    with tempfile.TemporaryDirectory(prefix="modeldoc-prof-") as tmp:
+        dest = os.path.join(tmp, "profile.json")
+        cmd = [sys.executable, os.path.join(HERE, "profile_modeldoc.py"), "--size", str(size_mb), "--json", dest]
+        if size_mb > 4:
+            cmd += ["--list-size", "4"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=child_env(), cwd=tmp)
+            with open(dest) as f:
+                return json.load(f)  # type: ignore[no-any-return]
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            print("profile failed: " + " | ".join((locals().get("proc") and proc.stderr or "").splitlines()[-3:]))
+            return None
+
+
+_RSS_RE = re.compile(r"^(RssAnon|RssFile):\s+(\d+) kB", re.M)
+
+
+def _sample(proc: subprocess.Popen[str], timeout: float, samples: list[tuple[float, int, int]]) -> bool:
+    """Wait for ``proc``, sampling its anonymous and file-backed RSS every few ms from
+    outside (a thread inside the child would stall while C code holds the GIL).
+    False if it had to be killed after ``timeout`` seconds."""
+    status = f"/proc/{proc.pid}/status"
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        try:
+            with open(status) as f:
+                got = dict(_RSS_RE.findall(f.read()))
+            samples.append((time.monotonic(), int(got["RssAnon"]) * 1024, int(got["RssFile"]) * 1024))
+        except (OSError, KeyError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            return False
+        time.sleep(SAMPLE_INTERVAL)
+    return True
+
+
+def _sampled_peaks(row: dict[str, Any], samples: list[tuple[float, int, int]]) -> None:
+    """Peak anonymous and file-backed RSS during each repetition, above their values before it."""
+    windows = row.pop("windows", None)
+    if not windows:
+        return
+    anon, file_ = 0, 0
+    for w in windows:
+        inside = [(a, f) for t, a, f in samples if w["t0"] <= t <= w["t1"]] + [(w["anon_after"], w["file_after"])]
+        anon = max(anon, max(a for a, _ in inside) - w["anon_before"])
+        file_ = max(file_, max(f for _, f in inside) - w["file_before"])
+    row["peak_anon_delta"] = anon
+    row["peak_file_delta"] = file_
+    row["rss_samples_in_op"] = sum(1 for w in windows for t, _, _ in samples if w["t0"] <= t <= w["t1"])
+
+
+def fmt_row(row: dict[str, Any]) -> str:
+    head = f"{row['case']:<15} {row['format']:<12} {row['op']:<14}"
+    if "skipped" in row:
+        return head + f"skipped: {row['skipped']}"
+    if "error" in row:
+        return head + f"ERROR: {row['error']}"
+    mbs = row["tensor_bytes"] / 1e6 / row["seconds"] if row["seconds"] > 0 else float("inf")
+    s = head + f"{mbs:9.1f} MB/s  peak RSS {row['peak_rss_delta'] / row['tensor_bytes']:+.2f}x"
+    if "peak_anon_delta" in row:
+        s += f" (anon {row['peak_anon_delta'] / row['tensor_bytes']:+.2f}x)"
+    if "file_bytes" in row:
+        s += f"  file {row['file_bytes'] / row['tensor_bytes']:.3f}x"
+    if "bit_exact" in row:
+        s += "  bit-exact" if row["bit_exact"] else "  NOT BIT-EXACT"
+    if "valid" in row:
+        s += "  valid" if row["valid"] else f"  INVALID {row.get('findings', '')}"
+    if row.get("valid_json") is False:
+        s += "  (not valid JSON: NaN/Infinity literals)"
+    return s + f"  [{row['reps']} rep]"
+
+
+def run_case(case: Case, args: argparse.Namespace, workdir: str, rows: list[dict[str, Any]]) -> None:
+    prepared = os.path.join(workdir, f"{case.name}.tensors.bin")
+    t0 = time.perf_counter()
+    write_prepared(case, prepared)
+    gc.collect()
+    print(f"== {case.name}: {len(case.tensors)} tensors, {case.tensor_bytes / 1e6:.1f} MB "
+          f"(generated in {time.perf_counter() - t0:.1f} s)", flush=True)
+    spec0 = {"case": case.name, "prepared": prepared, "workdir": workdir, "reps": args.reps, "budget": args.budget}
+
+    def one_format(key: str) -> list[dict[str, Any]]:
+        fmt = FORMATS[key]
+        path = os.path.join(workdir, case.name + fmt.ext)
+        base = {"case": case.name, "format": key, "tensor_bytes": case.tensor_bytes}
+        reason = fmt.missing()
+        if reason is None and key in SLOW and args.skip_slow_above is not None and case.nominal_mb > args.skip_slow_above:
+            reason = f"--skip-slow-above {args.skip_slow_above:g}"
+        out = []
+        for op in fmt.ops:
+            if reason is None:
+                row = measure({**spec0, "format": key, "path": path, "op": op}, args.timeout)
+                if op == "write" and "error" in row:
+                    reason = "write failed"
+            else:
+                row = {**base, "op": op, "skipped": reason}
+            out.append(row)
+            print(fmt_row(row), flush=True)
+        if os.path.exists(path):
+            os.unlink(path)
+        return out
+
+    if args.jobs > 1:  # smoke runs only: measurements running side by side disturb each other
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            for got in list(pool.map(one_format, args.formats)):
+                rows.extend(got)
+    else:
+        for key in args.formats:
+            rows.extend(one_format(key))
+    os.unlink(prepared)
+
+
+def rerender(args: argparse.Namespace) -> int:
+    with open(args.from_json) as f:
+        data = json.load(f)
+    cases = [case_from_name(c["name"]) for c in data["cases"]]
+    out = args.out or os.path.join(ROOT, "docs")
+    rows = [{k: v for k, v in r.items() if k not in _report.DERIVED} for r in data["results"]]
+    paths = _report.write_all(rows, data["meta"], cases, out, data.get("profile"))
+    print(_report.ratio_text(rows, cases, data["meta"]))
+    print(f"wrote {', '.join(paths)} from {args.from_json}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.from_json:
+        return rerender(args)
+    started = time.time()
+    meta = _report.machine_info()
+    meta.update(
+        command=" ".join([os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(ROOT) else sys.executable,
+                          os.path.relpath(os.path.abspath(__file__), ROOT), *(sys.argv[1:] if argv is None else argv)]),
+        options={"sizes_mb": args.sizes, "mixed_mb": args.mixed, "reps": args.reps, "budget_s": args.budget,
+                 "skip_slow_above_mb": args.skip_slow_above, "formats": args.formats, "quick": args.quick,
+                 "jobs": args.jobs},
+        loadavg_start=os.getloadavg(),
+        modeldoc_source_start=modeldoc_source_digest(),
+        sha256_mb_s=round(sha256_speed(), 1),
+    )
+    out = args.out or (tempfile.mkdtemp(prefix="modeldoc-bench-out-") if args.quick else os.path.join(ROOT, "docs"))
+    os.makedirs(out, exist_ok=True)
+    workdir = args.workdir or tempfile.mkdtemp(prefix="modeldoc-bench-")
+    os.makedirs(workdir, exist_ok=True)
+    cases = [float32_case(s) for s in args.sizes] + ([mixed_case(args.mixed)] if args.mixed > 0 else [])
+    rows: list[dict[str, Any]] = []
+    try:
+        for case in cases:
+            run_case(case, args, workdir, rows)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    profile = None
+    if not args.no_profile:
+        size = 40.0 if 40.0 in args.sizes else max(args.sizes)
+        print(f"== cProfile of ModelDoc save / load / validate at {size:g} MB", flush=True)
+        profile = run_profile(size, args.timeout)
+    meta["loadavg_end"] = os.getloadavg()
+    meta["modeldoc_source_end"] = modeldoc_source_digest()
+    if meta["modeldoc_source_end"] != meta["modeldoc_source_start"]:
+        print("warning: ModelDoc's source changed during the run; rows may mix versions", flush=True)
+    meta["duration_seconds"] = round(time.time() - started, 1)
+    paths = _report.write_all(rows, meta, cases, out, profile)
+    skipped = sorted({(r["case"], r["format"], r["skipped"]) for r in rows if "skipped" in r})
+    errors = [r for r in rows if "error" in r]
+    print()
+    print(_report.ratio_text(rows, cases, meta))
+    if skipped:
+        print("skipped: " + "; ".join(f"{c} {f} ({why})" for c, f, why in skipped))
+    if errors:
+        print(f"{len(errors)} measurement(s) failed: " + "; ".join(f"{r['case']} {r['format']} {r['op']}" for r in errors))
+    print(f"wrote {', '.join(paths)} in {meta['duration_seconds']:.0f} s")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""The benchmark harness runs and reports every format (a smoke run; no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+RUNNER = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+
+
+def test_quick_benchmark_run_reports_every_format(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, str(RUNNER), "--quick", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert {p.name for p in tmp_path.iterdir()} >= {"benchmarks.json", "benchmarks.md", "benchmarks.png"}
+    text = json.dumps(json.loads((tmp_path / "benchmarks.json").read_text()))
+    for fmt in ("md-base64", "md-list", "md-msgpack", "keras", "keras-h5", "safetensors", "raw", "hand-json"):
+        assert fmt in text, fmt
+    assert "| JSON base64 file size / tensor bytes |" in (tmp_path / "benchmarks.md").read_text()
