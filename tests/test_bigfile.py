@@ -137,3 +137,19 @@ def test_split_raw_data_streams_and_agrees(tmp_path: Path, monkeypatch: pytest.M
     for name, arr in big_doc().tensors.items():
         assert back.tensors[name].tobytes() == arr.tobytes(), name
     assert modeldoc.reader_report(back) == modeldoc.reader_report(modeldoc.loads(data))
+
+
+@pytest.mark.usefixtures("stream_everything")
+@pytest.mark.parametrize("encoding", ["base64", "msgpack"])
+def test_verify_false_skips_checksums_on_the_streaming_path(tmp_path: Path, encoding: str) -> None:
+    tree_data = modeldoc.dumps(big_doc(), encoding=encoding)  # type: ignore[arg-type]
+    good = modeldoc.loads(tree_data)
+    wrong = tree_data.replace(b"0f4aaec29160a565", b"0f4aaec29160a566")  # w1's sha256, first 16 digits
+    assert wrong != tree_data
+    path = tmp_path / "doc"
+    path.write_bytes(wrong)
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        modeldoc.load(path)
+    assert e.value.code == "DATA_CHECKSUM"
+    back = modeldoc.load(path, verify=False)
+    assert back.tensors["w1"].tobytes() == good.tensors["w1"].tobytes()

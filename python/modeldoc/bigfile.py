@@ -17,7 +17,6 @@ findings, codes and pointers never depend on which path ran.
 from __future__ import annotations
 
 import binascii
-import hashlib
 import mmap
 import os
 import re
@@ -30,6 +29,7 @@ import pybase64
 
 from .dtypes import DType, from_le_bytes
 from .errors import ModelDocError
+from .hashing import Hasher, wait
 
 STREAM_THRESHOLD = 32 << 20  # files at least this big take this path
 PAYLOAD_THRESHOLD = 64 << 10  # strings/bins at least this long are cut out
@@ -203,7 +203,7 @@ def _b64_bits_ok(last_symbol: int, pad: int) -> bool:
 
 def decode_base64_span(
     fd: int, mm: mmap.mmap, span: Span, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, verify: bool = True,
 ) -> tuple[np.ndarray | None, str]:
     """Decode one base64 payload from the file; return (array or None, sha256 hex)."""
     n = span.end - span.start
@@ -216,7 +216,17 @@ def decode_base64_span(
     if decoded_len != nbytes:
         raise ModelDocError.of("DATA_LENGTH", dptr, f"base64 holds {decoded_len} bytes, shape and dtype need {nbytes}")
     out = np.empty(nbytes, dtype=np.uint8) if keep else None
-    hasher = hashlib.sha256()
+    hasher = Hasher(nbytes, enabled=verify)
+    try:
+        return _decode_base64_chunks(fd, span, n, pad, dt, shape, ptr, out, hasher, progress)
+    finally:
+        hasher.close()
+
+
+def _decode_base64_chunks(
+    fd: int, span: Span, n: int, pad: int, dt: DType, shape: tuple[int, ...], ptr: str, out: np.ndarray | None,
+    hasher: Hasher, progress: Callable[[int], None] | None,
+) -> tuple[np.ndarray | None, str]:
     buf = bytearray(_CHUNK_TEXT)
     done = 0  # text characters consumed
     written = 0
@@ -235,7 +245,7 @@ def decode_base64_span(
         if final and pad and not _b64_bits_ok(view[step - pad - 1], pad):
             raise Fallback("non-zero unused bits")
         _check_bools(raw, dt, written, ptr)
-        hasher.update(raw)
+        hasher.update(raw)  # a fresh bytes object: safe to hash in the background
         if out is not None:
             out[written : written + len(raw)] = np.frombuffer(raw, dtype=np.uint8)
         written += len(raw)
@@ -248,15 +258,28 @@ def decode_base64_span(
 
 def read_raw_span(
     fd: int, parts: list[Span | bytes], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, verify: bool = True,
 ) -> tuple[np.ndarray | None, str]:
     """Read MessagePack bin payloads (one, or the chunks of a split tensor, some of them
     small enough to be inline) straight into a new array; return (array or None, sha256 hex)."""
     n = sum(p.end - p.start if isinstance(p, Span) else len(p) for p in parts)
     if n != nbytes:
         raise ModelDocError.of("DATA_LENGTH", ptr + "/data", f"bin holds {n} bytes, shape and dtype need {nbytes}")
-    hasher = hashlib.sha256()
-    out = np.empty(nbytes, dtype=np.uint8) if keep else np.empty(min(nbytes, _CHUNK_TEXT), dtype=np.uint8)
+    hasher = Hasher(nbytes, enabled=verify)
+    try:
+        return _read_raw_chunks(fd, parts, dt, shape, nbytes, ptr, keep, hasher, progress)
+    finally:
+        hasher.close()
+
+
+def _read_raw_chunks(
+    fd: int, parts: list[Span | bytes], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
+    hasher: Hasher, progress: Callable[[int], None] | None,
+) -> tuple[np.ndarray | None, str]:
+    # Not keeping (validation): two buffers in turn, each reused only once its hash is done.
+    out = np.empty(nbytes, dtype=np.uint8) if keep else np.empty(2 * min(nbytes, _CHUNK_TEXT), dtype=np.uint8)
+    pending: list[Any] = [None, None]
+    turn = 0
     done = 0
     for part in parts:
         if isinstance(part, bytes):
@@ -264,13 +287,21 @@ def read_raw_span(
         else:
             pieces = [(off, min(_CHUNK_TEXT, part.end - off)) for off in range(part.start, part.end, _CHUNK_TEXT)]
         for where, step in pieces:
-            target = out.data[done : done + step] if keep else out.data[:step]
+            if keep:
+                target = out.data[done : done + step]
+            else:
+                wait(pending[turn])
+                half = len(out) // 2
+                target = out.data[turn * half : turn * half + step]
             if isinstance(where, bytes):
                 target[:] = where
             elif os.preadv(fd, [target], where) != step:
                 raise Fallback("short read")
             _check_bools(target, dt, done, ptr)
-            hasher.update(target)
+            future = hasher.update(target)
+            if not keep:
+                pending[turn] = future
+                turn = 1 - turn
             done += step
             if progress:
                 progress(step)

@@ -358,13 +358,15 @@ def _read_big(
                 parts = bigfile.raw_parts(skeleton, t["data"])
                 if parts is None:
                     return None
-                return bigfile.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keep or "quantization" in t, advance)
+                return bigfile.read_raw_span(
+                    f.fileno(), parts, dt, shape, nbytes, ptr, keep or "quantization" in t, advance, verify
+                )
             span = bigfile.span_of(skeleton, t["data"])
             if span is None:
                 return None
             if kind == "json" and t["encoding"] == "base64":
                 result = bigfile.decode_base64_span(
-                    f.fileno(), mm, span, dt, shape, nbytes, ptr, keep or "quantization" in t, advance
+                    f.fileno(), mm, span, dt, shape, nbytes, ptr, keep or "quantization" in t, advance, verify
                 )
                 decoded.add(span)  # every character went through the base64 decoder
                 return result

@@ -9,7 +9,6 @@ file in the destination's folder and renames it into place.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from typing import IO, Any, Callable, Iterator, Literal
@@ -25,6 +24,7 @@ from .dtypes import DTYPES, DType, dtype_of_array, to_le_bytes
 from .quantize import dequantize
 from .errors import Collector, ModelDocError
 from .jsontext import dumps_value, parse_json
+from .hashing import Hasher
 from .limits import DEFAULT_LIMITS
 from .progress import Progress
 from .schema import SCHEMA_ID, check_schema, normalize_integers
@@ -195,17 +195,20 @@ def _write_json(
         meta = {k: v for k, v in entry.items() if k not in ("data", "sha256")}
         emit((",\n" if i else "\n").encode() + dumps_value(meta)[:-1].encode("utf-8") + b',"data":')
         raw = to_le_bytes(arr, dt)
-        hasher = hashlib.sha256()
-        if encoding == "base64":
-            emit(b'"')
-            for chunk in _hashed_steps(raw, _B64_CHUNK):  # never one giant string
-                hasher.update(chunk)
-                emit(pybase64.b64encode(chunk))
-            emit(b'"')
-        else:
-            hasher.update(raw)
-            emit(enc.encode_list_text(arr, dt).encode("ascii"))
-        sha256s.append(hasher.hexdigest())
+        hasher = Hasher(len(raw))  # hashes chunk k on the other core while chunk k+1 is encoded
+        try:
+            if encoding == "base64":
+                emit(b'"')
+                for chunk in _hashed_steps(raw, _B64_CHUNK):  # never one giant string
+                    hasher.update(chunk)  # a view of the array: it does not change
+                    emit(pybase64.b64encode(chunk))
+                emit(b'"')
+            else:
+                hasher.update(raw)
+                emit(enc.encode_list_text(arr, dt).encode("ascii"))
+            sha256s.append(hasher.hexdigest())
+        finally:
+            hasher.close()
         emit(b',"sha256":"' + sha256s[-1].encode() + b'"}')
     emit(b"\n]")
     if "test_vectors" in skeleton:
@@ -236,16 +239,19 @@ def _write_msgpack(
                     emit(packer.pack(k) + packer.pack(v))
             emit(packer.pack("data"))
             raw = to_le_bytes(arr, dt)
-            hasher = hashlib.sha256()
-            chunks = [raw[i : i + MAX_BIN] for i in range(0, len(raw), MAX_BIN)] or [raw]
-            if len(chunks) > 1:  # past MessagePack's 4 GiB bin limit: an array of bins (spec.md 5.4)
-                emit(packer.pack_array_header(len(chunks)))
-            for chunk in chunks:
-                emit(_bin_header(len(chunk)))
-                for step in _hashed_steps(chunk, _HASH_STEP):
-                    hasher.update(step)
-                    emit(step)  # straight from the array's memory, no copy
-            sha256s.append(hasher.hexdigest())
+            hasher = Hasher(len(raw))
+            try:
+                chunks = [raw[i : i + MAX_BIN] for i in range(0, len(raw), MAX_BIN)] or [raw]
+                if len(chunks) > 1:  # past MessagePack's 4 GiB bin limit: an array of bins (spec.md 5.4)
+                    emit(packer.pack_array_header(len(chunks)))
+                for chunk in chunks:
+                    emit(_bin_header(len(chunk)))
+                    for step in _hashed_steps(chunk, _HASH_STEP):
+                        hasher.update(step)
+                        emit(step)  # straight from the array's memory, no copy
+                sha256s.append(hasher.hexdigest())
+            finally:
+                hasher.close()
             emit(packer.pack("sha256") + packer.pack(sha256s[-1]))
 
 
