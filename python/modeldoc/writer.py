@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from typing import IO, Any, Callable, Iterator, Literal
 
 import msgpack
@@ -298,22 +299,25 @@ def save(
     )
 
 
-def atomic_write(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], None]) -> None:
-    """Call ``fill`` on a temporary file beside ``path``, then rename it over ``path``."""
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[str]:
+    """A temporary path beside ``path`` to fill; renamed over ``path`` when the block succeeds.
+
+    The destination is either as it was or complete, never partial; on any
+    error the temporary file is removed.
+    """
     target = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(target))
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=suffix, dir=folder)
+        os.close(fd)
     except OSError as e:
         raise ModelDocError.of("WRITE_FAILED", "", f"cannot create a file in {folder!r}: {e.strerror}") from None
     try:
-        with os.fdopen(fd, "wb") as fp:
-            fill(fp)
-            fp.flush()
-            os.fsync(fp.fileno())
+        yield tmp
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, target)
     except OSError as e:
         _unlink_quietly(tmp)
@@ -321,6 +325,14 @@ def atomic_write(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], None]
     except BaseException:
         _unlink_quietly(tmp)
         raise
+
+
+def atomic_write(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], None]) -> None:
+    """Call ``fill`` on a temporary file beside ``path``, then rename it over ``path``."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fp:
+        fill(fp)
+        fp.flush()
+        os.fsync(fp.fileno())
 
 
 def _unlink_quietly(path: str) -> None:

@@ -11,11 +11,11 @@ functions that read tensors and never look at the config.
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from typing import Any
 
 from ..errors import ModelDocError
+from ..writer import atomic_path
 from ._allowlist import Resolver
 from ._errors import refuse
 from ._import import build
@@ -114,29 +114,8 @@ def _load_h5(path: str, safe: bool, custom_objects: dict[str, Any] | None) -> An
 
 def save_keras_atomic(model: Any, path: str) -> None:
     """``model.save`` to a temporary ``.keras`` beside ``path``, then rename: the target is old or complete."""
-    import tempfile
-
     if not path.endswith(".keras"):
         raise ModelDocError.of("WRITE_FAILED", "", f"{path!r}: a Keras model file must be named *.keras")
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".keras", dir=folder)
-        os.close(fd)
-    except OSError as e:
-        raise ModelDocError.of("WRITE_FAILED", "", f"cannot create a file in {folder!r}: {e.strerror}") from None
-    try:
+    with atomic_path(path, suffix=".keras") as tmp:  # Keras insists on the .keras suffix
         model.save(tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        _unlink(tmp)
-        raise ModelDocError.of("WRITE_FAILED", "", f"cannot write {path!r}: {e.strerror}") from None
-    except BaseException:
-        _unlink(tmp)
-        raise
 
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
