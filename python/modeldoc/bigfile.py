@@ -29,7 +29,7 @@ import pybase64
 
 from .dtypes import DType, from_le_bytes
 from .errors import ModelDocError
-from .hashing import Hasher, wait
+from .hashing import Hasher, hash_in_background, wait
 
 STREAM_THRESHOLD = 32 << 20  # files at least this big take this path
 PAYLOAD_THRESHOLD = 64 << 10  # strings/bins at least this long are cut out
@@ -256,15 +256,24 @@ def _decode_base64_chunks(
     return arr, hasher.hexdigest()
 
 
+_PARALLEL_HASH = 8 << 20  # tensors at least this big are hashed on the pool
+
+
 def read_raw_span(
     fd: int, parts: list[Span | bytes], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
     progress: Callable[[int], None] | None = None, verify: bool = True,
-) -> tuple[np.ndarray | None, str]:
+) -> tuple[np.ndarray | None, Any]:
     """Read MessagePack bin payloads (one, or the chunks of a split tensor, some of them
     small enough to be inline) straight into a new array; return (array or None, sha256 hex)."""
     n = sum(p.end - p.start if isinstance(p, Span) else len(p) for p in parts)
     if n != nbytes:
         raise ModelDocError.of("DATA_LENGTH", ptr + "/data", f"bin holds {n} bytes, shape and dtype need {nbytes}")
+    if keep and verify and nbytes >= _PARALLEL_HASH:
+        # Read everything now and hash the whole tensor on a pool thread: the next tensors are
+        # read meanwhile and, with two cores, two tensors hash at once.
+        arr_bytes, _ = _read_raw_chunks(fd, parts, dt, shape, nbytes, ptr, True, Hasher(0, enabled=False), progress)
+        assert arr_bytes is not None
+        return arr_bytes, hash_in_background(arr_bytes)
     hasher = Hasher(nbytes, enabled=verify)
     try:
         return _read_raw_chunks(fd, parts, dt, shape, nbytes, ptr, keep, hasher, progress)

@@ -46,3 +46,19 @@ class Hasher:
 def wait(future: Future[None] | None) -> None:
     if future is not None:
         future.result()
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def hash_in_background(arr: Any) -> Future[str]:
+    """The sha256 hex digest of an array's bytes, computed on a shared two-thread pool.
+
+    The array must not change until the future is done (readers hand it out
+    only after all checksums are compared).
+    """
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(2, thread_name_prefix="modeldoc-sha256-pool")
+    view = arr.reshape(-1).view("u1").data  # bytes of any dtype, bfloat16 included, without a copy
+    return _POOL.submit(lambda: hashlib.sha256(view).hexdigest())

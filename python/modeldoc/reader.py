@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Literal, NamedTuple, Union
 
+from concurrent.futures import Future
+
 import numpy as np
 
 from . import bigfile
@@ -199,7 +201,9 @@ def _decode_tensors(
     it returns None for the others.
     """
     arrays: dict[str, np.ndarray] = {}
-    sha256s: list[str] = []
+    digests: dict[int, str] = {}  # tensor index -> sha256 the reader computed
+    deferred: list[tuple[int, Future[str]]] = []  # checksums still being computed on another core
+    found: list[list[Finding]] = [[] for _ in tree["tensors"]]  # per tensor, so the order never changes
     quantized: dict[int, dict[str, Any]] = {}  # tensor index -> its report's quantization
     stores = {} if stores is None else stores  # name -> the stored form of a quantized tensor
     total = 0
@@ -228,12 +232,11 @@ def _decode_tensors(
             else:
                 arr = _decode_one(t, dt, shape, nbytes, ptr)
                 digest = enc.sha256_hex(to_le_bytes(arr, dt)) if verify else ""
-            if verify:
-                sha256s.append(digest)
-                if digest != t["sha256"]:
-                    raise ModelDocError.of(
-                        "DATA_CHECKSUM", ptr + "/sha256", f"data hashes to {digest[:16]}..., not {t['sha256'][:16]}..."
-                    )
+            if verify and isinstance(digest, Future):
+                deferred.append((i, digest))  # compared below, once every tensor has been read
+            elif verify:
+                digests[i] = digest
+                _compare_checksum(digest, t["sha256"], ptr)
             if q is not None:
                 assert arr is not None  # quantized tensors are always decoded (see _read_big)
                 stored = arr
@@ -242,11 +245,20 @@ def _decode_tensors(
                 quantized[i] = q.report_tree(enc.sha256_hex(to_le_bytes(arr, deq_dt)))
                 stores[t["name"]] = quantize.QuantizedTensor(stored, q)
         except ModelDocError as e:
-            out.extend(e.findings)
+            found[i].extend(e.findings)
             continue
         if keep and arr is not None and t["name"] not in arrays:
             arrays[t["name"]] = arr
+    for i, future in deferred:
+        digests[i] = future.result()
+        try:
+            _compare_checksum(digests[i], tree["tensors"][i]["sha256"], f"/tensors/{i}")
+        except ModelDocError as e:
+            found[i].extend(e.findings)
+    for items in found:
+        out.extend(items)
     if verify and not out.errors and "document_sha256" in tree:
+        sha256s = [digests[i] for i in range(len(tree["tensors"]))]
         got = document_sha256(report_of_tree(tree, sha256s, quantized))
         if got != tree["document_sha256"]:
             out.add(
@@ -254,6 +266,11 @@ def _decode_tensors(
                 f"the reader report hashes to {got[:16]}..., not {tree['document_sha256'][:16]}...",
             )
     return arrays
+
+
+def _compare_checksum(got: str, declared: str, ptr: str) -> None:
+    if got != declared:
+        raise ModelDocError.of("DATA_CHECKSUM", ptr + "/sha256", f"data hashes to {got[:16]}..., not {declared[:16]}...")
 
 
 def _decode_one(t: dict[str, Any], dt: Any, shape: tuple[int, ...], nbytes: int, ptr: str) -> np.ndarray:
