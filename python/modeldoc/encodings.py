@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
 import math
 
@@ -167,35 +168,32 @@ def _nest_empty(shape: tuple[int, ...]) -> str:
 
 
 def _flatten(data: object, shape: tuple[int, ...], ptr: str) -> list[object]:
-    """Flatten nested lists, checking they follow ``shape`` exactly."""
+    """Flatten nested lists level by level, checking they follow ``shape`` exactly.
+
+    Pointers are worked out only when something is wrong: the position in a
+    level is the C-order index over the dimensions above it.
+    """
     if not shape:
         if isinstance(data, list):
             raise ModelDocError.of("DATA_LIST_SHAPE", ptr, "a scalar (shape []) must not be an array")
         return [data]
-    level: list[tuple[str, object]] = [(ptr, data)]
+    level: list[object] = [data]
     for depth, d in enumerate(shape):
-        nxt: list[tuple[str, object]] = []
-        for p, item in level:
+        if not all(type(item) is list and len(item) == d for item in level):
+            j, item = next((j, x) for j, x in enumerate(level) if not (type(x) is list and len(x) == d))
+            where = _elem_ptr(ptr, shape[:depth], j)
             if not isinstance(item, list):
                 raise ModelDocError.of(
-                    "DATA_LIST_SHAPE", p, f"expected an array of length {d} at depth {depth}, found a scalar"
+                    "DATA_LIST_SHAPE", where, f"expected an array of length {d} at depth {depth}, found a scalar"
                 )
-            if len(item) != d:
-                raise ModelDocError.of(
-                    "DATA_LIST_SHAPE", p, f"array has length {len(item)}, shape needs {d} at depth {depth}"
-                )
-            if depth == len(shape) - 1:
-                nxt.extend((p, x) for x in item)  # pointer of parent kept; refined on error
-            else:
-                nxt.extend((f"{p}/{i}", x) for i, x in enumerate(item))
-        level = nxt
-    flat = [x for _, x in level]
-    for k, x in enumerate(flat):
-        if isinstance(x, list):
             raise ModelDocError.of(
-                "DATA_LIST_SHAPE", _elem_ptr(ptr, shape, k), "array nests deeper than the shape"
+                "DATA_LIST_SHAPE", where, f"array has length {len(item)}, shape needs {d} at depth {depth}"
             )
-    return flat
+        level = list(itertools.chain.from_iterable(level))  # type: ignore[arg-type]
+    if list in set(map(type, level)):
+        k = next(k for k, x in enumerate(level) if isinstance(x, list))
+        raise ModelDocError.of("DATA_LIST_SHAPE", _elem_ptr(ptr, shape, k), "array nests deeper than the shape")
+    return level
 
 
 def _elem_ptr(ptr: str, shape: tuple[int, ...], flat_index: int) -> str:
@@ -214,6 +212,11 @@ def decode_list(data: object, dt: DType, shape: tuple[int, ...], ptr: str) -> np
                 raise ModelDocError.of("DATA_LIST_TYPE", _elem_ptr(dptr, shape, k), "bool tensors hold true/false")
         return np.array(flat, dtype=np.bool_).reshape(shape)
     if dt.kind in ("int", "uint"):
+        if set(map(type, flat)) <= {int}:
+            try:  # numpy refuses out-of-range Python ints, so this is exact or raises
+                return np.array(flat, dtype=dt.native).reshape(shape)
+            except OverflowError:
+                pass  # the loop below names the element
         lo, hi = int_range(dt)
         for k, x in enumerate(flat):
             if type(x) is not int and type(x) is not NegativeZero:
@@ -230,8 +233,11 @@ def decode_list(data: object, dt: DType, shape: tuple[int, ...], ptr: str) -> np
 
 
 def _decode_float_list(flat: list[object], dt: DType, shape: tuple[int, ...], dptr: str) -> np.ndarray:
-    values = np.empty(len(flat), dtype=np.float64)
     nan_at: list[int] = []
+    if set(map(type, flat)) <= {float}:  # the common case: decimals only, no strings or integer tokens
+        values = np.array(flat, dtype=np.float64)
+        return _round_checked(values, flat, dt, shape, dptr, nan_at)
+    values = np.empty(len(flat), dtype=np.float64)
     for k, x in enumerate(flat):
         if isinstance(x, float):
             values[k] = x
@@ -254,6 +260,12 @@ def _decode_float_list(flat: list[object], dt: DType, shape: tuple[int, ...], dp
             raise ModelDocError.of(
                 "DATA_LIST_TYPE", _elem_ptr(dptr, shape, k), f"{dt.name} tensors hold numbers, not {_json_type(x)}"
             )
+    return _round_checked(values, flat, dt, shape, dptr, nan_at)
+
+
+def _round_checked(
+    values: np.ndarray, flat: list[object], dt: DType, shape: tuple[int, ...], dptr: str, nan_at: list[int]
+) -> np.ndarray:
     out = round_from_float64(values, dt).astype(dt.native, copy=False)
     finite_in = np.isfinite(values)
     overflow = finite_in & ~np.isfinite(as_float64(out))

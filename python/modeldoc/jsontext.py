@@ -9,7 +9,6 @@ into a marker that :func:`modeldoc.tree.check_tree` reports with a pointer.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from .errors import Collector, escape_pointer_token
@@ -39,21 +38,13 @@ def _parse_int(s: str) -> int | Marker:
     return v
 
 
-def _parse_float(s: str) -> float | Marker:
-    v = float(s)
-    if math.isinf(v):
-        return Marker("SYNTAX_NUMBER_RANGE", f"{s[:30]} overflows binary64; write \"Infinity\" in tensor data")
-    return v
-
-
 def _parse_constant(s: str) -> Marker:
     return Marker("SYNTAX_NONFINITE_LITERAL", f"bare {s} is not JSON; tensor data uses the string \"{s}\"")
 
 
 _DECODER = json.JSONDecoder(
     object_pairs_hook=pairs_hook,
-    parse_int=_parse_int,
-    parse_float=_parse_float,
+    parse_int=_parse_int,  # floats use the C parser; check_tree reports the ones that overflowed
     parse_constant=_parse_constant,
     strict=True,
 )

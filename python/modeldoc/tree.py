@@ -88,8 +88,12 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
         else:  # list
             for i, v in enumerate(node):
                 t = type(v)
-                if t is int or t is float and not msgpack:
+                if t is int:
                     continue  # the common case in list-encoded tensors: nothing to check
+                if t is float:
+                    if v == _INF or v == -_INF or v != v:  # cheap enough for every element
+                        _bad_float(v, f"{ptr}/{i}", out, msgpack)
+                    continue
                 if t is str and len(v) > max_len:
                     out.add("LIMIT_STRING", f"{ptr}/{i}", f"string longer than {max_len}")
                 _check_scalar(v, f"{ptr}/{i}", depth, stack, out, msgpack, ptr, i)
@@ -106,8 +110,8 @@ def _check_scalar(
         if not v.isascii() and not _is_scalar_valid_text(v):
             out.add("SYNTAX_UTF8", vptr, "string holds an unpaired surrogate")
     elif t is float:
-        if msgpack and not math.isfinite(v):
-            out.add("SYNTAX_MSGPACK_TYPE", vptr, "non-finite float outside tensor data")
+        if not math.isfinite(v):
+            _bad_float(v, vptr, out, msgpack)
     elif t is Marker:
         out.add(v.code, vptr, v.message)
     elif t is bytes:
@@ -119,6 +123,18 @@ def _check_scalar(
     elif not (isinstance(v, int) or v is None):  # int, bool, and the JSON token -0
         # e.g. msgpack.Timestamp, which msgpack-python decodes itself (ext type -1)
         out.add("SYNTAX_MSGPACK_TYPE", vptr, f"{t.__name__} is not part of the data model")
+
+
+_INF = float("inf")
+
+
+def _bad_float(v: float, vptr: str, out: Collector, msgpack: bool) -> None:
+    if msgpack:
+        out.add("SYNTAX_MSGPACK_TYPE", vptr, "non-finite float outside tensor data")
+    else:
+        # The JSON parser turns a decimal beyond binary64 (1e999) into infinity; NaN and
+        # Infinity literals never get here (they are markers).
+        out.add("SYNTAX_NUMBER_RANGE", vptr, "number overflows binary64; write \"Infinity\" in tensor data")
 
 
 def _is_scalar_valid_text(s: str) -> bool:
