@@ -28,6 +28,7 @@ import numpy as np
 import pybase64
 
 from .dtypes import DType, from_le_bytes
+from .encodings import base64_padding, check_bools, unused_bits_clear
 from .errors import ModelDocError
 from .hashing import Hasher, hash_in_background, wait
 
@@ -195,26 +196,14 @@ def check_chars(fd: int, span: Span) -> None:
         pos += step
 
 
-def _b64_bits_ok(last_symbol: int, pad: int) -> bool:
-    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    value = alphabet.find(bytes([last_symbol]))
-    return value >= 0 and not value & (0b1111 if pad == 2 else 0b11)
-
-
 def decode_base64_span(
     fd: int, mm: mmap.mmap, span: Span, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str, keep: bool,
     progress: Callable[[int], None] | None = None, verify: bool = True,
 ) -> tuple[np.ndarray | None, str]:
     """Decode one base64 payload from the file; return (array or None, sha256 hex)."""
     n = span.end - span.start
-    dptr = ptr + "/data"
-    if n % 4:
-        raise ModelDocError.of("DATA_BASE64", dptr, f"base64 length {n} is not a multiple of 4")
-    tail = mm[span.end - 2 : span.end] if n >= 2 else b""
-    pad = 2 if tail == b"==" else (1 if tail.endswith(b"=") else 0)
-    decoded_len = n // 4 * 3 - pad
-    if decoded_len != nbytes:
-        raise ModelDocError.of("DATA_LENGTH", dptr, f"base64 holds {decoded_len} bytes, shape and dtype need {nbytes}")
+    tail = mm[max(span.start, span.end - 2) : span.end].decode("latin-1")
+    pad = base64_padding(n, tail, nbytes, ptr + "/data")
     out = np.empty(nbytes, dtype=np.uint8) if keep else None
     hasher = Hasher(nbytes, enabled=verify)
     try:
@@ -242,7 +231,7 @@ def _decode_base64_chunks(
             raw = pybase64.b64decode(view, validate=True)
         except (binascii.Error, ValueError):
             raise Fallback("not base64: let the reference path name the problem") from None
-        if final and pad and not _b64_bits_ok(view[step - pad - 1], pad):
+        if final and pad and not unused_bits_clear(chr(view[step - pad - 1]), pad):
             raise Fallback("non-zero unused bits")
         _check_bools(raw, dt, written, ptr)
         hasher.update(raw)  # a fresh bytes object: safe to hash in the background
@@ -252,7 +241,7 @@ def _decode_base64_chunks(
         done += step
         if progress:
             progress(step)
-    arr = None if out is None else _typed(out, dt, shape, ptr)
+    arr = None if out is None else _typed(out, dt, shape)
     return arr, hasher.hexdigest()
 
 
@@ -314,24 +303,17 @@ def _read_raw_chunks(
             done += step
             if progress:
                 progress(step)
-    arr = _typed(out, dt, shape, ptr) if keep else None
+    arr = _typed(out, dt, shape) if keep else None
     return arr, hasher.hexdigest()
 
 
 def _check_bools(chunk: Any, dt: DType, offset: int, ptr: str) -> None:
-    """Bool tensors hold only 0x00 and 0x01, checked chunk by chunk, also when not kept."""
-    if dt.kind != "bool":
-        return
-    u = np.frombuffer(chunk, dtype=np.uint8)
-    bad = np.flatnonzero(u > 1)
-    if bad.size:
-        at = offset + int(bad[0])
-        raise ModelDocError.of(
-            "DATA_BOOL", ptr + "/data", f"bool byte {int(u[bad[0]])} at element {at} (must be 0 or 1)"
-        )
+    """Bool bytes are checked chunk by chunk, also when the tensor is not kept."""
+    if dt.kind == "bool":
+        check_bools(chunk, offset, ptr)
 
 
-def _typed(out: np.ndarray, dt: DType, shape: tuple[int, ...], ptr: str) -> np.ndarray:
+def _typed(out: np.ndarray, dt: DType, shape: tuple[int, ...]) -> np.ndarray:
     return from_le_bytes(out.data, dt, shape)  # type: ignore[arg-type]
 
 

@@ -12,10 +12,11 @@ import hashlib
 import itertools
 import json
 import math
+from typing import Any
 
 import numpy as np
 
-from .dtypes import DType, bits_view, canonical_nan_array, from_le_bytes, int_range, to_le_bytes
+from .dtypes import DType, bits_view, canonical_nan_array, from_le_bytes, int_range
 from .errors import ModelDocError, escape_pointer_token
 from .jsontext import NegativeZero
 from .floattext import as_float64, format_floats, parse_nonfinite, round_from_float64
@@ -51,22 +52,43 @@ def sha256_hex(buf: memoryview | bytes) -> str:
 # --- base64 -----------------------------------------------------------------
 
 
-def encode_base64(arr: np.ndarray, dt: DType) -> str:
-    return base64.b64encode(to_le_bytes(arr, dt)).decode("ascii")
-
-
-def decode_base64(text: str, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> np.ndarray:
-    dptr = ptr + "/data"
-    n = len(text)
+def base64_padding(n: int, tail: str, nbytes: int, dptr: str) -> int:
+    """Check a base64 text's length (``n`` characters ending in ``tail``) against the
+    declared size, before anything is decoded; return the number of ``=``."""
     if n % 4:
         raise ModelDocError.of("DATA_BASE64", dptr, f"base64 length {n} is not a multiple of 4")
-    pad = 2 if text.endswith("==") else (1 if text.endswith("=") else 0)
+    pad = 2 if tail.endswith("==") else (1 if tail.endswith("=") else 0)
     decoded_len = n // 4 * 3 - pad
     # Checked before decoding, so memory is bounded by what the shape allows.
     if decoded_len != nbytes:
         raise ModelDocError.of(
             "DATA_LENGTH", dptr, f"base64 holds {decoded_len} bytes, shape and dtype need {nbytes}"
         )
+    return pad
+
+
+def unused_bits_clear(last_symbol: str, pad: int) -> bool:
+    """RFC 4648 section 3.5: the unused bits of the symbol before the padding must be zero,
+    so that each byte string has exactly one base64 text."""
+    value = _B64_VALUES.get(last_symbol)
+    return value is not None and not value & (0b1111 if pad == 2 else 0b11)
+
+
+def check_bools(chunk: Any, offset: int, ptr: str) -> None:
+    """A bool tensor holds only the bytes 0x00 and 0x01 (``offset``: index of chunk[0])."""
+    u = np.frombuffer(chunk, dtype=np.uint8)
+    bad = np.flatnonzero(u > 1)
+    if bad.size:
+        raise ModelDocError.of(
+            "DATA_BOOL", ptr + "/data",
+            f"bool byte {int(u[bad[0]])} at element {offset + int(bad[0])} (must be 0 or 1)",
+        )
+
+
+def decode_base64(text: str, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> np.ndarray:
+    dptr = ptr + "/data"
+    n = len(text)
+    pad = base64_padding(n, text[-2:], nbytes, dptr)
     if "=" in text[: n - pad]:
         raise ModelDocError.of("DATA_BASE64", dptr, "padding '=' inside base64 text")
     try:
@@ -75,12 +97,8 @@ def decode_base64(text: str, dt: DType, shape: tuple[int, ...], nbytes: int, ptr
         raise ModelDocError.of(
             "DATA_BASE64", dptr, "base64 text has characters outside the RFC 4648 standard alphabet"
         ) from None
-    if pad:
-        # RFC 4648 section 3.5: the unused bits of the last symbol must be zero,
-        # so that each byte string has exactly one base64 text.
-        last = _B64_VALUES[text[n - pad - 1]]
-        if last & (0b1111 if pad == 2 else 0b11):
-            raise ModelDocError.of("DATA_BASE64", dptr, "non-zero unused bits in the last base64 symbol")
+    if pad and not unused_bits_clear(text[n - pad - 1], pad):
+        raise ModelDocError.of("DATA_BASE64", dptr, "non-zero unused bits in the last base64 symbol")
     return _from_bytes(bytearray(raw), dt, shape, ptr)
 
 
@@ -107,12 +125,7 @@ def decode_raw(buf: bytes, dt: DType, shape: tuple[int, ...], nbytes: int, ptr: 
 
 def _from_bytes(buf: bytearray, dt: DType, shape: tuple[int, ...], ptr: str) -> np.ndarray:
     if dt.kind == "bool":
-        u = np.frombuffer(buf, dtype=np.uint8)
-        bad = np.flatnonzero(u > 1)
-        if bad.size:
-            raise ModelDocError.of(
-                "DATA_BOOL", ptr + "/data", f"bool byte {int(u[bad[0]])} at element {int(bad[0])} (must be 0 or 1)"
-            )
+        check_bools(buf, 0, ptr)
     return from_le_bytes(buf, dt, shape)
 
 

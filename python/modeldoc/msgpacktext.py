@@ -46,9 +46,3 @@ def parse_msgpack(buf: bytes, out: Collector) -> Any:
     except TypeError as e:  # unhashable key such as a map used as a key
         out.add("SYNTAX_MSGPACK_TYPE", "", f"map keys must be strings ({e})")
     return None
-
-
-def dumps_msgpack(tree: Any) -> bytes:
-    """Pack a data-model tree; bytes become bin, floats stay binary64."""
-    packed: bytes = msgpack.packb(tree, use_bin_type=True, use_single_float=False, strict_types=False)
-    return packed
