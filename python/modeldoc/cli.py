@@ -240,8 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     from .conformance import add_commands as _conformance_commands
 
     _conformance_commands(sub)
+    # Each adapter registers its own commands; none imports its framework until a command runs.
+    from .evaluate.cli import add_commands as _evaluate_commands
     from .keras.cli import add_commands as _keras_commands
-    _keras_commands(sub)
+    from .onnx.cli import add_commands as _onnx_commands
+    from .tfjs.cli import add_commands as _tfjs_commands
+    for add in (_keras_commands, _evaluate_commands, _onnx_commands, _tfjs_commands):
+        add(sub)
     return p
 
 

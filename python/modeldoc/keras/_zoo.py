@@ -1,0 +1,159 @@
+"""Small Keras models that between them use every layer of the core profile.
+
+The evaluator, the ONNX and TensorFlow.js exporters and the conformance
+fixtures are all checked on these models: each is built with fixed weights
+(drawn from a seeded generator, so batch-normalization statistics and biases
+are not the trivial zeros and ones of a fresh layer) and exported with test
+vectors that Keras computes.
+
+>>> names = list(ZOO)
+>>> "cnn" in names and "lstm" in names
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+
+def _mlp(k: Any) -> Any:
+    x = k.Input((6,), name="x")
+    h = k.layers.Dense(8, activation="relu", name="hidden")(x)
+    h = k.layers.Dropout(0.5, name="dropout")(h)
+    h = k.layers.Dense(5, activation="tanh", name="hidden2")(h)
+    y = k.layers.Dense(3, activation="softmax", name="probs")(h)
+    return k.Model(x, y, name="mlp")
+
+
+def _cnn(k: Any) -> Any:
+    x = k.Input((12, 12, 3), name="image")
+    h = k.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_same")(x)
+    h = k.layers.BatchNormalization(name="bn")(h)
+    h = k.layers.MaxPooling2D(2, name="max_pool")(h)
+    h = k.layers.Conv2D(5, (3, 2), strides=(1, 2), padding="valid", name="conv_valid")(h)
+    h = k.layers.AveragePooling2D(2, padding="same", name="avg_pool")(h)
+    h = k.layers.DepthwiseConv2D(2, padding="same", name="depthwise")(h)
+    h = k.layers.SeparableConv2D(3, 2, padding="valid", activation="sigmoid", name="separable")(h)
+    g = k.layers.GlobalAveragePooling2D(name="gap")(h)
+    m = k.layers.GlobalMaxPooling2D(name="gmp")(h)
+    y = k.layers.Dense(2, name="logits")(k.layers.Concatenate(name="concat")([g, m]))
+    return k.Model(x, y, name="cnn")
+
+
+def _conv1d(k: Any) -> Any:
+    x = k.Input((16, 3), name="signal")
+    h = k.layers.Conv1D(4, 3, padding="causal", activation="elu", name="causal")(x)
+    h = k.layers.MaxPooling1D(2, name="max_pool")(h)
+    h = k.layers.Conv1D(4, 3, dilation_rate=2, padding="same", name="dilated")(h)
+    h = k.layers.AveragePooling1D(2, name="avg_pool")(h)
+    h = k.layers.ZeroPadding1D(1, name="pad")(h)
+    y = k.layers.GlobalMaxPooling1D(name="gmp")(h)
+    z = k.layers.GlobalAveragePooling1D(name="gap")(h)
+    return k.Model(x, [y, z], name="conv1d")
+
+
+def _lstm(k: Any) -> Any:
+    tokens = k.Input((7,), dtype="int32", name="tokens")
+    h = k.layers.Embedding(20, 6, name="embed")(tokens)
+    h = k.layers.LSTM(5, return_sequences=True, name="lstm_seq")(h)
+    h = k.layers.LSTM(4, name="lstm_last")(h)
+    y = k.layers.Dense(2, activation="sigmoid", name="out")(h)
+    return k.Model(tokens, y, name="lstm")
+
+
+def _gru(k: Any) -> Any:
+    x = k.Input((6, 3), name="seq")
+    a = k.layers.GRU(4, return_sequences=True, name="gru_seq")(x)
+    b = k.layers.GRU(3, reset_after=False, name="gru_v1")(a)
+    c = k.layers.SimpleRNN(3, name="simple_rnn")(x)
+    y = k.layers.Add(name="add")([b, c])
+    return k.Model(x, y, name="gru")
+
+
+def _merge(k: Any) -> Any:
+    a = k.Input((4,), name="a")
+    b = k.Input((4,), name="b")
+    c = k.Input((3,), name="c")
+    da = k.layers.Dense(4, name="da")(a)
+    db = k.layers.Dense(4, name="db")(b)
+    outs = [
+        k.layers.Add(name="add")([da, db]),
+        k.layers.Subtract(name="subtract")([da, db]),
+        k.layers.Multiply(name="multiply")([da, db]),
+        k.layers.Average(name="average")([da, db]),
+        k.layers.Maximum(name="maximum")([da, db]),
+        k.layers.Minimum(name="minimum")([da, db]),
+    ]
+    merged = k.layers.Concatenate(name="concat")([*outs, c])
+    y = k.layers.Dense(2, name="head")(merged)
+    return k.Model([a, b, c], [y, outs[0]], name="merge")
+
+
+def _shapes(k: Any) -> Any:
+    x = k.Input((4, 6, 2), name="x")
+    h = k.layers.ZeroPadding2D(((1, 0), (0, 2)), name="pad")(x)
+    h = k.layers.UpSampling2D((2, 1), name="upsample")(h)
+    h = k.layers.Conv2DTranspose(3, 2, strides=2, name="deconv")(h)
+    h = k.layers.Cropping2D(((1, 1), (2, 0)), name="crop")(h)
+    h = k.layers.Permute((2, 1, 3), name="permute")(h)
+    h = k.layers.Flatten(name="flatten")(h)
+    h = k.layers.Reshape((-1, 6), name="reshape")(h)
+    h = k.layers.LayerNormalization(name="layer_norm")(h)
+    h = k.layers.Dense(4, name="proj")(h)
+    h = k.layers.RepeatVector(2, name="repeat")(k.layers.Flatten(name="flatten2")(h))
+    return k.Model(x, h, name="shapes")
+
+
+def _activations(k: Any) -> Any:
+    x = k.Input((5,), name="x")
+    outs = [k.layers.Activation(a, name=f"act_{a}")(x)
+            for a in ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign",
+                      "swish", "hard_sigmoid", "exponential", "linear", "gelu", "relu6", "leaky_relu")]
+    outs.append(k.layers.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2, name="relu_layer")(x))
+    outs.append(k.layers.LeakyReLU(negative_slope=0.25, name="leaky")(x))
+    outs.append(k.layers.ELU(alpha=0.5, name="elu_layer")(x))
+    outs.append(k.layers.Softmax(name="softmax_layer")(x))
+    outs.append(k.layers.PReLU(name="prelu")(x))
+    return k.Model(x, k.layers.Concatenate(name="all")(outs), name="activations")
+
+
+def _nested(k: Any) -> Any:
+    block = k.Sequential([k.Input((5,)), k.layers.Dense(5, activation="relu", name="inner_dense"),
+                          k.layers.BatchNormalization(name="inner_bn")], name="block")
+    a = k.Input((5,), name="a")
+    b = k.Input((5,), name="b")
+    shared = k.layers.Dense(5, name="shared")
+    y = k.layers.Add(name="add")([block(shared(a)), block(shared(b))])
+    return k.Model([a, b], y, name="nested")
+
+
+ZOO: dict[str, Callable[[Any], Any]] = {
+    "mlp": _mlp,
+    "cnn": _cnn,
+    "conv1d": _conv1d,
+    "lstm": _lstm,
+    "gru": _gru,
+    "merge": _merge,
+    "shapes": _shapes,
+    "activations": _activations,
+    "nested": _nested,
+}
+
+
+def build(name: str, seed: int = 0) -> Any:
+    """The zoo model ``name`` with every weight drawn from a generator seeded by ``seed``.
+
+    Float weights are uniform in [-0.5, 0.5), except variances (``moving_variance``)
+    which are in [0.5, 1.5) so that batch normalization stays well conditioned.
+    """
+    import keras  # type: ignore[import-untyped]
+
+    model = ZOO[name](keras)
+    rng = np.random.default_rng(seed)
+    for variable in model.weights:
+        shape = tuple(variable.shape)
+        low = 0.5 if "variance" in variable.path else -0.5
+        variable.assign(rng.uniform(low, low + 1.0, shape).astype(variable.dtype))
+    return model
