@@ -82,6 +82,13 @@ POINTS_AT: dict[str, str] = {
     "KERAS_UNSUPPORTED": "the part of the model or document that cannot be represented",
     "KERAS_MISMATCH": "the layer (or input) whose weights or shape do not fit",
     "KERAS_INVALID_INPUT": '`""` or the member of the Keras config or legacy file that is malformed',
+    "EVAL_UNSUPPORTED": "the layer (or its `config` member) outside the core profile",
+    "EVAL_MISMATCH": "the layer's `weights` entry (or the layer) whose tensor does not fit its config",
+    "EVAL_INPUT": "`/model/inputs/i`, the graph input that the given array does not fit",
+    "EVAL_TEST_VECTOR": "`/test_vectors/i/outputs/NAME`, the output that differs beyond the tolerance",
+    "ONNX_UNSUPPORTED": "the layer (or its `config` member, or the tensor) that ONNX export cannot represent",
+    "TFJS_UNSUPPORTED": "the layer, config member or tensor that TensorFlow.js cannot represent",
+    "TFJS_INVALID_INPUT": '`""` or the member of `model.json` (or the weights manifest) that is malformed',
 }
 
 
@@ -235,5 +242,28 @@ CODES: dict[str, CodeInfo] = {
     ),
     "KERAS_INVALID_INPUT": CodeInfo(
         "adapter", "1.0", "A Keras config, .keras/.h5 file or legacy JSON is malformed, or Keras rejected it."
+    ),
+    # --- adapter: the evaluator and the ONNX and TensorFlow.js adapters (not reader findings) ---
+    "EVAL_UNSUPPORTED": CodeInfo(
+        "adapter", "1.0", "The reference evaluator meets a layer type or config value outside the core profile."
+    ),
+    "EVAL_MISMATCH": CodeInfo(
+        "adapter", "1.0", "A layer's weights do not fit its config (count, shape or dtype) in the core profile."
+    ),
+    "EVAL_INPUT": CodeInfo(
+        "adapter", "1.0", "An array given to the evaluator is missing or does not fit its graph input (dtype, rank, shape)."
+    ),
+    "EVAL_TEST_VECTOR": CodeInfo(
+        "adapter", "1.0", "The evaluator's output differs from a test vector by more than the stated tolerance."
+    ),
+    "ONNX_UNSUPPORTED": CodeInfo(
+        "adapter", "1.0", "The model uses a layer, config value or dtype the ONNX exporter cannot represent."
+    ),
+    "TFJS_UNSUPPORTED": CodeInfo(
+        "adapter", "1.0", "The model uses a layer, config value or dtype TensorFlow.js cannot represent "
+        "(float64 and int64 are never narrowed silently)."
+    ),
+    "TFJS_INVALID_INPUT": CodeInfo(
+        "adapter", "1.0", "A TensorFlow.js model.json or its weight files are malformed or inconsistent."
     ),
 }
