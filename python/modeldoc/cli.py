@@ -241,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _conformance_commands(sub)
     # Each adapter registers its own commands; none imports its framework until a command runs.
-    from .evaluate.cli import add_commands as _evaluate_commands
+    from .evaluator.cli import add_commands as _evaluate_commands
     from .keras.cli import add_commands as _keras_commands
     from .onnx.cli import add_commands as _onnx_commands
     from .tfjs.cli import add_commands as _tfjs_commands
