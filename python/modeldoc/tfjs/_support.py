@@ -1,0 +1,199 @@
+"""What maps between Keras 3 layer configs and the TensorFlow.js Layers format, and what does not.
+
+One table, read in both directions: for each layer type, the config members
+that mean the same on both sides (tfjs-layers reads Keras' snake_case JSON and
+camel-cases it itself), the members renamed, the Keras members that tfjs does
+not have and so must hold their default, and the weight names in the order
+both frameworks keep them. :data:`TFJS_UNSUPPORTED` lists, in one place,
+every Keras feature the exporter refuses and why; docs/tfjs.md is written
+from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+# Weight and input dtypes tfjs-layers computes with. float64 and int64 are refused, never narrowed.
+TFJS_DTYPES = ("float32", "int32", "bool")
+# Bytes per value in a tfjs weight file, stored and quantized dtypes.
+DTYPE_BYTES = {"float32": 4, "int32": 4, "bool": 1, "uint8": 1, "uint16": 2, "float16": 2}
+QUANTIZED_DTYPES = ("uint8", "uint16", "float16")
+
+# Keras 3 activation name -> tfjs name (the same function; checked by the Node tests).
+ACTIVATIONS_OUT = {
+    "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "elu": "elu", "selu": "selu",
+    "softplus": "softplus", "softsign": "softsign", "linear": "linear", "relu6": "relu6", "silu": "swish",
+    "swish": "swish", "mish": "mish", "gelu": "gelu",
+}
+# tfjs activation name (as written in model.json) -> Keras 3 name.
+ACTIVATIONS_IN = {v: k for k, v in ACTIVATIONS_OUT.items() if k != "swish"}
+
+TFJS_UNSUPPORTED: dict[str, str] = {
+    "float64 / int64 tensors": "tfjs-layers has no 64-bit dtypes; ModelDoc never narrows them silently",
+    "int8, uint8, int16, uint16, uint32, uint64, float16, bfloat16 inputs or weights":
+        "tfjs-layers computes in float32, int32 and bool only",
+    "activation hard_sigmoid": "Keras 3 computes relu6(x + 3) / 6, tfjs 0.2 * x + 0.5 (clipped): different functions",
+    "activations exponential, leaky_relu, log_softmax, hard_silu, celu, glu, ... (any not in ACTIVATIONS_OUT)":
+        "tfjs-layers has no activation of that name, or one that computes something else",
+    "GRU reset_after=True (the Keras 3 default)": "tfjs GRUCell throws for reset_after",
+    "ELU alpha != 1": "tfjs-layers implements only alpha = 1",
+    "ReLU negative_slope != 0 or threshold != 0": "the tfjs ReLU layer has max_value only",
+    "Conv groups != 1": "tfjs convolutions have no groups",
+    "Conv1D padding='causal'": "tfjs-layers 4.22 throws 'CAUSAL padding ... not implemented' when it predicts",
+    "Conv2DTranspose output_padding or dilation_rate != 1": "not in tfjs Conv2DTranspose",
+    "LayerNormalization rms_scaling=True": "not in tfjs LayerNormalization",
+    "BatchNormalization renorm=True": "not in tfjs BatchNormalization",
+    "Reshape target_shape with -1": "tfjs-layers 4.22 leaves the -1 unresolved when it builds the model, so a "
+        "following Flatten or Dense cannot load",
+    "Global pooling keepdims=True": "not in tfjs global pooling layers",
+    "Keras quantized layers (quantization_config, LoRA)": "no tfjs equivalent",
+    "dtype policies other than float32 (mixed_float16, ...)": "tfjs-layers computes in float32",
+    "layers not in LAYERS (Subtract, ZeroPadding1D, Conv1DTranspose, Conv3D, Cropping1D, UpSampling1D, "
+    "Attention, MultiHeadAttention, Bidirectional, TimeDistributed, preprocessing layers, Keras ops, ...)":
+        "tfjs-layers 4.22 has no such layer class, or its Layers-format loader does not read it",
+    "call arguments other than the inputs (masks, keyword tensors)": "the Layers format's inbound nodes cannot "
+        "carry them",
+}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """How one layer type maps. ``keys``: same name and meaning on both sides; ``renamed``: Keras
+    name -> tfjs name; ``keras_defaults``: Keras-only members and the one value tfjs implements;
+    ``tfjs_defaults``: tfjs-only members and the one value Keras implements; ``weights``: tfjs weight
+    names (Keras keeps them in the same order) for a config."""
+
+    keys: tuple[str, ...] = ()
+    renamed: dict[str, str] = field(default_factory=dict)
+    keras_defaults: dict[str, Any] = field(default_factory=dict)
+    tfjs_defaults: dict[str, Any] = field(default_factory=dict)
+    weights: Callable[[dict[str, Any]], list[str]] = lambda c: []
+
+
+def _bias(*names: str) -> Callable[[dict[str, Any]], list[str]]:
+    return lambda c: [*names, *(["bias"] if c.get("use_bias", True) else [])]
+
+
+def _bn(c: dict[str, Any]) -> list[str]:
+    return [*(["gamma"] if c.get("scale", True) else []), *(["beta"] if c.get("center", True) else []),
+            "moving_mean", "moving_variance"]
+
+
+def _ln(c: dict[str, Any]) -> list[str]:
+    return [*(["gamma"] if c.get("scale", True) else []), *(["beta"] if c.get("center", True) else [])]
+
+
+_REGS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")
+_INITS = ("kernel_initializer", "bias_initializer")
+_CONV = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias",
+         *_INITS, *_REGS)
+_POOL = ("pool_size", "strides", "padding", "data_format")
+_RNN = ("units", "activation", "use_bias", *_INITS, "recurrent_initializer", *_REGS, "recurrent_regularizer",
+        "recurrent_constraint", "dropout", "recurrent_dropout", "return_sequences", "return_state", "go_backwards",
+        "stateful", "unroll")
+_QUANT = {"quantization_config": None, "lora_rank": None, "lora_alpha": None}
+
+LAYERS: dict[str, LayerSpec] = {
+    "Dense": LayerSpec(("units", "activation", "use_bias", *_INITS, *_REGS), keras_defaults=_QUANT,
+                       weights=_bias("kernel")),
+    "Conv1D": LayerSpec(_CONV, keras_defaults={"groups": 1}, weights=_bias("kernel")),
+    "Conv2D": LayerSpec(_CONV, keras_defaults={"groups": 1}, weights=_bias("kernel")),
+    "Conv2DTranspose": LayerSpec(tuple(k for k in _CONV if k != "dilation_rate"),
+                                 keras_defaults={"output_padding": None, "dilation_rate": [1, 1]},
+                                 weights=_bias("kernel")),
+    "DepthwiseConv2D": LayerSpec(("kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                                  "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
+                                  "bias_initializer", "depthwise_regularizer", "bias_regularizer",
+                                  "activity_regularizer", "depthwise_constraint", "bias_constraint"),
+                                 weights=_bias("depthwise_kernel")),
+    "SeparableConv2D": LayerSpec(("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                                  "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
+                                  "pointwise_initializer", "bias_initializer", "depthwise_regularizer",
+                                  "pointwise_regularizer", "bias_regularizer", "activity_regularizer",
+                                  "depthwise_constraint", "pointwise_constraint", "bias_constraint"),
+                                 weights=_bias("depthwise_kernel", "pointwise_kernel")),
+    "MaxPooling1D": LayerSpec(_POOL),
+    "MaxPooling2D": LayerSpec(_POOL),
+    "AveragePooling1D": LayerSpec(_POOL),
+    "AveragePooling2D": LayerSpec(_POOL),
+    "GlobalAveragePooling1D": LayerSpec(("data_format",), keras_defaults={"keepdims": False}),
+    "GlobalMaxPooling1D": LayerSpec(("data_format",), keras_defaults={"keepdims": False}),
+    "GlobalAveragePooling2D": LayerSpec(("data_format",), keras_defaults={"keepdims": False}),
+    "GlobalMaxPooling2D": LayerSpec(("data_format",), keras_defaults={"keepdims": False}),
+    "BatchNormalization": LayerSpec(
+        ("axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+         "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
+         "beta_constraint", "gamma_constraint"),
+        keras_defaults={"renorm": False, "renorm_clipping": None}, weights=_bn),
+    "LayerNormalization": LayerSpec(
+        ("axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "beta_regularizer",
+         "gamma_regularizer", "beta_constraint", "gamma_constraint"),
+        keras_defaults={"rms_scaling": False}, weights=_ln),
+    "Embedding": LayerSpec(("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
+                            "activity_regularizer", "embeddings_constraint", "mask_zero"),
+                           keras_defaults=_QUANT, weights=lambda c: ["embeddings"]),
+    "LSTM": LayerSpec((*_RNN, "recurrent_activation", "unit_forget_bias"),
+                      weights=lambda c: ["kernel", "recurrent_kernel", *(["bias"] if c.get("use_bias", True) else [])]),
+    "GRU": LayerSpec((*_RNN, "recurrent_activation"), keras_defaults={"reset_after": False},
+                     weights=lambda c: ["kernel", "recurrent_kernel", *(["bias"] if c.get("use_bias", True) else [])]),
+    "SimpleRNN": LayerSpec(_RNN, weights=lambda c: ["kernel", "recurrent_kernel",
+                                                    *(["bias"] if c.get("use_bias", True) else [])]),
+    "Dropout": LayerSpec(("rate", "noise_shape", "seed")),
+    "SpatialDropout1D": LayerSpec(("rate", "seed")),
+    "GaussianNoise": LayerSpec(("stddev", "seed")),
+    "GaussianDropout": LayerSpec(("rate",)),
+    "AlphaDropout": LayerSpec(("rate", "noise_shape", "seed")),
+    "Flatten": LayerSpec(("data_format",)),
+    "Reshape": LayerSpec(("target_shape",)),
+    "Permute": LayerSpec(("dims",)),
+    "RepeatVector": LayerSpec(("n",)),
+    "ZeroPadding2D": LayerSpec(("padding", "data_format")),
+    "Cropping2D": LayerSpec(("cropping", "data_format")),
+    "UpSampling2D": LayerSpec(("size", "data_format", "interpolation")),
+    "Activation": LayerSpec(("activation",)),
+    "ReLU": LayerSpec(("max_value",), keras_defaults={"negative_slope": 0.0, "threshold": 0.0}),
+    "LeakyReLU": LayerSpec(renamed={"negative_slope": "alpha"}),
+    "ELU": LayerSpec(("alpha",)),
+    "Softmax": LayerSpec(("axis",)),
+    "PReLU": LayerSpec(("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
+                       weights=lambda c: ["alpha"]),
+    "Masking": LayerSpec(("mask_value",)),
+    "Add": LayerSpec(),
+    "Multiply": LayerSpec(),
+    "Average": LayerSpec(),
+    "Maximum": LayerSpec(),
+    "Minimum": LayerSpec(),
+    "Concatenate": LayerSpec(("axis",)),
+    "Dot": LayerSpec(("axes", "normalize")),
+}
+
+MERGE_LAYERS = ("Add", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot")
+
+# Members either side may carry that do not change what a loaded model computes.
+IGNORED_KERAS = ("name", "trainable", "dtype", "seed", "synchronized", "renorm_momentum", "zero_output_for_mask",
+                 "use_cudnn", "input_length", "sparse")
+IGNORED_TFJS = ("name", "trainable", "dtype", "batch_input_shape", "batch_size", "input_dtype", "implementation",
+                "input_length", "input_dim", "input_shape")
+
+# Values tfjs implements only in one form: (layer type, member) -> the value.
+ONLY_VALUES = {("ELU", "alpha"): 1.0}
+# Values tfjs reads but cannot compute: (layer type, member) -> the values refused.
+REFUSED_VALUES = {("Conv1D", "padding"): ("causal",)}
+
+# Keras initializer class -> tfjs class, with the config members tfjs reads.
+INITIALIZERS = {
+    "Zeros": ("Zeros", ()), "Ones": ("Ones", ()), "Constant": ("Constant", ("value",)),
+    "RandomUniform": ("RandomUniform", ("minval", "maxval", "seed")),
+    "RandomNormal": ("RandomNormal", ("mean", "stddev", "seed")),
+    "TruncatedNormal": ("TruncatedNormal", ("mean", "stddev", "seed")),
+    "Identity": ("Identity", ("gain",)), "Orthogonal": ("Orthogonal", ("gain", "seed")),
+    "VarianceScaling": ("VarianceScaling", ("scale", "mode", "distribution", "seed")),
+    "GlorotUniform": ("GlorotUniform", ("seed",)), "GlorotNormal": ("GlorotNormal", ("seed",)),
+    "HeUniform": ("HeUniform", ("seed",)), "HeNormal": ("HeNormal", ("seed",)),
+    "LecunUniform": ("LeCunUniform", ("seed",)), "LecunNormal": ("LeCunNormal", ("seed",)),
+}
+INITIALIZERS_IN = {v[0]: (k, v[1]) for k, v in INITIALIZERS.items()}
+
+CONSTRAINTS = {"MaxNorm": ("max_value", "axis"), "MinMaxNorm": ("min_value", "max_value", "rate", "axis"),
+               "NonNeg": (), "UnitNorm": ("axis",)}

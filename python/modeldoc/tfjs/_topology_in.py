@@ -1,0 +1,324 @@
+"""tfjs ``modelTopology`` -> a ModelDoc graph in the Keras profile (the form ``modeldoc.keras.to_keras`` reads).
+
+tfjs writes Keras-2-style JSON: layer configs with snake_case members,
+initializers as ``{"class_name", "config"}``, a dtype string, inbound nodes as
+``[layer, node_index, tensor_index, kwargs]`` lists. Each is rewritten into
+the Keras 3 form ``from_keras`` produces, through the same table the exporter
+uses, so a member that has no Keras 3 meaning is refused rather than dropped.
+No name found in the file is imported or resolved here; ``to_keras`` later
+passes every class name through its allowlist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..document import Graph, Input, Layer, Node
+from ..errors import ModelDocError, escape_pointer_token
+from ._support import (ACTIVATIONS_IN, CONSTRAINTS, IGNORED_TFJS, INITIALIZERS_IN, LAYERS, MERGE_LAYERS,
+                       ONLY_VALUES, REFUSED_VALUES, TFJS_DTYPES)
+from ._weights import ReadWeight
+
+GRAPH_MODELS = ("Sequential", "Model", "Functional")
+
+
+def _invalid(ptr: str, message: str) -> ModelDocError:
+    return ModelDocError.of("TFJS_INVALID_INPUT", ptr, message)
+
+
+def _unsupported(ptr: str, message: str) -> ModelDocError:
+    return ModelDocError.of("TFJS_UNSUPPORTED", ptr, message)
+
+
+def policy(dtype: str) -> dict[str, Any]:
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
+
+
+class Importer:
+    """Builds the graph of a topology and collects the weights it uses, by tfjs weight name."""
+
+    def __init__(self, weights: list[ReadWeight]) -> None:
+        self.weights = {w.name: w for w in weights}
+        self.used: dict[str, str] = {}  # tfjs weight name -> pointer of the layer using it
+
+    def model(self, entry: Any, at: str) -> Layer:
+        """A Sequential or Functional model entry ({"class_name", "config"}) as a layer holding its graph."""
+        if not isinstance(entry, dict) or entry.get("class_name") not in GRAPH_MODELS:
+            raise _unsupported(f"{at}/class_name", "the topology must be a Sequential or Model (Functional)")
+        config = entry.get("config")
+        if entry["class_name"] == "Sequential":
+            if isinstance(config, list):  # the oldest Keras form: the layer list itself
+                config = {"layers": config}
+            if not isinstance(config, dict):
+                raise _invalid(f"{at}/config", "config must be an object")
+            name = _name(config.get("name", entry.get("name", "sequential")), f"{at}/config/name")
+            graph = self._sequential(config, f"{at}/config")
+            kind = "Sequential"
+        else:
+            if not isinstance(config, dict):
+                raise _invalid(f"{at}/config", "config must be an object")
+            name = _name(config.get("name", entry.get("name", "model")), f"{at}/config/name")
+            graph = self._functional(config, f"{at}/config")
+            kind = "Functional"
+        graph.name = name
+        return Layer(name, kind, {"name": name, "trainable": True, "dtype": policy("float32")}, [], graph)
+
+    # --- graphs ---------------------------------------------------------------------------
+
+    def _sequential(self, config: dict[str, Any], at: str) -> Graph:
+        entries = config.get("layers")
+        if not isinstance(entries, list) or not entries:
+            raise _invalid(f"{at}/layers", "a Sequential model needs a non-empty layers array")
+        first = entries[0]
+        graph = Graph()
+        start = 0
+        if isinstance(first, dict) and first.get("class_name") == "InputLayer":
+            graph.inputs.append(self._input(first, f"{at}/layers/0"))
+            start = 1
+        else:
+            cfg = first.get("config") if isinstance(first, dict) else None
+            shape = cfg.get("batch_input_shape") if isinstance(cfg, dict) else None
+            if shape is None:
+                raise _invalid(f"{at}/layers/0/config", "the first layer of a Sequential model must say "
+                               "batch_input_shape")
+            dtype = cfg.get("dtype", "float32") if isinstance(cfg, dict) else "float32"
+            graph.inputs.append(Input("input_layer", _input_dtype(dtype, f"{at}/layers/0/config/dtype"),
+                                      _shape(shape, f"{at}/layers/0/config/batch_input_shape")))
+        current = graph.inputs[0].name
+        for k in range(start, len(entries)):
+            layer = self._layer(entries[k], f"{at}/layers/{k}")
+            graph.layers.append(layer)
+            graph.nodes.append(Node(layer.name, [current], [layer.name]))
+            current = layer.name
+        graph.outputs = [current]
+        _unique([layer.name for layer in graph.layers] + [graph.inputs[0].name], f"{at}/layers")
+        return graph
+
+    def _functional(self, config: dict[str, Any], at: str) -> Graph:
+        entries = config.get("layers")
+        if not isinstance(entries, list):
+            raise _invalid(f"{at}/layers", "a Model needs a layers array")
+        graph = Graph()
+        value_of: dict[tuple[str, int, int], str] = {}
+        calls: list[tuple[Layer, list[Any], str]] = []
+        names = []
+        for k, entry in enumerate(entries):
+            where = f"{at}/layers/{k}"
+            if not isinstance(entry, dict):
+                raise _invalid(where, "a layer entry must be an object")
+            if entry.get("class_name") == "InputLayer":
+                i = self._input(entry, where)
+                graph.inputs.append(i)
+                names.append(i.name)
+                value_of[(i.name, 0, 0)] = i.name
+                continue
+            layer = self._layer(entry, where)
+            names.append(layer.name)
+            graph.layers.append(layer)
+            nodes = entry.get("inbound_nodes", [])
+            if not isinstance(nodes, list):
+                raise _invalid(f"{where}/inbound_nodes", "inbound_nodes must be an array")
+            n_out = _outputs_per_call(layer)
+            offset = 1 if layer.model is not None else 0  # a model's own node comes first (Keras and tfjs)
+            for n, node in enumerate(nodes):
+                for t in range(n_out):
+                    value_of[(layer.name, offset + n, t)] = layer.name if len(nodes) == 1 and n_out == 1 else \
+                        f"{layer.name}:{n}:{t}"
+                calls.append((layer, node, f"{where}/inbound_nodes/{n}"))
+        _unique(names, f"{at}/layers")
+        by_name = {i.name: i for i in graph.inputs}
+        refs = _refs(config.get("input_layers"), f"{at}/input_layers")
+        if sorted(r[0] for r in refs) != sorted(by_name) or len(refs) != len(by_name):
+            raise _invalid(f"{at}/input_layers", "input_layers must name each InputLayer once")
+        graph.inputs = [by_name[r[0]] for r in refs]
+        for layer, node, where in calls:
+            n_out = _outputs_per_call(layer)
+            index = sum(1 for n in graph.nodes if n.layer == layer.name)
+            inputs = [_lookup(value_of, r, f"{where}/{j}") for j, r in enumerate(_node_refs(node, where))]
+            arguments: dict[str, Any] = {}
+            if len(inputs) > 1 or layer.type in MERGE_LAYERS:  # Keras calls a merge layer on one list
+                arguments = {"args": [[{"$input": i} for i in range(len(inputs))]], "kwargs": {}}
+            offset = 1 if layer.model is not None else 0
+            outputs = [value_of[(layer.name, offset + index, t)] for t in range(n_out)]
+            graph.nodes.append(Node(layer.name, inputs, outputs, arguments=arguments))
+        graph.outputs = [_lookup(value_of, r, f"{at}/output_layers/{j}")
+                         for j, r in enumerate(_refs(config.get("output_layers"), f"{at}/output_layers"))]
+        return graph
+
+    def _input(self, entry: dict[str, Any], at: str) -> Input:
+        cfg = entry.get("config")
+        if not isinstance(cfg, dict):
+            raise _invalid(f"{at}/config", "an InputLayer needs a config object")
+        if cfg.get("sparse"):
+            raise _unsupported(f"{at}/config/sparse", "sparse inputs are not supported")
+        name = _name(cfg.get("name", entry.get("name")), f"{at}/config/name")
+        return Input(name, _input_dtype(cfg.get("dtype", "float32"), f"{at}/config/dtype"),
+                     _shape(cfg.get("batch_input_shape", cfg.get("batch_shape")), f"{at}/config/batch_input_shape"))
+
+    # --- layers ----------------------------------------------------------------------------
+
+    def _layer(self, entry: Any, at: str) -> Layer:
+        if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
+            raise _invalid(at, "a layer entry needs a class_name")
+        if entry["class_name"] in GRAPH_MODELS:
+            return self.model(entry, at)
+        kind = entry["class_name"]
+        spec = LAYERS.get(kind)
+        if spec is None:
+            raise _unsupported(f"{at}/class_name", f"layer class {kind!r} is not one ModelDoc maps from tfjs")
+        cfg = entry.get("config")
+        if not isinstance(cfg, dict):
+            raise _invalid(f"{at}/config", "a layer needs a config object")
+        name = _name(cfg.get("name", entry.get("name")), f"{at}/config/name")
+        dtype = cfg.get("dtype", "float32")
+        if dtype != "float32":
+            raise _unsupported(f"{at}/config/dtype", f"layer dtype {dtype!r}: ModelDoc maps float32 tfjs layers")
+        config: dict[str, Any] = {"name": name, "trainable": bool(cfg.get("trainable", True)), "dtype": policy(dtype)}
+        inverse = {v: k for k, v in spec.renamed.items()}
+        for key, value in cfg.items():
+            where = f"{at}/config/{escape_pointer_token(key)}"
+            if key in IGNORED_TFJS and key not in spec.keys:
+                continue
+            if (kind, key) in ONLY_VALUES and value != ONLY_VALUES[(kind, key)]:
+                raise _unsupported(where, f"{kind} {key}={value!r} is not implemented by tfjs")
+            if value is None and key in ("activation", "recurrent_activation"):
+                config[key] = "linear"  # tfjs reads a null activation as linear
+            elif value is None:
+                continue  # tfjs writes null for "not set": Keras' default then applies
+            elif value in REFUSED_VALUES.get((kind, key), ()):
+                raise _unsupported(where, f"{kind} {key}={value!r} is not implemented by tfjs-layers")
+            elif key in spec.keys:
+                config[key] = _value(key, value, where)
+            elif key in inverse:
+                config[inverse[key]] = _value(key, value, where)
+            elif key in spec.keras_defaults:
+                if value != spec.keras_defaults[key]:
+                    raise _unsupported(where, f"{kind} {key}={value!r} is not what tfjs computes")
+            elif key in spec.tfjs_defaults:
+                if value != spec.tfjs_defaults[key]:
+                    raise _unsupported(where, f"{kind} {key}={value!r} has no Keras 3 equivalent")
+            else:
+                raise _unsupported(where, f"{kind} config member {key!r} is not mapped to Keras 3")
+        config.update(spec.keras_defaults)
+        weights = [self._weight(name, w, f"{at}") for w in spec.weights(config)]
+        return Layer(name, kind, config, weights)
+
+    def _weight(self, layer: str, suffix: str, at: str) -> str:
+        wanted = f"{layer}/{suffix}"
+        found = wanted if wanted in self.weights else None
+        if found is None:  # TF 2.2+ writes layer/cell/weight; tfjs drops the cell name when matching
+            for name in self.weights:
+                tokens = name.split("/")
+                if "/".join(tokens[:-2] + tokens[-1:]) == wanted:
+                    found = name
+                    break
+        if found is None:
+            raise _invalid(at, f"the weights manifest has no weight {wanted!r}")
+        if found in self.used:
+            raise _invalid(at, f"weight {found!r} is claimed by two layers")
+        self.used[found] = at
+        return found
+
+
+def _outputs_per_call(layer: Layer) -> int:
+    if layer.model is not None:
+        return len(layer.model.outputs)
+    if layer.type in ("LSTM", "GRU", "SimpleRNN") and layer.config.get("return_state"):
+        return 3 if layer.type == "LSTM" else 2
+    return 1
+
+
+def _value(key: str, value: Any, where: str) -> Any:
+    if key in ("activation", "recurrent_activation"):
+        if not isinstance(value, str) or value not in ACTIVATIONS_IN:
+            extra = " (tfjs computes 0.2x+0.5, Keras 3 relu6(x+3)/6)" if value == "hard_sigmoid" else ""
+            raise _unsupported(where, f"activation {value!r} has no identical Keras 3 activation{extra}")
+        return ACTIVATIONS_IN[value]
+    if key.endswith("_initializer"):
+        return _object(value, where, "keras.initializers", {k: v[1] for k, v in INITIALIZERS_IN.items()},
+                       {k: v[0] for k, v in INITIALIZERS_IN.items()})
+    if key.endswith("_regularizer"):
+        return _object(value, where, "keras.regularizers", {"L1L2": ("l1", "l2")}, {})
+    if key.endswith("_constraint"):
+        return _object(value, where, "keras.constraints", CONSTRAINTS, {})
+    if isinstance(value, dict):
+        raise _unsupported(where, f"{key} holds an object ModelDoc does not map")
+    return value
+
+
+def _object(value: Any, where: str, module: str, keys: dict[str, tuple[str, ...]], rename: dict[str, str]) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("class_name"), str) or value["class_name"] not in keys:
+        shown = value.get("class_name") if isinstance(value, dict) else value
+        raise _unsupported(where, f"{shown!r} is not a {module.split('.')[-1][:-1]} ModelDoc maps from tfjs")
+    cls = str(value["class_name"])
+    config = value.get("config") or {}
+    if not isinstance(config, dict):
+        raise _invalid(f"{where}/config", "config must be an object")
+    out = {k: config[k] for k in keys[cls] if k in config}
+    if cls == "VarianceScaling" and out.get("distribution") == "normal":
+        out["distribution"] = "truncated_normal"  # what "normal" meant in Keras 2, which tfjs follows
+    return {"module": module, "class_name": rename.get(cls, cls), "config": out, "registered_name": None}
+
+
+def _name(value: Any, at: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 1000:
+        raise _invalid(at, "a name must be a non-empty string")
+    return value
+
+
+def _unique(names: list[str], at: str) -> None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise _invalid(at, f"two layers are named {n!r}")
+        seen.add(n)
+
+
+def _input_dtype(dtype: Any, at: str) -> str:
+    if dtype not in TFJS_DTYPES:
+        raise _unsupported(at, f"input dtype {dtype!r} is not one of {', '.join(TFJS_DTYPES)}")
+    return str(dtype)
+
+
+def _shape(shape: Any, at: str) -> list[int | None]:
+    if not isinstance(shape, list) or not shape or len(shape) > 32 or not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 2**53) for d in shape):
+        raise _invalid(at, "a shape must be a non-empty array of non-negative integers or null")
+    return list(shape)
+
+
+def _refs(value: Any, at: str) -> list[list[Any]]:
+    if not isinstance(value, list):
+        raise _invalid(at, "expected an array of [layer, node, tensor] references")
+    if len(value) == 3 and isinstance(value[0], str):
+        value = [value]
+    for j, r in enumerate(value):
+        if not (isinstance(r, list) and len(r) >= 3 and isinstance(r[0], str) and all(
+                isinstance(x, int) and not isinstance(x, bool) for x in r[1:3])):
+            raise _invalid(f"{at}/{j}", "expected [layer_name, node_index, tensor_index]")
+    return list(value)
+
+
+def _node_refs(node: Any, at: str) -> list[list[Any]]:
+    if isinstance(node, dict):
+        raise _unsupported(at, "inbound nodes in the Keras 3 {args, kwargs} form are not tfjs model.json")
+    refs = _refs(node, at)
+    for j, r in enumerate(refs):
+        if len(r) > 4 or (len(r) == 4 and r[3] not in ({}, None)):
+            raise _unsupported(f"{at}/{j}", "call keyword arguments in an inbound node are not supported")
+    return refs
+
+
+def _lookup(value_of: dict[tuple[str, int, int], str], r: list[Any], at: str) -> str:
+    key = (r[0], r[1], r[2])
+    if key not in value_of:
+        raise _invalid(at, f"no layer output {list(key)!r}")
+    return value_of[key]
+
+
+def tensors_of(importer: Importer) -> dict[str, np.ndarray]:
+    return {name: importer.weights[name].array for name in importer.used}

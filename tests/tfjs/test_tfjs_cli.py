@@ -1,0 +1,52 @@
+"""``modeldoc to-tfjs`` and ``modeldoc from-tfjs`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import modeldoc
+
+from tfjs_helpers import Exports
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "modeldoc", *args], capture_output=True, text=True)
+
+
+def test_cli_both_directions(tfjs_exports: Exports, tmp_path: Path) -> None:
+    src = tfjs_exports.folder / "zoo_mlp" / "doc.json"
+    r = run("to-tfjs", str(src), str(tmp_path / "out"), "--shard-bytes", "100")
+    assert r.returncode == 0, r.stderr
+    model = json.loads((tmp_path / "out" / "model.json").read_text())
+    assert len(model["weightsManifest"][0]["paths"]) > 1
+    r = run("from-tfjs", str(tmp_path / "out" / "model.json"), str(tmp_path / "back.mdpk"), "--encoding", "msgpack")
+    assert r.returncode == 0, r.stderr
+    back = modeldoc.load(tmp_path / "back.mdpk")
+    original = modeldoc.load(src)
+    kernels = [n for n in original.tensors if n.endswith("kernel")]
+    assert kernels
+    for name in kernels:
+        assert any(np.array_equal(original.tensors[name], t) for t in back.tensors.values()), name
+
+
+def test_cli_refusal_is_one_line_per_finding(tmp_path: Path) -> None:
+    from modeldoc.keras import from_keras
+    from modeldoc.keras._zoo import build
+
+    doc = from_keras(build("activations"))
+    modeldoc.save(doc, tmp_path / "acts.json")
+    r = run("to-tfjs", str(tmp_path / "acts.json"), str(tmp_path / "out"))
+    assert r.returncode == 1
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) >= 5 and all("TFJS_UNSUPPORTED" in line for line in lines)
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "m.json").write_text("{")
+    r = run("from-tfjs", str(tmp_path / "m.json"), str(tmp_path / "x.json"))
+    assert r.returncode == 1 and "TFJS_INVALID_INPUT" in r.stderr and "Traceback" not in r.stderr
+    r = run("from-tfjs", str(tmp_path / "missing.json"), str(tmp_path / "x.json"))
+    assert r.returncode == 2
