@@ -577,6 +577,35 @@ def add_keras(s: Suite) -> None:
             s.valid(f"keras-{name}-{encoding}", modeldoc.dumps(doc, encoding=encoding), EXT_CONTAINER[encoding],
                     f"{desc}, exported by modeldoc.keras with two test vectors (weights are multiples of 1/4 and "
                     f"inputs small integers, so the outputs are exact), {encoding} encoding", expect=doc.tensors)
+    add_keras_zoo(s)
+
+
+def add_keras_zoo(s: Suite) -> None:
+    """Every model of modeldoc.keras's zoo, so that evaluators in other languages can check themselves
+    against Keras on the whole core profile (spec.md section 15; docs/evaluator.md)."""
+    from modeldoc.evaluator import check_test_vectors
+    from modeldoc.keras import from_keras
+    from modeldoc.keras._zoo import ZOO, build
+
+    for k, name in enumerate(ZOO):
+        model = build(name, seed=k)
+        types = sorted({layer.__class__.__name__ for layer in _keras_layers(model)})
+        doc = from_keras(model, test_vectors=2, seed=1000 + k)
+        doc.producer.name, doc.producer.version = PRODUCER.name, PRODUCER.version
+        failed = [str(c.finding()) for c in check_test_vectors(doc) if not c.ok]
+        if failed:
+            raise AssertionError(f"keras-zoo-{name}: the reference evaluator disagrees with Keras: {failed}")
+        s.valid(f"keras-zoo-{name}-base64", modeldoc.dumps(doc, encoding="base64"), "json",
+                f"the core-profile zoo model {name!r} ({', '.join(types)}) exported by modeldoc.keras with random "
+                f"weights and two test vectors that Keras computed in float32; an evaluator of the core profile "
+                f"(spec.md section 15) reproduces them within the section's tolerance", expect=doc.tensors)
+
+
+def _keras_layers(model: Any) -> list[Any]:
+    out = []
+    for layer in model.layers:
+        out.extend(_keras_layers(layer) if hasattr(layer, "layers") else [layer])
+    return out
 
 
 def add_invalid_syntax(s: Suite) -> None:

@@ -21,6 +21,13 @@ import os
 import sys
 from pathlib import Path
 
+# The Keras fixtures store outputs that TensorFlow computed. oneDNN picks its kernels by the CPU's
+# instruction set at run time, so its float32 results can differ in the last bit between machines;
+# TensorFlow's own (Eigen) kernels are compiled once, so with oneDNN off the outputs, and so the
+# fixture bytes that --check compares, are the same on every x86-64 machine. Set before any import of TF.
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -14,6 +14,7 @@ from ._version import __version__
 from .digest import reader_report
 from .document import FORMAT_VERSION, Document, Graph, Input, Layer, Node, Producer, TestVector
 from .errors import Finding, ModelDocError
+from .evaluator import evaluate
 from .examples import example_document
 from .limits import Limits
 from .reader import Report, load, loads, validate
@@ -34,6 +35,7 @@ __all__ = [
     "TestVector",
     "__version__",
     "dumps",
+    "evaluate",
     "example_document",
     "load",
     "loads",

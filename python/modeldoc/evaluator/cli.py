@@ -1,9 +1,147 @@
-"""(placeholder: being written)."""
+"""``modeldoc run``: evaluate a document with the NumPy reference evaluator.
+
+Without ``--input`` it checks the document's test vectors (exit 1 with one
+``EVAL_TEST_VECTOR`` line per output beyond the tolerance); with ``--input``
+it evaluates those arrays and writes or summarises the outputs. Imports no
+framework.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import functools
+import json
+import os
+import re
+from typing import IO, Any
+
+import numpy as np
+
+from ..errors import ModelDocError
+
+
+def _input_arg(text: str) -> tuple[str, str]:
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=FILE.npy, got {text!r}")
+    return name, path
+
+
+def _load_npy(path: str) -> np.ndarray:
+    try:
+        # allow_pickle=False: an .npy file of Python objects would run code when loaded.
+        array = np.load(path, allow_pickle=False)
+    except OSError as e:
+        raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {path!r}: {e.strerror or e}") from None
+    except ValueError as e:
+        raise ModelDocError.of("IO_UNREADABLE", "", f"{path!r} is not a .npy array of numbers: {e}") from None
+    if not isinstance(array, np.ndarray):  # an .npz archive
+        raise ModelDocError.of("IO_UNREADABLE", "", f"{path!r} is not a .npy file (an .npz archive?)")
+    return array
+
+
+def file_names(outputs: list[str]) -> dict[str, str]:
+    """A distinct, file-safe ``NAME.npy`` for each output name (names come from the document, so they
+    never choose a folder: anything but letters, digits, ``.``, ``_`` and ``-`` becomes ``_``)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in outputs:
+        base = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "output"
+        candidate, k = base, 1
+        while candidate.lower() in used:
+            k += 1
+            candidate = f"{base}-{k}"
+        used.add(candidate.lower())
+        out[name] = candidate + ".npy"
+    return out
+
+
+def _summary(array: np.ndarray) -> dict[str, Any]:
+    info: dict[str, Any] = {"shape": list(array.shape), "dtype": str(array.dtype)}
+    if array.size and array.dtype.kind in "fiub":
+        values = array.astype(np.float64)
+        info.update(min=float(values.min()), max=float(values.max()), mean=float(values.mean()))
+    return info
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..reader import load
+    from . import evaluate
+
+    doc = load(args.file)
+    if not args.inputs:
+        return _check(doc, args)
+    given: dict[str, np.ndarray] = {}
+    for name, path in args.inputs:
+        given[name] = _load_npy(path)
+    outputs = evaluate(doc, given)
+    if args.output:
+        return _write(outputs, args)
+    summary = {name: _summary(a) for name, a in outputs.items()}
+    if args.json:
+        print(json.dumps({"outputs": summary}, indent=2))
+    else:
+        for name, info in summary.items():
+            stats = f" min {info['min']:.6g} max {info['max']:.6g} mean {info['mean']:.6g}" if "min" in info else ""
+            print(f"{name}: {info['dtype']} {info['shape']}{stats}")
+    return 0
+
+
+def _check(doc: Any, args: argparse.Namespace) -> int:
+    from . import check_test_vectors
+
+    checks = check_test_vectors(doc)
+    if args.json:
+        print(json.dumps({"checks": [
+            {"vector": c.vector, "name": c.vector_name, "output": c.output, "max_abs_diff": c.max_abs_diff,
+             "atol": c.atol, "rtol": c.rtol, "ok": c.ok} for c in checks]}, indent=2))
+    elif not checks:
+        print(f"{args.file}: no test vectors to check")
+    else:
+        for c in checks:
+            label = c.vector_name if c.vector_name is not None else f"#{c.vector}"
+            print(f"{label} {c.output}: max |diff| {c.max_abs_diff:.3g}, allowed {c.atol:.3g} + {c.rtol:.3g}*|want|: "
+                  f"{'ok' if c.ok else 'FAIL'}")
+    failed = [c.finding() for c in checks if not c.ok]
+    if failed:
+        raise ModelDocError(failed)
+    return 0
+
+
+def _save_npy(array: np.ndarray, fp: IO[bytes]) -> None:
+    np.save(fp, array, allow_pickle=False)
+
+
+def _write(outputs: dict[str, np.ndarray], args: argparse.Namespace) -> int:
+    from ..writer import atomic_write
+
+    try:
+        os.makedirs(args.output, exist_ok=True)
+    except OSError as e:
+        raise ModelDocError.of("WRITE_FAILED", "", f"cannot create {args.output!r}: {e.strerror}") from None
+    names = file_names(list(outputs))
+    written = {}
+    for name, array in outputs.items():
+        path = os.path.join(args.output, names[name])
+        atomic_write(path, functools.partial(_save_npy, array))
+        written[name] = path
+    if args.json:
+        print(json.dumps({"written": written}, indent=2))
+    else:
+        for name, path in written.items():
+            print(f"{name}: {path} {outputs[name].dtype} {list(outputs[name].shape)}")
+    return 0
 
 
 def add_commands(sub: Any) -> None:
-    """Register this adapter's commands (none yet)."""
+    """Register ``modeldoc run`` on ``modeldoc``'s subparsers."""
+    r = sub.add_parser("run", help="evaluate a document with the NumPy reference evaluator (spec.md section 15)",
+                       description="Without --input: check the document's test vectors (exit 1 if any output "
+                                   "differs beyond the tolerance). With --input: evaluate and write or show the "
+                                   "outputs.")
+    r.add_argument("file", metavar="DOC")
+    r.add_argument("--input", dest="inputs", action="append", type=_input_arg, default=[], metavar="NAME=FILE.npy",
+                   help="an array for the graph input NAME (repeat for each input)")
+    r.add_argument("--output", metavar="DIR", help="write each output as DIR/OUTPUT_NAME.npy")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    r.set_defaults(run=cmd_run)

@@ -1,0 +1,129 @@
+"""Reading a layer's Keras config for the evaluator, collecting what it cannot evaluate.
+
+A builder asks for each member it needs with the Keras default for when the
+member is absent. A value of the wrong type, or one outside the core profile
+(``data_format="channels_first"``, ``padding="reflect"``), is not an exception:
+it is recorded as an ``EVAL_UNSUPPORTED`` finding at that member's pointer and
+a harmless stand-in is returned, so one pass over a document lists every
+problem at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Collection
+
+from ..errors import Finding, escape_pointer_token
+
+# Keras dtype policies the evaluator knows, and the dtype each layer's float results are rounded to.
+POLICY_DTYPES = {"float32": "float32", "float64": "float64"}
+
+
+class Config:
+    """One layer's ``config`` with typed getters; problems go to ``findings``."""
+
+    def __init__(self, config: dict[str, Any], pointer: str, layer_type: str) -> None:
+        self.values = config
+        self.pointer = pointer
+        self.layer_type = layer_type
+        self.findings: list[Finding] = []
+
+    def at(self, member: str) -> str:
+        return f"{self.pointer}/config/{escape_pointer_token(member)}"
+
+    def refuse(self, member: str, why: str) -> None:
+        """Record that ``member`` (its value) is outside the core profile."""
+        value = self.values.get(member)
+        self.findings.append(Finding("EVAL_UNSUPPORTED", self.at(member),
+                                     f"{self.layer_type}: {member}={_short(value)} {why}"))
+
+    def raw(self, member: str, default: Any) -> Any:
+        return self.values.get(member, default)
+
+    def integer(self, member: str, default: int, *, minimum: int = 0) -> int:
+        value = self.values.get(member, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.refuse(member, f"is not an integer >= {minimum}")
+            return max(default, minimum)
+        return int(value)
+
+    def number(self, member: str, default: float | None) -> float:
+        value = self.values.get(member, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.refuse(member, "is not a number")
+            return 0.0
+        return float(value)
+
+    def optional_number(self, member: str) -> float | None:
+        if self.values.get(member) is None:
+            return None
+        return self.number(member, None)
+
+    def flag(self, member: str, default: bool) -> bool:
+        value = self.values.get(member, default)
+        if not isinstance(value, bool):
+            self.refuse(member, "is not true or false")
+            return default
+        return value
+
+    def choice(self, member: str, default: str, allowed: Collection[str]) -> str:
+        value = self.values.get(member, default)
+        if value not in allowed:
+            self.refuse(member, f"is not one of {', '.join(sorted(allowed))}")
+            return default
+        return str(value)
+
+    def ints(self, member: str, default: int | list[int], n: int, *, minimum: int = 1) -> list[int]:
+        """A tuple of ``n`` integers; a single integer means the same value ``n`` times (as Keras reads it)."""
+        value = self.values.get(member, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value] * n
+        if (not isinstance(value, list) or len(value) != n
+                or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in value)):
+            self.refuse(member, f"is not {n} integer(s) >= {minimum}")
+            return [max(minimum, 1)] * n
+        return list(value)
+
+    def pairs(self, member: str, default: Any, n: int) -> list[tuple[int, int]]:
+        """Per spatial axis a (before, after) pair, from an int, ``n`` ints or ``n`` pairs (ZeroPadding,
+        Cropping); for ``n == 1`` Keras stores the pair itself."""
+        value = self.values.get(member, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value] * n
+        if n == 1 and isinstance(value, list) and len(value) == 2 and not any(isinstance(v, list) for v in value):
+            value = [value]  # the 1D layers store one (before, after) pair, not a list of pairs
+        if isinstance(value, list) and len(value) == n:
+            pairs = [v if isinstance(v, list) else [v, v] for v in value]
+            if all(len(p) == 2 and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in p)
+                   for p in pairs):
+                return [(p[0], p[1]) for p in pairs]
+        self.refuse(member, f"is not {n} (before, after) pair(s) of integers >= 0")
+        return [(0, 0)] * n
+
+    def require(self, member: str, allowed: Collection[Any], why: str = "is outside the core profile") -> None:
+        """Refuse unless the member is absent or has one of the ``allowed`` values."""
+        if member in self.values and self.values[member] not in allowed:
+            self.refuse(member, why)
+
+    def channels_last(self) -> None:
+        self.require("data_format", ("channels_last", None), "is not supported (only channels_last)")
+
+    def policy(self) -> str:
+        """The dtype the layer's float results are rounded to, from its Keras dtype policy."""
+        value = self.values.get("dtype")
+        name = value
+        if isinstance(value, dict):
+            inner = value.get("config")
+            name = inner.get("name") if isinstance(inner, dict) else None
+            if value.get("class_name") not in ("DTypePolicy", "FloatDTypePolicy"):
+                name = None
+        if value is None:
+            return "float32"
+        if name not in POLICY_DTYPES:
+            self.refuse("dtype", "is not a float32 or float64 dtype policy")
+            return "float32"
+        return POLICY_DTYPES[str(name)]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,61 @@
+"""Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate (spec.md 15.8)."""
+
+from __future__ import annotations
+
+from functools import reduce
+from typing import Callable
+
+import numpy as np
+
+from ._config import Config
+from ._kernel import Ctx, Kernel, axis_index
+
+_FOLDS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "Add": np.add,
+    "Multiply": np.multiply,
+    "Maximum": np.maximum,
+    "Minimum": np.minimum,
+}
+
+
+def _inputs(xs: list[np.ndarray], ctx: Ctx, exactly: int | None = None) -> list[np.ndarray]:
+    if len(xs) < 2 or (exactly is not None and len(xs) != exactly):
+        ctx.fail(f"takes {exactly or 'two or more'} inputs, the call passes {len(xs)}")
+    try:
+        np.broadcast_shapes(*(x.shape for x in xs))
+    except ValueError:
+        ctx.fail(f"inputs of shapes {[list(x.shape) for x in xs]} do not broadcast")
+    ctx.done()
+    return [ctx.float(x) for x in xs]
+
+
+def build_merge(layer_type: str) -> Callable[[Config], Kernel]:
+    def build(cfg: Config) -> Kernel:
+        def run(xs: list[np.ndarray], ctx: Ctx) -> list[np.ndarray]:
+            if layer_type == "Subtract":
+                a, b = _inputs(xs, ctx, 2)
+                return [a - b]
+            vs = _inputs(xs, ctx)
+            if layer_type == "Average":
+                return [reduce(np.add, vs) / len(vs)]
+            return [reduce(_FOLDS[layer_type], vs)]
+
+        return run
+
+    return build
+
+
+def build_concatenate(cfg: Config) -> Kernel:
+    axis = cfg.integer("axis", -1, minimum=-(2**31))
+
+    def run(xs: list[np.ndarray], ctx: Ctx) -> list[np.ndarray]:
+        if len(xs) < 2 or len({x.ndim for x in xs}) != 1:
+            ctx.fail(f"needs two or more inputs of one rank, got ranks {[x.ndim for x in xs]}")
+        a = axis_index(axis, xs[0].ndim, ctx)
+        rest = {x.shape[:a] + x.shape[a + 1:] for x in xs}
+        if len(rest) != 1:
+            ctx.fail(f"inputs of shapes {[list(x.shape) for x in xs]} differ outside axis {axis}")
+        ctx.done()
+        return [np.concatenate(xs, axis=a)]
+
+    return run

@@ -1,0 +1,143 @@
+"""Evaluating a document's model: check every call first, bind the inputs, run the calls in order.
+
+Numbers (spec.md 15.2): each layer computes in float64 and rounds its float
+results to the dtype of its Keras dtype policy (float32 unless the policy
+says float64), as Keras does at every layer boundary; integer and bool
+values (token ids) pass through layers that only move values unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..document import Document
+from ..dtypes import dtype_of_array
+from ..errors import Finding, ModelDocError
+from ..flatgraph import Call, Program, flatten
+from ._config import Config
+from ._kernel import Ctx, Kernel
+from ._registry import BUILDERS, RECURRENT
+
+FRAMEWORK = "keras"
+COMPUTE = np.dtype(np.float64)
+
+
+class Plan:
+    """A document's calls with a kernel for each layer; building one reports everything unsupported."""
+
+    def __init__(self, doc: Document) -> None:
+        if doc.producer.framework != FRAMEWORK:
+            raise ModelDocError.of("EVAL_UNSUPPORTED", "/producer/framework",
+                                   f"the core profile defines Keras layers; this document's layers come from "
+                                   f"{doc.producer.framework or 'no framework'!r}")
+        self.doc = doc
+        self.program: Program = flatten(doc)
+        self.kernels: dict[int, Kernel] = {}
+        self.policies: dict[int, np.dtype] = {}
+        findings: list[Finding] = []
+        for call in self.program.calls:
+            findings.extend(self._build(call))
+            findings.extend(_argument_findings(call))
+        if findings:
+            unique = list(dict.fromkeys(findings))  # a shared layer is reported once
+            raise ModelDocError(unique)
+
+    def _build(self, call: Call) -> list[Finding]:
+        layer = call.layer
+        if id(layer) in self.kernels:
+            return []
+        builder = BUILDERS.get(layer.type)
+        if builder is None:
+            return [Finding("EVAL_UNSUPPORTED", f"{call.pointer}/type",
+                            f"layer {call.path!r} has type {layer.type!r}, which is not in the core profile")]
+        cfg = Config(layer.config, call.pointer, layer.type)
+        self.kernels[id(layer)] = builder(cfg)
+        self.policies[id(layer)] = np.dtype(cfg.policy())
+        return cfg.findings
+
+
+def _argument_findings(call: Call) -> list[Finding]:
+    """A call is supported if its arguments only pass its inputs, in order (plus Keras' inference flags)."""
+    args: Any = call.arguments
+    if not args:
+        return []
+    refs: list[Any] = []
+    bad = set(args) - {"args", "kwargs"}
+    positional = args.get("args", [])
+    if isinstance(positional, list) and len(positional) == 1 and isinstance(positional[0], list):
+        positional = positional[0]  # a merge layer's list of inputs
+    refs.extend(positional if isinstance(positional, list) else [positional])
+    kwargs = args.get("kwargs", {})
+    if not isinstance(kwargs, dict):
+        bad.add("kwargs")
+        kwargs = {}
+    for key, value in kwargs.items():
+        if key == "training" and value in (None, False, True):
+            continue  # inference either way: training-only behaviour is off (spec.md 15.1)
+        if key == "mask" and value is None:
+            continue
+        if key == "initial_state" and call.layer.type in RECURRENT:
+            refs.extend(value if isinstance(value, list) else [value])  # one state may be passed bare
+            continue
+        bad.add(f"kwargs.{key}")
+    if refs != [{"$input": k} for k in range(len(call.inputs))]:
+        bad.add("args")
+    if not bad:
+        return []
+    return [Finding("EVAL_UNSUPPORTED", call.pointer, f"a call of {call.path!r} passes arguments outside the core "
+                    f"profile ({', '.join(sorted(bad))}): only its inputs, in order, are supported")]
+
+
+def bind_inputs(program: Program, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The given arrays by value name, after checking each against its graph input (all problems at once)."""
+    findings = []
+    names = [i.name for i in program.inputs]
+    for name in inputs:
+        if name not in names:
+            findings.append(Finding("EVAL_INPUT", "/model/inputs", f"the model has no input named {name!r} "
+                                    f"(its inputs: {', '.join(names)})"))
+    env = {}
+    for k, spec in enumerate(program.inputs):
+        at = f"/model/inputs/{k}"
+        if spec.name not in inputs:
+            findings.append(Finding("EVAL_INPUT", at, f"no array given for input {spec.name!r}"))
+            continue
+        array = np.asarray(inputs[spec.name])
+        dtype = dtype_of_array(array)
+        if dtype is None or dtype.name != spec.dtype:
+            findings.append(Finding("EVAL_INPUT", at, f"input {spec.name!r} is {spec.dtype}, "
+                                    f"the array is {dtype.name if dtype else array.dtype}"))
+        elif array.ndim != len(spec.shape) or any(d is not None and d != n for d, n in zip(spec.shape, array.shape)):
+            want = json.dumps(spec.shape)
+            findings.append(Finding("EVAL_INPUT", at, f"input {spec.name!r} has shape {want}, "
+                                    f"the array has {list(array.shape)}"))
+        env[spec.name] = array
+    if findings:
+        raise ModelDocError(findings)
+    return env
+
+
+def run(plan: Plan, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every call of the plan in order; the top-level outputs by name."""
+    env = bind_inputs(plan.program, inputs)
+    tensors = plan.doc.tensors
+    cache: dict[str, np.ndarray] = {}
+    for call in plan.program.calls:
+        weights = []
+        for k, name in enumerate(call.layer.weights):
+            if name not in tensors:
+                raise ModelDocError.of("EVAL_MISMATCH", f"{call.pointer}/weights/{k}", f"no tensor named {name!r}")
+            if name not in cache:  # shared weights are converted once
+                cache[name] = np.asarray(tensors[name], dtype=COMPUTE)
+            weights.append(cache[name])
+        ctx = Ctx(weights, call.pointer, call.layer.type, COMPUTE)
+        outputs = plan.kernels[id(call.layer)]([env[v] for v in call.inputs], ctx)
+        if len(outputs) != len(call.outputs):
+            ctx.fail(f"gives {len(outputs)} outputs, the call of {call.path!r} defines {len(call.outputs)}")
+        policy = plan.policies[id(call.layer)]
+        for name, value in zip(call.outputs, outputs):
+            env[name] = value.astype(policy) if value.dtype.kind == "f" else value
+    return {name: np.ascontiguousarray(env[value]) for name, value in zip(plan.doc.model.outputs, plan.program.outputs)}
