@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test fuzz bench conformance generate clean
 
-$(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt requirements/bench.txt pyproject.toml
+$(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt requirements/bench.txt requirements/onnx.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt -r requirements/onnx.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -18,7 +18,7 @@ demo: $(STAMP)
 
 ## test: generated files current, strict type check, the JavaScript reader's tests, then the Python
 ##       tests (unit, property, conformance with both readers, fuzzing, Keras) and doctests
-test: $(STAMP) readers/js/node_modules/.installed
+test: $(STAMP) readers/js/node_modules/.installed interop/tfjs/node_modules/.installed
 	$(PY) scripts/generate.py --check
 	$(PY) -m mypy
 	cd readers/js && npm test
@@ -26,6 +26,11 @@ test: $(STAMP) readers/js/node_modules/.installed
 
 readers/js/node_modules/.installed: readers/js/package-lock.json
 	cd readers/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# @tensorflow/tfjs (pure JS) for the TensorFlow.js round trips that tests/tfjs drives
+interop/tfjs/node_modules/.installed: interop/tfjs/package-lock.json
+	cd interop/tfjs && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## fuzz: the long fuzzing run: hypothesis (structure- and byte-level) and atheris (coverage-guided)
@@ -47,4 +52,4 @@ generate: $(STAMP)
 	$(PY) scripts/generate.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis python/*.egg-info readers/js/node_modules
+	rm -rf $(VENV) .pytest_cache .hypothesis python/*.egg-info readers/js/node_modules interop/tfjs/node_modules

@@ -1,0 +1,153 @@
+"""Recurrent layers: LSTM, GRU and SimpleRNN as ONNX LSTM, GRU and RNN.
+
+The weights are rearranged once, at export:
+
+- Keras stores ``kernel`` [in, gates*units] and ``recurrent_kernel`` [units, gates*units];
+  ONNX wants W [1, gates*units, in] and R [1, gates*units, units] (transposed, one direction).
+- LSTM gate blocks are i, f, c, o in Keras and i, o, f, c in ONNX.
+- GRU gate blocks are z, r, h in both. Keras' ``reset_after=True`` (the Keras 2.x+
+  default) applies the reset gate after the recurrent matmul: ONNX
+  ``linear_before_reset=1``, with the input bias as Wb and the recurrent bias as Rb
+  (Keras' bias [2, 3*units]); ``reset_after=False`` has one bias, Rb is zero.
+- Keras is batch-major [batch, time, features], the ONNX ops time-major: a Transpose
+  goes before the op, and after it when the whole sequence is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelDocError
+from ..flatgraph import Call
+from ._builder import Builder, Value
+from ._config import Config, Issue, Op, Unsupported, compute_dtype
+
+# Keras activation -> (ONNX RNN activation, alpha, beta); alpha/beta only where the function takes them.
+_RNN_ACTIVATIONS: dict[str, tuple[str, float | None, float | None]] = {
+    "tanh": ("Tanh", None, None),
+    "sigmoid": ("Sigmoid", None, None),
+    "relu": ("Relu", None, None),
+    "hard_sigmoid": ("HardSigmoid", 1.0 / 6.0, 0.5),  # Keras 3: relu6(x + 3) / 6
+    "linear": ("Affine", 1.0, 0.0),
+    "softsign": ("Softsign", None, None),
+    "softplus": ("Softplus", None, None),
+}
+
+_GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
+_STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}
+_LSTM_ORDER = [0, 3, 1, 2]  # ONNX i, o, f, c taken from Keras i, f, c, o
+
+
+@dataclass(frozen=True)
+class _Rnn:
+    type: str
+    units: int
+    activations: list[str]
+    return_sequences: bool
+    return_state: bool
+    reset_after: bool
+    weights: dict[str, np.ndarray]
+    dtype: np.dtype[Any] | None
+
+
+def _activation(cfg: Config, key: str, default: str) -> str:
+    value = cfg.get(key, default)
+    if not isinstance(value, str) or value not in _RNN_ACTIVATIONS:
+        cfg.reject(key, f"{cfg.type} {key} {value!r} is not one the ONNX recurrent ops offer "
+                   f"(supported: {', '.join(sorted(_RNN_ACTIVATIONS))})")
+        return default
+    return str(value)
+
+
+def _parse(cfg: Config) -> _Rnn:
+    t = cfg.type
+    units = cfg.integer("units", 1)
+    act = _activation(cfg, "activation", "tanh")
+    activations = [act] if t == "SimpleRNN" else [_activation(cfg, "recurrent_activation", "sigmoid"), act]
+    if t == "LSTM":
+        activations.append(act)  # ONNX LSTM: f (gates), g (cell input), h (cell output)
+    why = {"go_backwards": "reversed processing changes the output order and is not exported",
+           "stateful": "state kept between batches has no ONNX form",
+           "time_major": "only batch-major input is exported"}
+    for key, reason in why.items():
+        cfg.must_be(key, (False, None), reason)
+    reset_after = cfg.flag("reset_after", True) if t == "GRU" else False
+    w = cfg.weights(["kernel", "recurrent_kernel"], ["bias"])
+    if cfg.has("use_bias") and cfg.flag("use_bias", True) != ("bias" in w):
+        cfg.reject("use_bias", f"use_bias={cfg.get('use_bias')} but the layer lists {len(w)} weights")
+    g = _GATES[t]
+    bias_shape = (2, g * units) if reset_after else (g * units,)
+    kernel, recurrent = w["kernel"], w["recurrent_kernel"]
+    if (kernel.ndim != 2 or kernel.shape[1] != g * units or recurrent.shape != (units, g * units)
+            or ("bias" in w and w["bias"].shape != bias_shape)):
+        shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in w.items())
+        cfg.issues.append(Issue("/weights", f"{t} with {units} units needs kernel [in, {g * units}], "
+                                f"recurrent_kernel [{units}, {g * units}], bias {list(bias_shape)}; found {shapes}"))
+        raise Unsupported
+    return _Rnn(t, units, activations, cfg.flag("return_sequences", False), cfg.flag("return_state", False),
+                reset_after, w, cfg.float_weights(w))
+
+
+def _onnx_matrix(m: np.ndarray, gates: int, order: list[int] | None) -> np.ndarray:
+    """Keras [rows, gates*units] -> ONNX [1, gates*units, rows], gate blocks reordered."""
+    blocks = np.split(m, gates, axis=1)
+    if order is not None:
+        blocks = [blocks[i] for i in order]
+    return np.expand_dims(np.concatenate(blocks, axis=1).T, 0)
+
+
+def _onnx_bias(p: _Rnn, gates: int, order: list[int] | None) -> np.ndarray:
+    bias = p.weights["bias"]
+    wb, rb = (bias[0], bias[1]) if p.reset_after else (bias, np.zeros_like(bias))
+    if order is not None:
+        wb = np.concatenate([np.split(wb, gates)[i] for i in order])
+        rb = np.concatenate([np.split(rb, gates)[i] for i in order])
+    return np.expand_dims(np.concatenate([wb, rb]), 0)
+
+
+def _emit(b: Builder, p: _Rnn, xs: list[Value], call: Call) -> list[Value]:
+    h, key = call.path, id(call.layer)
+    n_states = _STATES[p.type]
+    if len(xs) not in (1, 1 + n_states):
+        raise ModelDocError.of("ONNX_UNSUPPORTED", call.pointer,
+                               f"{p.type} called with {len(xs)} inputs (the sequence, optionally with "
+                               f"{n_states} initial states)")
+    x = b.cast(xs[0], compute_dtype(p.dtype, xs), h)
+    gates = _GATES[p.type]
+    order = _LSTM_ORDER if p.type == "LSTM" else None
+    w = b.const(_onnx_matrix(p.weights["kernel"], gates, order), f"{h}/W", key=(key, "W"))
+    r = b.const(_onnx_matrix(p.weights["recurrent_kernel"], gates, order), f"{h}/R", key=(key, "R"))
+    inputs = [b.transpose(x.name, [1, 0, 2], h), w, r]
+    inputs.append(b.const(_onnx_bias(p, gates, order), f"{h}/B", key=(key, "B")) if "bias" in p.weights else "")
+    if len(xs) > 1:
+        inputs.append("")  # sequence_lens: every sequence has the full length
+        inputs += [b.unsqueeze(b.cast(s, x.dtype, h).name, [0], h) for s in xs[1:]]
+    onnx_acts = [_RNN_ACTIVATIONS[a] for a in p.activations]
+    attrs: dict[str, Any] = {"hidden_size": p.units, "activations": [a[0] for a in onnx_acts]}
+    alphas = [a[1] for a in onnx_acts if a[1] is not None]
+    betas = [a[2] for a in onnx_acts if a[2] is not None]
+    if alphas:
+        attrs["activation_alpha"] = alphas
+    if betas:
+        attrs["activation_beta"] = betas
+    if p.type == "GRU":
+        attrs["linear_before_reset"] = int(p.reset_after)
+    op = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}[p.type]
+    outs = b.op_multi(op, inputs, h, outputs=1 + n_states, **attrs)
+    if p.return_sequences:  # Y [time, 1, batch, units] -> [batch, time, units]
+        y = Value(b.transpose(b.squeeze(outs[0], [1], h), [1, 0, 2], h), x.dtype, 3)
+    else:  # Y_h [1, batch, units] -> [batch, units]
+        y = Value(b.squeeze(outs[1], [0], h), x.dtype, 2)
+    if not p.return_state:
+        return [y]
+    return [y] + [Value(b.squeeze(s, [0], h), x.dtype, 2) for s in outs[1:]]
+
+
+OPS = {
+    "LSTM": Op(_parse, _emit, "Transpose, LSTM (gates reordered i,f,c,o -> i,o,f,c), Squeeze, Transpose"),
+    "GRU": Op(_parse, _emit, "Transpose, GRU (linear_before_reset = reset_after), Squeeze, Transpose"),
+    "SimpleRNN": Op(_parse, _emit, "Transpose, RNN, Squeeze, Transpose"),
+}

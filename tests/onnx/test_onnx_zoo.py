@@ -1,0 +1,80 @@
+"""Every zoo model (and the extra Keras models) exported to ONNX matches Keras' test vectors in onnxruntime."""
+
+from __future__ import annotations
+
+import pytest
+
+onnx = pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
+pytest.importorskip("onnxruntime")
+
+import modeldoc  # noqa: E402
+from modeldoc.keras._zoo import ZOO  # noqa: E402
+from modeldoc.onnx import TOLERANCE, check_onnx, to_onnx  # noqa: E402
+from onnx_extra_models import EXTRA  # noqa: E402
+from onnx_helpers import TEST_VECTORS, extra_doc, zoo_doc  # noqa: E402
+
+
+def _assert_matches(doc: modeldoc.Document, model: onnx.ModelProto) -> None:
+    results = check_onnx(doc, model)  # raises on the checker or on a difference beyond tolerance
+    assert len(results) == TEST_VECTORS * len(doc.model.outputs)
+    assert all(r.max_abs_diff <= TOLERANCE["float32"] for r in results), [str(r) for r in results]
+
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_zoo_model_matches_keras(name: str) -> None:
+    doc = zoo_doc(name)
+    model = to_onnx(doc)
+    onnx.checker.check_model(model, full_check=True)
+    assert [i.name for i in model.graph.input] == [i.name for i in doc.model.inputs]
+    assert [o.name for o in model.graph.output] == doc.model.outputs
+    batch = model.graph.input[0].type.tensor_type.shape.dim[0]
+    assert batch.dim_param == "batch"  # the batch dimension stays symbolic
+    _assert_matches(doc, model)
+
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_zoo_model_from_a_read_document(name: str) -> None:
+    doc = modeldoc.loads(modeldoc.dumps(zoo_doc(name), encoding="msgpack"))
+    _assert_matches(doc, to_onnx(doc))
+
+
+@pytest.mark.parametrize("name", list(EXTRA))
+def test_extra_layer_forms_match_keras(name: str) -> None:
+    doc = extra_doc(name)
+    _assert_matches(doc, to_onnx(doc))
+
+
+@pytest.mark.parametrize("name", ["cnn", "conv1d", "shapes"])
+def test_opset_18_reduce_form(name: str) -> None:
+    # From opset 18 on, ReduceMean/ReduceMax take their axes as an input instead of an attribute.
+    doc = zoo_doc(name)
+    model = to_onnx(doc, opset=18)
+    assert model.opset_import[0].version == 18
+    reduces = [n for n in model.graph.node if n.op_type.startswith("Reduce")]
+    assert reduces and all(len(n.input) == 2 and not n.attribute[1:] for n in reduces)
+    _assert_matches(doc, model)
+
+
+def test_shared_layers_share_initializers() -> None:
+    # nested: a shared Dense and a nested Sequential, each called twice; their weights are stored once.
+    model = to_onnx(zoo_doc("nested"))
+    names = sorted(t.name for t in model.graph.initializer)
+    assert [n for n in names if n.startswith("nested/shared/")] == ["nested/shared/bias", "nested/shared/kernel"]
+    assert [n for n in names if n.startswith("nested/block/inner_dense/")] == [
+        "nested/block/inner_dense/bias", "nested/block/inner_dense/kernel"]
+    assert [n.op_type for n in model.graph.node].count("MatMul") == 4
+
+
+def test_docs_list_every_supported_layer_type() -> None:
+    from pathlib import Path
+
+    from modeldoc.onnx import supported_types
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "onnx.md").read_text(encoding="utf-8")
+    missing = []
+    for t in supported_types():
+        # The table writes families as `MaxPooling1D/2D/3D`; a type is listed when its family is.
+        family = t.rstrip("D").rstrip("123") if t[-2:] in ("1D", "2D", "3D") else t
+        if f"`{t}`" not in text and f"`{family}1D" not in text and f"`{family}2D" not in text:
+            missing.append(t)
+    assert not missing
