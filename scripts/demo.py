@@ -137,6 +137,12 @@ def keras_demo() -> int:
         same = same_bits(want, again(x, training=False).numpy())
         print(f"demo.keras loaded by Keras itself: predictions bit-identical: {same}")
         failures += not same
+        print("\nThe same document in the other clients, each checked against its test vector:")
+        doc_path = os.path.join(tmp, "demo.json")
+        for args in (("run", doc_path),  # the NumPy reference evaluator (spec.md section 15)
+                     ("to-onnx", doc_path, os.path.join(tmp, "demo.onnx")),  # checked in onnxruntime
+                     ("to-tfjs", doc_path, os.path.join(tmp, "tfjs"))):  # model.json + shards
+            failures += cli(*args).returncode != 0
     if failures:
         print(f"\nFAILED: {failures} problem(s)")
         return 1

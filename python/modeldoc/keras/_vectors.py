@@ -55,6 +55,8 @@ def feed(model_layer: Layer, inputs: list[Input], arrays: dict[str, np.ndarray])
     """The arrays in the structure the Keras model was built with (a single array, a list, a dict)."""
     skeleton = model_layer.config.get("input_structure")
     flat = [arrays[i.name] for i in inputs]
+    if skeleton is None and model_layer.type != "Sequential":
+        return flat  # no structure written: the Functional model's inputs are a flat list, even of one
     if skeleton is None or is_flat(skeleton, len(flat)):
         return flat[0] if len(flat) == 1 else flat
     return fill(skeleton, lambda k: flat[k])

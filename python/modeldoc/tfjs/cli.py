@@ -21,7 +21,9 @@ def cmd_to_tfjs(args: argparse.Namespace) -> int:
 
     with terminal_bar(f"reading {os.path.basename(args.input)}") as progress:
         doc = load(args.input, progress=progress)
-    to_tfjs(doc, args.output, shard_bytes=args.shard_bytes)
+    paths = to_tfjs(doc, args.output, shard_bytes=args.shard_bytes)
+    size = sum(os.path.getsize(p) for p in paths)
+    print(f"{args.output}: model.json and {len(paths) - 1} weight shard(s) written, {size} bytes")
     return 0
 
 
@@ -32,6 +34,7 @@ def cmd_from_tfjs(args: argparse.Namespace) -> int:
     doc = from_tfjs(args.input)
     with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
         save(doc, args.output, encoding=args.encoding, progress=progress)
+    print(f"{args.output}: {len(doc.tensors)} tensors written ({args.encoding})")
     return 0
 
 
