@@ -1,0 +1,88 @@
+// Evaluating a graph (spec.md 15.2): nodes in a topological order, nested
+// models evaluated at each call, shared layers with one set of weights, and
+// every float result rounded to the layer's dtype policy.
+import { LAYERS } from './plan.mjs';
+import { EvalError, finding, isFloat, asFloat64, numel, roundInPlace } from './tensor.mjs';
+
+/** Node indexes in a topological order (Kahn's algorithm, ties by listing order). */
+export function topologicalOrder(graph) {
+  const producer = new Map();
+  graph.nodes.forEach((n, k) => n.outputs.forEach((v) => producer.set(v, k)));
+  const deps = graph.nodes.map((n) => new Set(n.inputs.filter((v) => producer.has(v)).map((v) => producer.get(v))));
+  const done = new Array(graph.nodes.length).fill(false);
+  const order = [];
+  while (order.length < graph.nodes.length) {
+    const k = done.findIndex((d, j) => !d && [...deps[j]].every((i) => done[i]));
+    if (k < 0) throw new EvalError([finding('EVAL_UNSUPPORTED', '', 'the graph has a cycle')]); // the reader rejects these (4)
+    done[k] = true;
+    order.push(k);
+  }
+  return order;
+}
+
+/**
+ * Runs `graph` (at `gptr`) on `inputs` (values, by position) and returns its
+ * outputs (by position). `ctx` holds the configs from plan() and the weights.
+ */
+export function runGraph(graph, gptr, inputs, ctx) {
+  const env = new Map();
+  graph.inputs.forEach((inp, k) => env.set(inp.name, inputs[k]));
+  const index = new Map(graph.layers.map((l, i) => [l.name, i]));
+  for (const k of topologicalOrder(graph)) {
+    const node = graph.nodes[k];
+    const i = index.get(node.layer);
+    const layer = graph.layers[i];
+    const lptr = `${gptr}/layers/${i}`;
+    const xs = node.inputs.map((v) => env.get(v));
+    const outs = layer.model ? runGraph(layer.model, `${lptr}/model`, xs, ctx) : runLayer(layer, lptr, xs, ctx);
+    node.outputs.forEach((v, j) => env.set(v, outs[j]));
+  }
+  return graph.outputs.map((v) => env.get(v));
+}
+
+function runLayer(layer, lptr, xs, ctx) {
+  const entry = LAYERS[layer.type];
+  const p = ctx.configs.get(lptr);
+  const args = entry.keepsInts || entry.rawInputs ? xs : xs.map((x) => ({ dtype: 'float64', shape: x.shape, data: asFloat64(x) }));
+  const weights = layerWeights(layer, lptr, entry, p, args, ctx);
+  const lctx = {
+    ptr: lptr,
+    unsupported: (suffix, message) => finding('EVAL_UNSUPPORTED', lptr + suffix, message),
+  };
+  const outs = entry.run(p, args, weights, lctx);
+  return outs.map((y) => {
+    if (!(y.data instanceof Float64Array)) return y; // integer or bool, moved unchanged (15.9)
+    // Keras rounds float results to the layer's policy at the boundary (15.2)
+    const data = xs.some((x) => x.data === y.data) ? Float64Array.from(y.data) : y.data;
+    return { dtype: p.dtype, shape: y.shape, data: roundInPlace(data, p.dtype) };
+  });
+}
+
+/** The layer's weights as {shape, data: Float64Array}, checked against the shapes 15.x gives (EVAL_MISMATCH). */
+function layerWeights(layer, lptr, entry, p, xs, ctx) {
+  const names = entry.weights(p);
+  const want = entry.shapes(p, xs);
+  const got = layer.weights.map((name) => ctx.tensor(name));
+  const same = (a, b) => a.length === b.length && a.every((v, k) => v === b[k]);
+  for (let k = 0; k < Math.min(names.length, got.length); k++) {
+    if (!isFloat(got[k].dtype)) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights/${k}`, `weight ${names[k]} has dtype ${got[k].dtype}, not a float dtype`)]);
+    if (!same(got[k].shape, want[k])) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights/${k}`, `weight ${names[k]} has shape [${got[k].shape}], expected [${want[k]}]`)]);
+  }
+  if (got.length < names.length) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights`, `${got.length} weights, expected ${names.length} (${names.join(', ')})`)]);
+  if (got.length > names.length) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights/${names.length}`, `${got.length} weights, expected ${names.length} (${names.join(', ')})`)]);
+  return got;
+}
+
+/** A cache of the document's tensors as {dtype, shape: number[], data: Float64Array}. */
+export function tensorTable(tensors) {
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const cache = new Map();
+  return (name) => {
+    if (!cache.has(name)) {
+      const t = byName.get(name);
+      const shape = t.shape.map(Number);
+      cache.set(name, { dtype: t.dtype, shape, data: isFloat(t.dtype) ? Float64Array.from(t.data) : t.data, count: numel(shape) });
+    }
+    return cache.get(name);
+  };
+}

@@ -1,0 +1,97 @@
+// The "all at once" check of spec.md 15.1: before anything is evaluated,
+// every layer type, config value and call of the document is checked, and
+// every problem is reported, one finding each.
+import { CORE } from './layers/core.mjs';
+import { CONV } from './layers/conv.mjs';
+import { NORM } from './layers/norm.mjs';
+import { SHAPE } from './layers/shape.mjs';
+import { RECURRENT } from './layers/recurrent.mjs';
+import { COMMON, readConfig } from './config.mjs';
+import { finding } from './tensor.mjs';
+
+/** Layer type -> {members, inputs: [min, max], weights(p), shapes(p, xs), outputs(p), run, keepsInts?, rawInputs?}. */
+export const LAYERS = Object.freeze({ ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT });
+
+const esc = (s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
+const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isRef = (v) => isObj(v) && Object.keys(v).length === 1 && Number.isInteger(v.$input);
+
+/**
+ * The `{"$input": i}` references of a node's `arguments` in order (args,
+ * then initial_state), or null when the call is outside the profile (15.1).
+ */
+export function callReferences(args, rnn) {
+  if (!isObj(args)) return null;
+  const keys = Object.keys(args);
+  if (keys.length === 0) return undefined; // absent: the node's inputs as they are
+  if (!keys.every((k) => k === 'args' || k === 'kwargs') || !Array.isArray(args.args)) return null;
+  const refs = [];
+  for (const a of args.args) {
+    if (isRef(a)) refs.push(a.$input);
+    else if (Array.isArray(a) && a.length > 0 && a.every(isRef)) refs.push(...a.map((r) => r.$input));
+    else return null;
+  }
+  const kw = args.kwargs ?? {};
+  if (!isObj(kw)) return null;
+  for (const [k, v] of Object.entries(kw)) {
+    if (k === 'training' && (v === true || v === false || v === null)) continue;
+    if (k === 'mask' && v === null) continue;
+    if (k === 'initial_state' && rnn) {
+      const list = Array.isArray(v) ? v : [v];
+      if (list.length === 0 || !list.every(isRef)) return null;
+      refs.push(...list.map((r) => r.$input));
+      continue;
+    }
+    return null;
+  }
+  return refs;
+}
+
+/**
+ * Checks a whole document (its reader-report tree) and returns
+ * {findings, configs: Map(layerPointer -> normalized config)}.
+ */
+export function plan(tree) {
+  const findings = [];
+  const configs = new Map();
+  const fw = tree.producer.framework;
+  if (fw !== 'keras') {
+    findings.push(finding('EVAL_UNSUPPORTED', '/producer/framework', `framework ${JSON.stringify(fw)} is not "keras": the core profile does not apply`));
+    return { findings, configs };
+  }
+  checkGraph(tree.model, '/model', findings, configs);
+  return { findings, configs };
+}
+
+function checkGraph(graph, gptr, findings, configs) {
+  const index = new Map(graph.layers.map((l, i) => [l.name, i]));
+  const called = new Set();
+  for (const node of graph.nodes) {
+    const i = index.get(node.layer);
+    const layer = graph.layers[i];
+    const lptr = `${gptr}/layers/${i}`;
+    const entry = layer.model ? null : LAYERS[layer.type];
+    if (!called.has(i)) {
+      called.add(i);
+      if (layer.model) checkGraph(layer.model, `${lptr}/model`, findings, configs);
+      else if (!entry) findings.push(finding('EVAL_UNSUPPORTED', `${lptr}/type`, `layer type ${JSON.stringify(layer.type)} is outside the core profile`));
+      else configs.set(lptr, readConfig(layer.config, { ...COMMON, ...entry.members() }, lptr, findings));
+    }
+    const problem = callProblem(node, layer, entry, configs.get(lptr));
+    if (problem) findings.push(finding('EVAL_UNSUPPORTED', lptr, `call of ${JSON.stringify(layer.name)} with inputs ${JSON.stringify(node.inputs)}: ${problem}`));
+  }
+}
+
+function callProblem(node, layer, entry, p) {
+  const refs = callReferences(node.arguments, ['SimpleRNN', 'LSTM', 'GRU'].includes(layer.type));
+  if (refs === null) return `arguments ${JSON.stringify(node.arguments).slice(0, 200)} are outside the core profile`;
+  if (refs !== undefined && (refs.length !== node.inputs.length || refs.some((r, k) => r !== k))) return 'the $input references are not the node\'s inputs in order';
+  if (!entry || !p) return null; // nested model: arity is checked by the semantic layer (4)
+  const [min, max] = entry.inputs;
+  if (node.inputs.length < min || node.inputs.length > max) return `takes ${min === max ? min : `${min} to ${max}`} inputs, got ${node.inputs.length}`;
+  const n = entry.outputs(p);
+  if (node.outputs.length !== n) return `defines ${node.outputs.length} outputs, the layer returns ${n}`;
+  return null;
+}
+
+export { esc };

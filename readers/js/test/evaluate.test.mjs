@@ -1,0 +1,317 @@
+// The core-profile evaluator (spec.md section 15): every Keras test vector of
+// the conformance fixtures, and formulas worked out by hand from the text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { read } from '../src/index.mjs';
+import { evaluate, checkTestVectors, compareOutput, EvalError } from '../src/evaluate.mjs';
+import { erf } from '../src/evaluator/activations.mjs';
+import { FIXTURES, loadManifest } from './fixtures.mjs';
+import { enc, sha256 } from './helpers.mjs';
+
+// ---------------------------------------------------------------- fixtures
+
+test('every valid Keras fixture with test vectors is reproduced within the tolerance of 15.11', () => {
+  const checked = [];
+  for (const c of loadManifest().cases) {
+    if (!c.valid) continue;
+    const report = JSON.parse(readFileSync(join(FIXTURES, c.report), 'utf8'));
+    if (report.producer.framework !== 'keras' || report.test_vectors.length === 0) continue;
+    const result = checkTestVectors(read(readFileSync(join(FIXTURES, c.file))));
+    assert.equal(result.results.length, report.test_vectors.reduce((n, tv) => n + Object.keys(tv.outputs).length, 0), c.id);
+    for (const r of result.results) {
+      assert.ok(r.shapeOk, `${c.id} ${r.pointer}: shape`);
+      assert.ok(r.pass, `${c.id} ${r.pointer}: max |diff| ${r.maxAbsDiff} beyond ${r.allowed} + 1e-5·|want|`);
+    }
+    assert.deepEqual(result.findings, [], c.id);
+    checked.push(c.id);
+  }
+  assert.ok(checked.length > 0, 'no valid keras fixture with test vectors found');
+  assert.ok(checked.some((id) => id.includes('keras-zoo-')), 'no keras-zoo fixture found');
+});
+
+// ---------------------------------------------------------------- documents built here
+
+const RAW = { float64: Float64Array, float32: Float32Array, int32: Int32Array };
+
+/** A valid Keras document: tensors are {name: [dtype, shape, values]}. */
+function makeDoc(model, tensors = {}, framework = 'keras') {
+  const list = Object.entries(tensors).map(([name, [dtype, shape, values]]) => {
+    const bytes = new Uint8Array(RAW[dtype].from(values).buffer);
+    return { name, dtype, shape, encoding: 'base64', data: Buffer.from(bytes).toString('base64'), sha256: sha256(bytes) };
+  });
+  return read(enc(JSON.stringify({
+    $schema: 'https://modeldoc.dev/schema/1.0/modeldoc.schema.json', format: 'modeldoc', format_version: '1.0.0',
+    producer: { name: 'test', version: '0', framework }, model, tensors: list,
+  })));
+}
+
+/**
+ * One layer `type` with `config` (policy float64 unless given) called on input
+ * x of `shape` (first dim null); weights as {name: [shape, values]} in order.
+ */
+function layerDoc(type, config, inShape, weights = {}, { inDtype = 'float64', outputs = ['y'] } = {}) {
+  const names = Object.keys(weights).map((w) => `l/${w}`);
+  const tensors = Object.fromEntries(Object.entries(weights).map(([w, [shape, values]]) => [`l/${w}`, ['float64', shape, values]]));
+  return makeDoc({
+    layers: [{ name: 'l', type, config: { dtype: 'float64', ...config }, weights: names }],
+    inputs: [{ name: 'x', dtype: inDtype, shape: [null, ...inShape] }],
+    nodes: [{ layer: 'l', inputs: ['x'], outputs }],
+    outputs,
+  }, tensors);
+}
+
+const run = (doc, shape, values, dtype = 'float64') => evaluate(doc, { x: { dtype, shape, data: RAW[dtype].from(values) } });
+const close = (got, want, eps = 1e-12) => {
+  assert.equal(got.length, want.length);
+  want.forEach((w, k) => assert.ok(Math.abs(got[k] - w) <= eps * Math.max(1, Math.abs(w)), `element ${k}: got ${got[k]}, want ${w}`));
+};
+const findingsOf = (f) => {
+  try { f(); } catch (e) { if (e instanceof EvalError) return e.findings.map((x) => `${x.code} ${x.pointer}`).sort(); throw e; }
+  return [];
+};
+const sig = (x) => 1 / (1 + Math.exp(-x));
+
+// ---------------------------------------------------------------- activations (15.3)
+
+test('ReLU layer: threshold, max_value and negative_slope as 15.3 writes them', () => {
+  const doc = layerDoc('ReLU', { max_value: 1.5, negative_slope: 0.1, threshold: 0.2 }, [5]);
+  // -1: r = 0, y = -0.1·1.2; 0.1: y = -0.1·0.1; 0.2 is not above the threshold; 3 clips to 1.5
+  close(run(doc, [1, 5], [-1, 0.1, 0.2, 0.5, 3]).y.data, [-0.12, -0.01, 0, 0.5, 1.5]);
+});
+
+test('Keras 3 hard_sigmoid (x/6 + 1/2), exact gelu, selu, leaky_relu, softplus', () => {
+  const act = (name, xs) => Array.from(run(layerDoc('Activation', { activation: name }, [xs.length]), [1, xs.length], xs).y.data);
+  close(act('hard_sigmoid', [-4, 0, 1.2, 4]), [0, 0.5, 0.7, 1]); // Keras 2 would give 0.74 at 1.2
+  close(act('gelu', [1, -1]), [0.8413447460685429, -0.15865525393145707]);
+  close(act('selu', [-1, 2]), [1.0507009873554805 * 1.6732632423543772 * (Math.exp(-1) - 1), 2 * 1.0507009873554805]);
+  close(act('leaky_relu', [-1, 1]), [-0.2, 1]);
+  close(act('softplus', [0]), [Math.LN2]);
+  close(act({ class_name: 'function', config: 'relu6' }, [7, -1, 3]), [6, 0, 3]);
+  close(act('log_softmax', [0, Math.log(3)]), [-Math.log(4), Math.log(3) - Math.log(4)]);
+  close([erf(0.5), erf(3), erf(-2.6)], [0.5204998778130465, 0.9999779095030014, -0.9997639655834707], 1e-14);
+});
+
+test('Softmax over a list of axes takes them together', () => {
+  const y = run(layerDoc('Softmax', { axis: [1, 2] }, [2, 2]), [1, 2, 2], [0, 0, 0, Math.log(5)]).y.data;
+  close(y, [1 / 8, 1 / 8, 1 / 8, 5 / 8]);
+});
+
+// ---------------------------------------------------------------- convolutions and pooling (15.5, 15.6)
+
+test('Conv1D same padding puts the extra zero at the end; causal pads k\' - 1 before', () => {
+  const conv = (config, k, n, xs) => Array.from(run(layerDoc('Conv1D', { filters: 1, use_bias: false, ...config }, [n, 1], { kernel: [[k.length, 1, 1], k] }), [1, n, 1], xs).y.data);
+  // n=4, k=2: total 1, 0 before, 1 after: y[o] = x[o] + 10 x[o+1]
+  assert.deepEqual(conv({ kernel_size: 2, padding: 'same' }, [1, 10], 4, [1, 2, 3, 4]), [21, 32, 43, 4]);
+  // dilation 2: k' = 3, two zeros before: y[o] = x[o-2] + 10 x[o]
+  assert.deepEqual(conv({ kernel_size: 2, dilation_rate: 2, padding: 'causal' }, [1, 10], 4, [1, 2, 3, 4]), [10, 20, 31, 42]);
+  // n=5, s=2, k=3: ceil(5/2) = 3 outputs, total (3-1)·2 + 3 - 5 = 2, one before
+  assert.deepEqual(conv({ kernel_size: 3, strides: 2, padding: 'same' }, [1, 1, 1], 5, [1, 2, 3, 4, 5]), [3, 9, 9]);
+});
+
+test('Conv2D with groups uses filter g·fo + f on channels g·ci + c', () => {
+  // 1x1 kernel, in 4, groups 2, filters 2: ci 2, fo 1; kernel (1, 1, 2, 2)
+  const doc = layerDoc('Conv2D', { filters: 2, kernel_size: 1, groups: 2, use_bias: false }, [1, 1, 4], { kernel: [[1, 1, 2, 2], [1, 100, 2, 200]] });
+  // filter 0 = x0·1 + x1·2 (kernel[0,0,c,0]); filter 1 = x2·100 + x3·200
+  assert.deepEqual(Array.from(run(doc, [1, 1, 1, 4], [1, 2, 3, 4]).y.data), [5, 1100]);
+});
+
+test('Average pooling with same padding counts only the positions inside; max pooling ignores the padding', () => {
+  const pool = (type, xs) => Array.from(run(layerDoc(type, { pool_size: 2, padding: 'same' }, [3, 1]), [1, 3, 1], xs).y.data);
+  assert.deepEqual(pool('AveragePooling1D', [1, 2, 3]), [1.5, 3]);
+  assert.deepEqual(pool('MaxPooling1D', [-1, -2, -3]), [-1, -3]);
+});
+
+test('Conv1DTranspose: full output, valid length with the default output padding, same cropping', () => {
+  const tconv = (config) => Array.from(run(layerDoc('Conv1DTranspose', { filters: 1, kernel_size: 3, strides: 2, use_bias: false, ...config }, [2, 1],
+    { kernel: [[3, 1, 1], [1, 2, 3]] }), [1, 2, 1], [1, 10]).y.data);
+  // full output (2-1)·2 + 3 = 5: [1, 2, 3, 0, 0] + [0, 0, 10, 20, 30]
+  assert.deepEqual(tconv({ padding: 'valid' }), [1, 2, 13, 20, 30]);
+  assert.deepEqual(tconv({ padding: 'valid', output_padding: 1 }), [1, 2, 13, 20, 30, 0]);
+  // same: n·s = 4 positions from floor((5 - 4) / 2) = 0
+  assert.deepEqual(tconv({ padding: 'same' }), [1, 2, 13, 20]);
+});
+
+// ---------------------------------------------------------------- normalization (15.7)
+
+test('BatchNormalization without beta; LayerNormalization over two axes with gamma per position', () => {
+  const bn = layerDoc('BatchNormalization', { center: false }, [2], { gamma: [[2], [2, 3]], moving_mean: [[2], [0, 1]], moving_variance: [[2], [3, 0.999]] });
+  close(run(bn, [1, 2], [1, 2]).y.data, [2 / Math.sqrt(3.001), 3]);
+  const ln = layerDoc('LayerNormalization', { axis: [1, 2], center: false }, [2, 2], { gamma: [[2, 2], [1, 2, 3, 4]] });
+  const s = Math.sqrt(1.25 + 0.001); // mean 2.5, population variance 1.25
+  close(run(ln, [1, 2, 2], [1, 2, 3, 4]).y.data, [-1.5 / s, 2 * -0.5 / s, 3 * 0.5 / s, 4 * 1.5 / s]);
+});
+
+// ---------------------------------------------------------------- recurrent (15.10)
+
+/** The GRU step of 15.10 for one unit, by hand. */
+function gruByHand(xs, k, rk, bx, bh, resetAfter) {
+  let h = 0;
+  const seq = [];
+  for (const x of xs) {
+    const z = sig(x * k[0] + bx[0] + h * rk[0] + bh[0]);
+    const r = sig(x * k[1] + bx[1] + h * rk[1] + bh[1]);
+    const cand = resetAfter ? Math.tanh(x * k[2] + bx[2] + r * (h * rk[2] + bh[2])) : Math.tanh(x * k[2] + bx[2] + (r * h) * rk[2]);
+    h = z * h + (1 - z) * cand;
+    seq.push(h);
+  }
+  return seq;
+}
+
+test('GRU with and without reset_after, go_backwards with return_sequences in processing order', () => {
+  const k = [0.5, -0.5, 1], rk = [0.3, 0.2, 0.7];
+  const after = layerDoc('GRU', { units: 1, return_sequences: true }, [3, 1], { kernel: [[1, 3], k], recurrent_kernel: [[1, 3], rk], bias: [[2, 3], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]] });
+  close(run(after, [1, 3, 1], [1, 2, -1]).y.data, gruByHand([1, 2, -1], k, rk, [0.1, 0.2, 0.3], [0.4, 0.5, 0.6], true));
+  const before = layerDoc('GRU', { units: 1, reset_after: false, go_backwards: true, return_sequences: true }, [3, 1], { kernel: [[1, 3], k], recurrent_kernel: [[1, 3], rk], bias: [[3], [0.1, 0.2, 0.3]] });
+  close(run(before, [1, 3, 1], [1, 2, -1]).y.data, gruByHand([-1, 2, 1], k, rk, [0.1, 0.2, 0.3], [0, 0, 0], false));
+});
+
+test('LSTM gates i, f, c, o and return_state order (output, h, c)', () => {
+  const k = [0.5, -0.3, 0.8, 0.2], rk = [0.1, 0.4, -0.6, 0.9], b = [0.1, 1, -0.2, 0];
+  const doc = layerDoc('LSTM', { units: 1, return_state: true }, [2, 1], { kernel: [[1, 4], k], recurrent_kernel: [[1, 4], rk], bias: [[4], b] }, { outputs: ['y', 'h', 'c'] });
+  let h = 0, c = 0;
+  for (const x of [2, -1]) {
+    const z = k.map((kk, g) => x * kk + h * rk[g] + b[g]);
+    c = sig(z[1]) * c + sig(z[0]) * Math.tanh(z[2]);
+    h = sig(z[3]) * Math.tanh(c);
+  }
+  const out = run(doc, [1, 2, 1], [2, -1]);
+  close(out.y.data, [h]);
+  close(out.h.data, [h]);
+  close(out.c.data, [c]);
+});
+
+// ---------------------------------------------------------------- Embedding, dtypes (15.2, 15.4)
+
+test('Embedding truncates float ids toward zero; an id outside the table is EVAL_INPUT at the layer', () => {
+  const doc = layerDoc('Embedding', { input_dim: 3, output_dim: 1 }, [3], { embeddings: [[3, 1], [10, 11, 12]] });
+  assert.deepEqual(Array.from(run(doc, [1, 3], [1.9, -0.5, 2]).y.data), [11, 10, 12]);
+  assert.deepEqual(findingsOf(() => run(doc, [1, 3], [0, 3, 1])), ['EVAL_INPUT /model/layers/0']);
+  assert.deepEqual(findingsOf(() => run(doc, [1, 3], [0, -1.5, 1])), ['EVAL_INPUT /model/layers/0']);
+});
+
+test('float results are rounded to the layer policy; integers keep their dtype through shape layers', () => {
+  const dense = (dtype) => layerDoc('Dense', { units: 1, use_bias: false, dtype }, [1], { kernel: [[1, 1], [0.1]] });
+  const y32 = run(dense('float32'), [1, 1], [1]).y;
+  assert.ok(y32.data instanceof Float32Array);
+  assert.equal(y32.data[0], Math.fround(0.1));
+  assert.equal(y32.dtype, 'float32');
+  assert.equal(run(dense({ class_name: 'DTypePolicy', config: { name: 'float64' } }), [1, 1], [1]).y.data[0], 0.1);
+  const reshape = layerDoc('Reshape', { target_shape: [-1, 2] }, [4], {}, { inDtype: 'int32' });
+  const r = run(reshape, [1, 4], [1, 2, 3, 4], 'int32').y;
+  assert.equal(r.dtype, 'int32');
+  assert.ok(r.data instanceof Int32Array);
+  assert.deepEqual(r.shape, [1, 2, 2]);
+  const toFloat = layerDoc('Dense', { units: 1, use_bias: false, dtype: 'float32' }, [1], { kernel: [[1, 1], [2]] }, { inDtype: 'int32' });
+  assert.equal(run(toFloat, [1, 1], [3], 'int32').y.dtype, 'float32');
+});
+
+test('Permute, Cropping2D, ZeroPadding1D, UpSampling2D move values as 15.9 says', () => {
+  const move = (type, config, inShape, xs) => Array.from(run(layerDoc(type, config, inShape.slice(1)), inShape, xs).y.data);
+  // (1, 2, 3) -> dims [2, 1] -> (1, 3, 2): y[i, j] = x[j, i]
+  assert.deepEqual(move('Permute', { dims: [2, 1] }, [1, 2, 3], [1, 2, 3, 4, 5, 6]), [1, 4, 2, 5, 3, 6]);
+  // dims [2, 3, 1] (not its own inverse): y axes are x axes 2, 3, 1, so (1, 2, 3, 4) -> (1, 3, 4, 2),
+  // y[0, b, c, a] = x[0, a, b, c]; x holds its flat index, y[0, 1, 2, 0] = x[0, 0, 1, 2] = 6
+  const permuted = run(layerDoc('Permute', { dims: [2, 3, 1] }, [2, 3, 4]), [1, 2, 3, 4], Array.from({ length: 24 }, (_, k) => k)).y;
+  assert.deepEqual(permuted.shape, [1, 3, 4, 2]);
+  assert.equal(permuted.data[((1 * 4) + 2) * 2 + 0], 6);
+  assert.equal(permuted.data[((2 * 4) + 3) * 2 + 1], 12 + 2 * 4 + 3);
+  // rows 0..2, cols 0..2 of a 3x3; crop 1 row at the top, 2 columns at the left
+  assert.deepEqual(move('Cropping2D', { cropping: [[1, 0], [2, 0]] }, [1, 3, 3, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9]), [6, 9]);
+  assert.deepEqual(move('ZeroPadding1D', { padding: [2, 1] }, [1, 2, 1], [7, 8]), [0, 0, 7, 8, 0]);
+  assert.deepEqual(move('UpSampling2D', { size: [1, 2] }, [1, 1, 2, 1], [3, 4]), [3, 3, 4, 4]);
+});
+
+// ---------------------------------------------------------------- findings (15.1)
+
+test('everything outside the profile is reported at once, one finding each', () => {
+  const doc = makeDoc({
+    layers: [
+      { name: 'a', type: 'Lambda', config: {} },
+      { name: 'b', type: 'Dense', config: { units: 2, activation: 'gelu_approximate', lora_rank: 4 } },
+      { name: 'c', type: 'Conv2D', config: { filters: 1, kernel_size: 1, data_format: 'channels_first', dtype: 'mixed_float16' } },
+    ],
+    inputs: [{ name: 'x', dtype: 'float32', shape: [null, 2] }],
+    nodes: [
+      { layer: 'a', inputs: ['x'], outputs: ['p'] },
+      { layer: 'b', inputs: ['p'], outputs: ['q'], arguments: { args: [{ $input: 0 }], kwargs: { mask: [true] } } },
+      { layer: 'c', inputs: ['q'], outputs: ['r'] },
+    ],
+    outputs: ['r'],
+  });
+  assert.deepEqual(findingsOf(() => evaluate(doc, {})), [
+    'EVAL_UNSUPPORTED /model/layers/0/type',
+    'EVAL_UNSUPPORTED /model/layers/1',
+    'EVAL_UNSUPPORTED /model/layers/1/config/activation',
+    'EVAL_UNSUPPORTED /model/layers/1/config/lora_rank',
+    'EVAL_UNSUPPORTED /model/layers/2/config/data_format',
+    'EVAL_UNSUPPORTED /model/layers/2/config/dtype',
+  ]);
+  const other = makeDoc({ layers: [], inputs: [{ name: 'x', dtype: 'float32', shape: [null] }], nodes: [], outputs: ['x'] }, {}, 'torch');
+  assert.deepEqual(findingsOf(() => evaluate(other, {})), ['EVAL_UNSUPPORTED /producer/framework']);
+});
+
+test('EVAL_INPUT for missing, unfitting and unknown inputs; EVAL_MISMATCH for weights', () => {
+  const doc = layerDoc('Dense', { units: 1 }, [2], { kernel: [[2, 1], [1, 1]], bias: [[1], [0]] });
+  assert.deepEqual(findingsOf(() => evaluate(doc, { z: { dtype: 'float64', shape: [1, 2], data: [1, 2] } })), ['EVAL_INPUT /model/inputs', 'EVAL_INPUT /model/inputs/0']);
+  assert.deepEqual(findingsOf(() => run(doc, [1, 2], [1, 2], 'float32')), ['EVAL_INPUT /model/inputs/0']);
+  assert.deepEqual(findingsOf(() => run(doc, [1, 3], [1, 2, 3])), ['EVAL_INPUT /model/inputs/0']);
+  const noBias = layerDoc('Dense', { units: 1, use_bias: false }, [2], { kernel: [[2, 1], [1, 1]], bias: [[1], [0]] });
+  assert.deepEqual(findingsOf(() => run(noBias, [1, 2], [1, 2])), ['EVAL_MISMATCH /model/layers/0/weights/1']);
+  const short = layerDoc('Dense', { units: 1 }, [2], { kernel: [[2, 1], [1, 1]] });
+  assert.deepEqual(findingsOf(() => run(short, [1, 2], [1, 2])), ['EVAL_MISMATCH /model/layers/0/weights']);
+  const wrong = layerDoc('Dense', { units: 1 }, [2], { kernel: [[1, 2], [1, 1]], bias: [[1], [0]] });
+  assert.deepEqual(findingsOf(() => run(wrong, [1, 2], [1, 2])), ['EVAL_MISMATCH /model/layers/0/weights/0']);
+});
+
+// ---------------------------------------------------------------- tolerance (15.11)
+
+test('tolerance rule: max(tolerance, 1e-5) + 1e-5·|want|, NaN only NaN, infinity only itself', () => {
+  const want = { dtype: 'float64', shape: [3], data: Float64Array.from([100, NaN, Infinity]) };
+  const got = (values) => ({ shape: [3], data: Float64Array.from(values) });
+  assert.ok(compareOutput(got([100 + 0.0009, NaN, Infinity]), want, 0).pass); // 9e-4 <= 1e-5 + 1e-3
+  assert.ok(!compareOutput(got([100 + 0.0012, NaN, Infinity]), want, 0).pass);
+  assert.ok(compareOutput(got([100 + 0.0012, NaN, Infinity]), want, 1e-3).pass);
+  assert.ok(!compareOutput(got([100, 0, Infinity]), want, 1).pass);
+  assert.ok(!compareOutput(got([100, NaN, -Infinity]), want, 1).pass);
+  assert.ok(!compareOutput({ shape: [1, 3], data: want.data }, want, 1).pass);
+  const ints = { dtype: 'int64', shape: [1], data: BigInt64Array.from([5n]) };
+  assert.ok(compareOutput({ shape: [1], data: BigInt64Array.from([5n]) }, ints, 1).pass);
+  assert.ok(!compareOutput({ shape: [1], data: BigInt64Array.from([6n]) }, ints, 1).pass);
+});
+
+// ---------------------------------------------------------------- calls (15.1) and the command line
+
+test('initial_state references the node\'s further inputs; other call forms are EVAL_UNSUPPORTED at the layer', () => {
+  const doc = (args) => makeDoc({
+    layers: [{ name: 'rnn', type: 'SimpleRNN', config: { units: 1, dtype: 'float64' }, weights: ['k', 'rk', 'b'] }],
+    inputs: [{ name: 'x', dtype: 'float64', shape: [null, 2, 1] }, { name: 'h0', dtype: 'float64', shape: [null, 1] }],
+    nodes: [{ layer: 'rnn', inputs: ['x', 'h0'], outputs: ['y'], arguments: args }],
+    outputs: ['y'],
+  }, { k: ['float64', [1, 1], [0.5]], rk: ['float64', [1, 1], [-0.7]], b: ['float64', [1], [0.1]] });
+  const inputs = { x: { dtype: 'float64', shape: [1, 2, 1], data: Float64Array.from([1, -2]) }, h0: { dtype: 'float64', shape: [1, 1], data: Float64Array.from([0.3]) } };
+  const good = doc({ args: [{ $input: 0 }], kwargs: { initial_state: [{ $input: 1 }], training: false, mask: null } });
+  const h1 = Math.tanh(1 * 0.5 + 0.3 * -0.7 + 0.1);
+  close(evaluate(good, inputs).y.data, [Math.tanh(-2 * 0.5 + h1 * -0.7 + 0.1)]);
+  const swapped = doc({ args: [{ $input: 1 }], kwargs: { initial_state: { $input: 0 } } });
+  assert.deepEqual(findingsOf(() => evaluate(swapped, inputs)), ['EVAL_UNSUPPORTED /model/layers/0']);
+  const extra = doc({ args: [{ $input: 0 }], kwargs: { initial_state: [{ $input: 1 }], return_sequences: true } });
+  assert.deepEqual(findingsOf(() => evaluate(extra, inputs)), ['EVAL_UNSUPPORTED /model/layers/0']);
+});
+
+test('modeldoc-js-run: exit 0 with one line per output, 1 outside the profile, 2 for an unreadable file', () => {
+  const cli = fileURLToPath(new URL('../bin/modeldoc-js-run.mjs', import.meta.url));
+  const runCli = (file) => spawnSync(process.execPath, [cli, file], { encoding: 'utf8' });
+  const ok = runCli(join(FIXTURES, 'valid/keras-zoo-merge-base64.json'));
+  assert.equal(ok.status, 0, ok.stderr);
+  const lines = ok.stdout.trim().split('\n');
+  assert.equal(lines.length, 4); // two vectors, outputs head and add
+  for (const line of lines) assert.match(line, /^vector_\d\t(head|add)\tmax_abs_diff=\S+\ttolerance=\S+\tok$/);
+  const other = runCli(join(FIXTURES, 'valid/test-vectors-list.json'));
+  assert.equal(other.status, 1);
+  assert.equal(other.stdout, 'EVAL_UNSUPPORTED\t/producer/framework\n');
+  assert.equal(runCli(join(FIXTURES, 'no-such-file.json')).status, 2);
+});
