@@ -329,3 +329,154 @@ def test_output_file_names_are_safe_and_distinct() -> None:
     names = file_names(["a/b", "a_b", "../up", "A_B", ".hidden", ""])
     assert all("/" not in f and not f.startswith(".") and f.endswith(".npy") for f in names.values())
     assert len({f.lower() for f in names.values()}) == len(names)
+
+
+# --- the clarified rules of spec.md 15.1 and 15.2 --------------------------------------------------------
+
+
+def nested(config: dict[str, Any], arguments: dict[str, Any], inner_dtype: str = "float64") -> Document:
+    """A float64 Dense inside a nested model of type Functional, called once from the top graph."""
+    inner = Graph(layers=[Layer("d", "Dense", {"units": 1, "use_bias": False, "dtype": "float64"}, ["k"])],
+                  inputs=[Input("i", inner_dtype, [None, 1])], nodes=[Node("d", ["i"], ["o"])], outputs=["o"])
+    graph = Graph(layers=[Layer("m", "Functional", config, model=inner)], inputs=[Input("x", "float64", [None, 1])],
+                  nodes=[Node("m", ["x"], ["y"], arguments=arguments)], outputs=["y"])
+    return Document(graph, {"k": np.full((1, 1), 1 / 3, "float64")}, producer=KERAS)
+
+
+def test_a_nested_model_config_is_not_read_and_nothing_is_rounded_at_its_boundary() -> None:
+    config = {"dtype": "mixed_float16", "input_structure": ["junk"], "trainable": "maybe"}
+    doc = nested(config, {"args": [{"$input": 0}], "kwargs": {"mask": None}}, inner_dtype="int8")
+    got = run1(doc, np.ones((1, 1), "float64"))
+    assert got.dtype == np.float64 and got[0, 0] == 1 / 3  # the inner input's declared int8 is not applied
+
+
+def test_a_nested_model_call_follows_the_argument_rule() -> None:
+    doc = nested({}, {"args": [{"$input": 0}], "kwargs": {"initial_state": {"$input": 0}}})
+    assert findings(doc, {"x": np.ones((1, 1))}) == [("EVAL_UNSUPPORTED", "/model/layers/0")]
+
+
+@pytest.mark.parametrize("arguments", [{}, {"args": [{"$input": 0}]},
+                                       {"kwargs": {"training": False}, "args": [[{"$input": 0}]]}])
+def test_arguments_absent_empty_or_grouped_are_the_inputs(arguments: dict[str, Any]) -> None:
+    doc = one_layer("Dense", {"units": 1, "use_bias": False}, {"k": np.ones((2, 1), "float32")}, [None, 2])
+    doc.model.nodes[0].arguments = arguments
+    assert run1(doc, np.array([[1, 2]], "float32"))[0, 0] == 3
+
+
+def test_wrong_input_and_output_counts_are_found_before_anything_runs() -> None:
+    layers = [Layer("dense", "Dense", {"units": 1}, ["k", "b"]),
+              Layer("lstm", "LSTM", {"units": 1, "return_state": True}),
+              Layer("sub", "Subtract", {}), Layer("bad", "Dense", {"units": 0})]
+    nodes = [Node("dense", ["x", "x"], ["a"]), Node("lstm", ["x"], ["l"]), Node("sub", ["x", "x", "x"], ["s"]),
+             Node("bad", ["x"], ["z"])]
+    graph = Graph(layers=layers, inputs=[Input("x", "float32", [None, 2])], nodes=nodes, outputs=["a", "l", "s", "z"])
+    doc = Document(graph, {"k": np.zeros((2, 1), "float32"), "b": np.zeros(1, "float32")}, producer=KERAS)
+    assert set(findings(doc)) == {("EVAL_UNSUPPORTED", "/model/layers/0"), ("EVAL_UNSUPPORTED", "/model/layers/1"),
+                                  ("EVAL_UNSUPPORTED", "/model/layers/2"),
+                                  ("EVAL_UNSUPPORTED", "/model/layers/3/config/units")}
+
+
+def test_required_members_and_ranges() -> None:
+    assert findings(one_layer("Dense", {}, {}, [None, 2])) == [("EVAL_UNSUPPORTED", "/model/layers/0/config/units")]
+    assert findings(one_layer("Activation", {}, {}, [None, 2])) == [
+        ("EVAL_UNSUPPORTED", "/model/layers/0/config/activation")]
+    assert set(findings(one_layer("Conv1D", {}, {}, [None, 2]))) == {
+        ("EVAL_UNSUPPORTED", "/model/layers/0/config/kernel_size"),
+        ("EVAL_UNSUPPORTED", "/model/layers/0/config/filters")}
+    assert findings(one_layer("BatchNormalization", {"epsilon": -1.0}, {}, [None, 2])) == [
+        ("EVAL_UNSUPPORTED", "/model/layers/0/config/epsilon")]
+    assert findings(one_layer("Softmax", {"axis": [1, 1]}, {}, [None, 2])) == [
+        ("EVAL_UNSUPPORTED", "/model/layers/0/config/axis")]
+    alpha = np.array([[0.5, 0.25]], "float32")  # shared over axis 1
+    doc = one_layer("PReLU", {"shared_axes": 1}, {"alpha": alpha}, [None, 3, 2])
+    got = run1(doc, -np.ones((1, 3, 2), "float32"))
+    assert np.array_equal(got, np.broadcast_to(-alpha, (1, 3, 2)))
+
+
+def test_policy_objects_may_carry_module_and_registered_name() -> None:
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}, "registered_name": None}
+    doc = one_layer("Activation", {"activation": {"module": "keras.activations", "class_name": "function",
+                                                  "config": "relu", "registered_name": None}, "dtype": policy},
+                    {}, [None, 2], "float64")
+    assert run1(doc, np.array([[-1.0, 2.0]])).dtype == np.float64
+
+
+def test_weights_have_a_float_dtype_and_are_rounded_to_the_policy() -> None:
+    doc = one_layer("Dense", {"units": 1, "use_bias": False}, {"k": np.ones((2, 1), "int32")}, [None, 2])
+    assert findings(doc) == [("EVAL_MISMATCH", "/model/layers/0/weights/0")]
+    # Rounded to float32 first, the kernel's 1 + 2^-30 is 1, so x0 - x1 cancels exactly.
+    k = np.array([[1 + 2.0**-30], [-1.0]], "float64")
+    doc = one_layer("Dense", {"units": 1, "use_bias": False}, {"k": k}, [None, 2], "float64")
+    assert run1(doc, np.array([[1.0, 1.0]]))[0, 0] == 0.0
+    doc.model.layers[0].config["dtype"] = "float64"
+    assert run1(doc, np.array([[1.0, 1.0]]))[0, 0] == 2.0**-30
+
+
+def test_float_inputs_are_rounded_to_the_layer_policy() -> None:
+    doc = one_layer("Dense", {"units": 1, "use_bias": False}, {"k": np.array([[1.0], [-1.0]], "float32")}, [None, 2],
+                    "float64")
+    assert run1(doc, np.array([[1 + 2.0**-30, 1.0]]))[0, 0] == 0.0  # 1 + 2^-30 is 1 in float32
+    doc = one_layer("Reshape", {"target_shape": [2]}, {}, [None, 2], "float64")
+    got = run1(doc, np.array([[1 + 2.0**-30, 1.0]]))
+    assert got.dtype == np.float32 and got[0, 0] == 1.0  # a layer that only moves values rounds floats too
+
+
+def two_inputs(layer: Layer, a: tuple[str, list[int | None]], b: tuple[str, list[int | None]]) -> Document:
+    graph = Graph(layers=[layer], inputs=[Input("a", *a), Input("b", *b)],
+                  nodes=[Node(layer.name, ["a", "b"], ["y"])], outputs=["y"])
+    return Document(graph, {}, producer=KERAS)
+
+
+def test_concatenate_keeps_one_integer_dtype_and_refuses_a_mix() -> None:
+    cat = Layer("cat", "Concatenate", {})
+    ints = {"a": np.array([[1]], "int32"), "b": np.array([[2]], "int32")}
+    assert evaluate(two_inputs(cat, ("int32", [None, 1]), ("int32", [None, 1])), ints)["y"].dtype == np.int32
+    mixed = {"a": np.array([[1]], "int32"), "b": np.array([[2.5]], "float32")}
+    got = evaluate(two_inputs(cat, ("int32", [None, 1]), ("float32", [None, 1])), mixed)["y"]
+    assert got.dtype == np.float32 and got.tolist() == [[1.0, 2.5]]
+    wide = {"a": np.array([[1]], "int32"), "b": np.array([[2]], "int64")}
+    assert findings(two_inputs(cat, ("int32", [None, 1]), ("int64", [None, 1])), wide) == [
+        ("EVAL_UNSUPPORTED", "/model/layers/0")]
+
+
+def test_merge_inputs_broadcast_within_one_rank() -> None:
+    add = Layer("add", "Add", {})
+    got = evaluate(two_inputs(add, ("float32", [None, 1, 3]), ("float32", [None, 2, 3])),
+                   {"a": np.ones((1, 1, 3), "float32"), "b": np.ones((1, 2, 3), "float32")})["y"]
+    assert got.shape == (1, 2, 3) and np.all(got == 2)
+    assert findings(two_inputs(add, ("float32", [None, 3]), ("float32", [None, 2, 3])),
+                    {"a": np.ones((1, 3), "float32"), "b": np.ones((1, 2, 3), "float32")}) == [
+        ("EVAL_UNSUPPORTED", "/model/layers/0")]
+
+
+def test_a_value_the_layer_cannot_take_is_unsupported_at_the_layer() -> None:
+    doc = one_layer("RepeatVector", {"n": 2}, {}, [None, 2, 2])
+    assert findings(doc, {"x": np.zeros((1, 2, 2), "float32")}) == [("EVAL_UNSUPPORTED", "/model/layers/0")]
+    doc = one_layer("Reshape", {"target_shape": [3]}, {}, [None, 2])
+    assert findings(doc) == [("EVAL_UNSUPPORTED", "/model/layers/0")]
+
+
+def test_padding_forms_and_permute_direction() -> None:
+    x = np.arange(1, 4, dtype="float32").reshape(1, 3, 1)
+    assert run1(one_layer("ZeroPadding1D", {}, {}, [None, 3, 1]), x)[0, :, 0].tolist() == [0, 1, 2, 3, 0]
+    padded = run1(one_layer("ZeroPadding1D", {"padding": [2, 0]}, {}, [None, 3, 1]), x)
+    assert padded[0, :, 0].tolist() == [0, 0, 1, 2, 3]
+    assert run1(one_layer("Cropping1D", {"cropping": [[0, 2]]}, {}, [None, 3, 1]), x)[0, :, 0].tolist() == [1]
+    image = np.ones((1, 2, 2, 1), "float32")
+    assert run1(one_layer("ZeroPadding2D", {"padding": [[1, 0], 2]}, {}, [None, 2, 2, 1]), image).shape == (1, 3, 6, 1)
+    cube = np.arange(24, dtype="float32").reshape(1, 2, 3, 4)
+    got = run1(one_layer("Permute", {"dims": [3, 1, 2]}, {}, [None, 2, 3, 4]), cube)
+    assert got.shape == (1, 4, 2, 3) and got[0, 3, 1, 2] == cube[0, 1, 2, 3]
+
+
+def test_max_pooling_padding_never_wins_over_negative_values() -> None:
+    x = -np.arange(1, 4, dtype="float32").reshape(1, 3, 1)
+    got = run1(one_layer("MaxPooling1D", {"pool_size": 2, "padding": "same"}, {}, [None, 3, 1]), x)
+    assert got[0, :, 0].tolist() == [-1, -3]
+
+
+def test_the_stored_dtype_decides_the_comparison() -> None:
+    from modeldoc.evaluator import compare
+
+    assert compare(np.array([1.0]), np.array([1], "int32"), ATOL)[1]
+    assert not compare(np.array([1.000001]), np.array([1], "int32"), ATOL)[1]  # within the float bound, still wrong

@@ -82,9 +82,11 @@ POINTS_AT: dict[str, str] = {
     "KERAS_UNSUPPORTED": "the part of the model or document that cannot be represented",
     "KERAS_MISMATCH": "the layer (or input) whose weights or shape do not fit",
     "KERAS_INVALID_INPUT": '`""` or the member of the Keras config or legacy file that is malformed',
-    "EVAL_UNSUPPORTED": "the layer (or its `config` member) outside the core profile",
-    "EVAL_MISMATCH": "the layer's `weights` entry (or the layer) whose tensor does not fit its config",
-    "EVAL_INPUT": "`/model/inputs/i`, the graph input that the given array does not fit",
+    "EVAL_UNSUPPORTED": ("the layer's `type` or `config` member outside the core profile, the layer for a call or a "
+                         "value it cannot take, or `/producer/framework` (section 15.1)"),
+    "EVAL_MISMATCH": "`.../weights/K`, the first weight that does not fit; `.../weights` if the list is short",
+    "EVAL_INPUT": ("`/model/inputs/i`, the input whose array is missing or does not fit; `/model/inputs` for an "
+                   "array no input takes; the Embedding layer for an id outside its table"),
     "EVAL_TEST_VECTOR": "`/test_vectors/i/outputs/NAME`, the output that differs beyond the tolerance",
     "ONNX_UNSUPPORTED": "the layer (or its `config` member, or the tensor) that ONNX export cannot represent",
     "TFJS_UNSUPPORTED": "the layer, config member or tensor that TensorFlow.js cannot represent",

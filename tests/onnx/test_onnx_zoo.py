@@ -11,7 +11,10 @@ import modeldoc  # noqa: E402
 from modeldoc.keras._zoo import ZOO  # noqa: E402
 from modeldoc.onnx import TOLERANCE, check_onnx, to_onnx  # noqa: E402
 from onnx_extra_models import EXTRA  # noqa: E402
-from onnx_helpers import TEST_VECTORS, extra_doc, zoo_doc  # noqa: E402
+from onnx_helpers import TEST_VECTORS, ZOO_REFUSED, extra_doc, zoo_doc  # noqa: E402
+
+
+ZOO_EXPORTED = [name for name in ZOO if name not in ZOO_REFUSED]
 
 
 def _assert_matches(doc: modeldoc.Document, model: onnx.ModelProto) -> None:
@@ -20,7 +23,7 @@ def _assert_matches(doc: modeldoc.Document, model: onnx.ModelProto) -> None:
     assert all(r.max_abs_diff <= TOLERANCE["float32"] for r in results), [str(r) for r in results]
 
 
-@pytest.mark.parametrize("name", list(ZOO))
+@pytest.mark.parametrize("name", ZOO_EXPORTED)
 def test_zoo_model_matches_keras(name: str) -> None:
     doc = zoo_doc(name)
     model = to_onnx(doc)
@@ -32,10 +35,18 @@ def test_zoo_model_matches_keras(name: str) -> None:
     _assert_matches(doc, model)
 
 
-@pytest.mark.parametrize("name", list(ZOO))
+@pytest.mark.parametrize("name", ZOO_EXPORTED)
 def test_zoo_model_from_a_read_document(name: str) -> None:
     doc = modeldoc.loads(modeldoc.dumps(zoo_doc(name), encoding="msgpack"))
     _assert_matches(doc, to_onnx(doc))
+
+
+@pytest.mark.parametrize("name", list(ZOO_REFUSED))
+def test_refused_zoo_models_name_the_reason(name: str) -> None:
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        to_onnx(zoo_doc(name))
+    assert all(f.code == "ONNX_UNSUPPORTED" for f in e.value.findings)
+    assert any(ZOO_REFUSED[name] in f.message or ZOO_REFUSED[name] in f.pointer for f in e.value.findings)
 
 
 @pytest.mark.parametrize("name", list(EXTRA))

@@ -114,6 +114,7 @@ def activation(cfg: Config, member: str = "activation",
 
 
 def build_activation(cfg: Config) -> Kernel:
+    cfg.required("activation")
     fn = activation(cfg)
     return unary(lambda x, ctx: fn(ctx.float(x)))
 
@@ -138,21 +139,23 @@ def build_elu(cfg: Config) -> Kernel:
 def build_softmax(cfg: Config) -> Kernel:
     axis = cfg.raw("axis", -1)
     axes = axis if isinstance(axis, list) else [axis]
-    if not axes or any(isinstance(a, bool) or not isinstance(a, int) for a in axes):
-        cfg.refuse("axis", "is not an integer or a list of integers")
+    if not axes or len(set(axes)) != len(axes) or any(isinstance(a, bool) or not isinstance(a, int) for a in axes):
+        cfg.refuse("axis", "is not an integer or a list of distinct integers")
         axes = [-1]
 
     def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
-        return softmax(ctx.float(x), tuple(axis_index(a, x.ndim, ctx) for a in axes))
+        return softmax(ctx.float(x), tuple(sorted({axis_index(a, x.ndim, ctx) for a in axes})))
 
     return unary(run)
 
 
 def build_prelu(cfg: Config) -> Kernel:
     shared = cfg.raw("shared_axes", None)
+    if isinstance(shared, int) and not isinstance(shared, bool):
+        shared = [shared]  # Keras also takes one axis
     if shared is not None and (not isinstance(shared, list) or any(
             isinstance(a, bool) or not isinstance(a, int) or a < 1 for a in shared)):
-        cfg.refuse("shared_axes", "is not null or a list of axes >= 1")
+        cfg.refuse("shared_axes", "is not null, an axis >= 1 or a list of them")
         shared = None
 
     def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:

@@ -39,6 +39,13 @@ class Config:
     def raw(self, member: str, default: Any) -> Any:
         return self.values.get(member, default)
 
+    def required(self, *members: str) -> None:
+        """Refuse each of ``members`` that is absent: Keras has no default for it (spec.md 15.1)."""
+        for member in members:
+            if member not in self.values:
+                self.findings.append(Finding("EVAL_UNSUPPORTED", self.at(member),
+                                             f"{self.layer_type}: {member} is required (Keras has no default)"))
+
     def integer(self, member: str, default: int, *, minimum: int = 0) -> int:
         value = self.values.get(member, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -46,11 +53,11 @@ class Config:
             return max(default, minimum)
         return int(value)
 
-    def number(self, member: str, default: float | None) -> float:
+    def number(self, member: str, default: float | None, *, minimum: float | None = None) -> float:
         value = self.values.get(member, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.refuse(member, "is not a number")
-            return 0.0
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (minimum is not None and value < minimum):
+            self.refuse(member, "is not a number" if minimum is None else f"is not a number >= {minimum}")
+            return 0.0 if minimum is None else float(minimum)
         return float(value)
 
     def optional_number(self, member: str) -> float | None:
@@ -88,11 +95,11 @@ class Config:
         Cropping); for ``n == 1`` Keras stores the pair itself."""
         value = self.values.get(member, default)
         if isinstance(value, int) and not isinstance(value, bool):
-            value = [value] * n
+            value = [[value, value]] * n
         if n == 1 and isinstance(value, list) and len(value) == 2 and not any(isinstance(v, list) for v in value):
             value = [value]  # the 1D layers store one (before, after) pair, not a list of pairs
-        if isinstance(value, list) and len(value) == n:
-            pairs = [v if isinstance(v, list) else [v, v] for v in value]
+        if isinstance(value, list) and len(value) == n and (n > 1 or isinstance(value[0], list)):
+            pairs = [v if isinstance(v, list) else [v, v] for v in value]  # 2D: an integer means both sides
             if all(len(p) == 2 and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in p)
                    for p in pairs):
                 return [(p[0], p[1]) for p in pairs]
@@ -108,7 +115,8 @@ class Config:
         self.require("data_format", ("channels_last", None), "is not supported (only channels_last)")
 
     def policy(self) -> str:
-        """The dtype the layer's float results are rounded to, from its Keras dtype policy."""
+        """The dtype the layer's float inputs, weights and results are rounded to, from its Keras dtype policy
+        (absent or null: float32; an object's members other than class_name and config are ignored)."""
         value = self.values.get("dtype")
         name = value
         if isinstance(value, dict):

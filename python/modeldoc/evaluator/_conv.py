@@ -19,6 +19,7 @@ class _Geometry:
 
     def __init__(self, cfg: Config, rank: int, paddings: tuple[str, ...] = ("valid", "same")) -> None:
         cfg.channels_last()
+        cfg.required("kernel_size")
         self.rank = rank
         self.kernel = cfg.ints("kernel_size", 1, rank)
         self.strides = cfg.ints("strides", 1, rank)
@@ -29,7 +30,7 @@ class _Geometry:
 
     def padded(self, x: np.ndarray, ctx: Ctx) -> np.ndarray:
         if x.ndim != self.rank + 2:
-            ctx.fail(f"needs an input of rank {self.rank + 2}, got {x.ndim}")
+            ctx.unfit(f"needs an input of rank {self.rank + 2}, got {x.ndim}")
         return pad(ctx.float(x), pads(self.padding, x.shape[1:-1], self.kernel, self.strides, self.dilations))
 
     def finish(self, y: np.ndarray, filters: int, ctx: Ctx) -> np.ndarray:
@@ -41,6 +42,7 @@ class _Geometry:
 def build_conv(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         g = _Geometry(cfg, rank, ("valid", "same", "causal") if rank == 1 else ("valid", "same"))
+        cfg.required("filters")
         filters = cfg.integer("filters", 1, minimum=1)
         groups = cfg.integer("groups", 1, minimum=1)
 
@@ -48,7 +50,7 @@ def build_conv(rank: int) -> Callable[[Config], Kernel]:
             xp = g.padded(x, ctx)
             cin = x.shape[-1]
             if cin % groups or filters % groups:
-                ctx.fail(f"groups={groups} does not divide {cin} input channels and {filters} filters")
+                ctx.unfit(f"groups={groups} does not divide {cin} input channels and {filters} filters")
             w = ctx.weight("kernel", (*g.kernel, cin // groups, filters))
             # Group k maps input channels [k*cin/groups, ...) to filters [k*filters/groups, ...).
             w = w.reshape(*g.kernel, cin // groups, groups, filters // groups)
@@ -93,6 +95,7 @@ def build_separable(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         g = _Geometry(cfg, rank)
         multiplier = cfg.integer("depth_multiplier", 1, minimum=1)
+        cfg.required("filters")
         filters = cfg.integer("filters", 1, minimum=1)
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
@@ -117,6 +120,7 @@ def transpose_length(n: int, kernel: int, stride: int, dilation: int, padding: s
 def build_transpose(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         g = _Geometry(cfg, rank)
+        cfg.required("filters")
         filters = cfg.integer("filters", 1, minimum=1)
         out_pad: list[int | None] = [None] * rank
         if cfg.raw("output_padding", None) is not None:
@@ -124,7 +128,7 @@ def build_transpose(rank: int) -> Callable[[Config], Kernel]:
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
             if x.ndim != rank + 2:
-                ctx.fail(f"needs an input of rank {rank + 2}, got {x.ndim}")
+                ctx.unfit(f"needs an input of rank {rank + 2}, got {x.ndim}")
             v = ctx.float(x)
             sizes = v.shape[1:-1]
             w = ctx.weight("kernel", (*g.kernel, filters, v.shape[-1]))

@@ -10,7 +10,7 @@ from ._config import Config
 from ._kernel import Ctx, Kernel, unary
 
 # Members whose non-default value means weights the core profile does not describe.
-_NO_EXTRAS = {"quantization_config": (None,), "lora_rank": (None, 0), "lora_enabled": (False, None)}
+_NO_EXTRAS = {"quantization_config": (None,), "lora_rank": (None, 0)}
 
 
 def _plain(cfg: Config) -> None:
@@ -20,13 +20,14 @@ def _plain(cfg: Config) -> None:
 
 def build_dense(cfg: Config) -> Kernel:
     _plain(cfg)
+    cfg.required("units")
     units = cfg.integer("units", 1, minimum=1)
     use_bias = cfg.flag("use_bias", True)
     act = activation(cfg)
 
     def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
         if x.ndim < 2:
-            ctx.fail(f"needs an input of rank >= 2, got {x.ndim}")
+            ctx.unfit(f"needs an input of rank >= 2, got {x.ndim}")
         y = ctx.float(x) @ ctx.weight("kernel", (x.shape[-1], units))
         if use_bias:
             y = y + ctx.weight("bias", (units,))
@@ -39,6 +40,7 @@ def build_embedding(cfg: Config) -> Kernel:
     _plain(cfg)
     cfg.require("mask_zero", (False,), "is not supported (masks are outside the core profile)")
     cfg.require("sparse", (False,), "is not supported")
+    cfg.required("input_dim", "output_dim")
     input_dim = cfg.integer("input_dim", 1, minimum=1)
     output_dim = cfg.integer("output_dim", 1, minimum=1)
 

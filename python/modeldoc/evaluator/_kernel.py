@@ -13,32 +13,44 @@ from typing import Callable, NoReturn
 
 import numpy as np
 
+from ..dtypes import dtype_of_array
 from ..errors import ModelDocError
 from ._config import Config
 
 
 class Ctx:
-    """One call's weights, in the layer's order, and the float dtype to compute in."""
+    """One call's weights, in the layer's order, and the float dtypes to round to and to compute in."""
 
-    def __init__(self, weights: list[np.ndarray], pointer: str, layer_type: str, compute: np.dtype) -> None:
+    def __init__(self, weights: list[np.ndarray], pointer: str, layer_type: str, compute: np.dtype,
+                 policy: np.dtype | None = None, converted: dict[tuple[int, str], np.ndarray] | None = None) -> None:
         self._weights = weights
         self._next = 0
         self.pointer = pointer
         self.layer_type = layer_type
         self.compute = compute
+        self.policy = np.dtype(policy if policy is not None else compute)
+        self._converted = converted if converted is not None else {}
 
     def weight(self, role: str, shape: tuple[int, ...]) -> np.ndarray:
-        """The next weight, which must have ``shape``, as an array of the compute dtype."""
+        """The next weight, which must be a float tensor of ``shape``, rounded to the layer's policy dtype (Keras
+        holds a layer's weights in it) and given in the compute dtype."""
         k = self._next
         if k >= len(self._weights):
             self.fail(f"expects a weight {role} {list(shape)} at position {k}, the layer lists {len(self._weights)}",
                       "/weights")
         array = self._weights[k]
+        dtype = dtype_of_array(array)
+        if dtype is None or dtype.kind != "float":
+            self.fail(f"weight {k} ({role}) has dtype {dtype.name if dtype else array.dtype}, not a float dtype",
+                      f"/weights/{k}")
         if tuple(array.shape) != tuple(shape):
             self.fail(f"weight {k} ({role}) has shape {list(array.shape)}, the config and input need {list(shape)}",
                       f"/weights/{k}")
         self._next += 1
-        return np.asarray(array, dtype=self.compute)
+        key = (id(array), self.policy.str)  # a shared weight is converted once per policy
+        if key not in self._converted:
+            self._converted[key] = np.asarray(np.asarray(array).astype(self.policy), dtype=self.compute)
+        return self._converted[key]
 
     def done(self) -> None:
         """Check that the kernel used every weight the layer lists."""
@@ -49,7 +61,12 @@ class Ctx:
         return np.asarray(x, dtype=self.compute)
 
     def fail(self, message: str, where: str = "") -> NoReturn:
+        """A weight that does not fit the layer: EVAL_MISMATCH at the weight (spec.md 15.1)."""
         raise ModelDocError.of("EVAL_MISMATCH", self.pointer + where, f"{self.layer_type}: {message}")
+
+    def unfit(self, message: str) -> NoReturn:
+        """A value the layer cannot take (rank, sizes, axis): EVAL_UNSUPPORTED at the layer (spec.md 15.1)."""
+        raise ModelDocError.of("EVAL_UNSUPPORTED", self.pointer, f"{self.layer_type}: {message}")
 
 
 Kernel = Callable[[list[np.ndarray], Ctx], list[np.ndarray]]
@@ -61,7 +78,7 @@ def unary(fn: Callable[[np.ndarray, Ctx], np.ndarray]) -> Kernel:
 
     def kernel(xs: list[np.ndarray], ctx: Ctx) -> list[np.ndarray]:
         if len(xs) != 1:
-            ctx.fail(f"takes one input, the call passes {len(xs)}")
+            ctx.unfit(f"takes one input, the call passes {len(xs)}")
         out = fn(xs[0], ctx)
         ctx.done()
         return [out]
@@ -72,5 +89,5 @@ def unary(fn: Callable[[np.ndarray, Ctx], np.ndarray]) -> Kernel:
 def axis_index(axis: int, rank: int, ctx: Ctx) -> int:
     """A Keras axis (negative counts from the end) as an index into a tensor of ``rank``."""
     if not -rank <= axis < rank:
-        ctx.fail(f"axis {axis} is outside a tensor of rank {rank}")
+        ctx.unfit(f"axis {axis} is outside a tensor of rank {rank}")
     return axis % rank

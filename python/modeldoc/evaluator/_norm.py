@@ -20,7 +20,7 @@ def _broadcast(w: np.ndarray, axes: list[int], rank: int) -> np.ndarray:
 
 def build_batch_norm(cfg: Config) -> Kernel:
     axis = cfg.integer("axis", -1, minimum=-(2**31))
-    epsilon = cfg.number("epsilon", 1e-3)
+    epsilon = cfg.number("epsilon", 1e-3, minimum=0)
     center = cfg.flag("center", True)
     scale = cfg.flag("scale", True)
     cfg.require("renorm", (False,), "is not supported (only plain inference batch normalization)")
@@ -44,10 +44,11 @@ def build_batch_norm(cfg: Config) -> Kernel:
 def build_layer_norm(cfg: Config) -> Kernel:
     raw: Any = cfg.raw("axis", -1)
     axes_cfg = raw if isinstance(raw, list) else [raw]
-    if not axes_cfg or any(isinstance(a, bool) or not isinstance(a, int) for a in axes_cfg):
-        cfg.refuse("axis", "is not an integer or a list of integers")
+    if (not axes_cfg or len(set(axes_cfg)) != len(axes_cfg)
+            or any(isinstance(a, bool) or not isinstance(a, int) for a in axes_cfg)):
+        cfg.refuse("axis", "is not an integer or a list of distinct integers")
         axes_cfg = [-1]
-    epsilon = cfg.number("epsilon", 1e-3)
+    epsilon = cfg.number("epsilon", 1e-3, minimum=0)
     center = cfg.flag("center", True)
     scale = cfg.flag("scale", True)
     cfg.require("rms_scaling", (False,), "is not supported (deprecated in Keras 3)")

@@ -21,7 +21,7 @@ def build_pool(rank: int, kind: str) -> Callable[[Config], Kernel]:
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
             if x.ndim != rank + 2:
-                ctx.fail(f"needs an input of rank {rank + 2}, got {x.ndim}")
+                ctx.unfit(f"needs an input of rank {rank + 2}, got {x.ndim}")
             v = ctx.float(x)
             spatial = pads(padding, v.shape[1:-1], size, strides, ones)
             if kind == "max":
@@ -46,7 +46,7 @@ def build_global(rank: int, kind: str) -> Callable[[Config], Kernel]:
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
             if x.ndim != rank + 2:
-                ctx.fail(f"needs an input of rank {rank + 2}, got {x.ndim}")
+                ctx.unfit(f"needs an input of rank {rank + 2}, got {x.ndim}")
             axes = tuple(range(1, rank + 1))
             reduce = np.max if kind == "max" else np.mean
             return np.asarray(reduce(ctx.float(x), axis=axes, keepdims=keepdims))

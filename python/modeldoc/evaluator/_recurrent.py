@@ -21,6 +21,7 @@ class _Recurrent:
     """The members the three recurrent layers share."""
 
     def __init__(self, cfg: Config, gated: bool) -> None:
+        cfg.required("units")
         self.units = cfg.integer("units", 1, minimum=1)
         self.activation = activation(cfg, default="tanh")
         self.recurrent_activation = activation(cfg, "recurrent_activation", "sigmoid") if gated else self.activation
@@ -34,15 +35,15 @@ class _Recurrent:
     def run(self, xs: list[np.ndarray], ctx: Ctx, n_states: int,
             make_step: Callable[[int, Ctx], Step]) -> list[np.ndarray]:
         if len(xs) not in (1, 1 + n_states):
-            ctx.fail(f"takes a sequence and optionally {n_states} initial state(s), the call passes {len(xs)} inputs")
+            ctx.unfit(f"takes a sequence and optionally {n_states} initial state(s), the call passes {len(xs)} inputs")
         x = ctx.float(xs[0])
         if x.ndim != 3 or x.shape[1] == 0:
-            ctx.fail(f"needs an input (batch, time > 0, features), got shape {list(x.shape)}")
+            ctx.unfit(f"needs an input (batch, time > 0, features), got shape {list(x.shape)}")
         step = make_step(x.shape[-1], ctx)
         ctx.done()
         states = [ctx.float(s) for s in xs[1:]] or [np.zeros((x.shape[0], self.units), x.dtype)] * n_states
         if any(s.shape != (x.shape[0], self.units) for s in states):
-            ctx.fail(f"initial states must have shape {[x.shape[0], self.units]}")
+            ctx.unfit(f"initial states must have shape {[x.shape[0], self.units]}")
         times = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
         outputs = []
         for t in times:

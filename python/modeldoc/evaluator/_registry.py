@@ -62,6 +62,3 @@ BUILDERS: dict[str, Builder] = {
     "GRU": build_gru,
     **{name: build_identity for name in IDENTITIES},
 }
-
-# Layers whose call may pass initial states as keyword argument (extra inputs after the sequence).
-RECURRENT = ("SimpleRNN", "LSTM", "GRU")

@@ -1,9 +1,10 @@
 """Evaluating a document's model: check every call first, bind the inputs, run the calls in order.
 
-Numbers (spec.md 15.2): each layer computes in float64 and rounds its float
-results to the dtype of its Keras dtype policy (float32 unless the policy
-says float64), as Keras does at every layer boundary; integer and bool
-values (token ids) pass through layers that only move values unchanged.
+Numbers (spec.md 15.2): each layer rounds its float inputs and weights to the
+dtype of its Keras dtype policy (float32 unless the policy says float64),
+computes in float64 and rounds its float results to the policy's dtype, as
+Keras does at every layer boundary; integer and bool values (token ids) pass
+through layers that only move values unchanged.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from ..errors import Finding, ModelDocError
 from ..flatgraph import Call, Program, flatten
 from ._config import Config
 from ._kernel import Ctx, Kernel
-from ._registry import BUILDERS, RECURRENT
+from ._calls import STATES, argument_problem, count_problem, nested_call_findings
+from ._registry import BUILDERS
 
 FRAMEWORK = "keras"
 COMPUTE = np.dtype(np.float64)
@@ -40,7 +42,12 @@ class Plan:
         findings: list[Finding] = []
         for call in self.program.calls:
             findings.extend(self._build(call))
-            findings.extend(_argument_findings(call))
+            problem = argument_problem(call.arguments, len(call.inputs), call.layer.type in STATES)
+            if problem is None and call.layer.type in BUILDERS:
+                problem = count_problem(call.layer.type, call.layer.config, len(call.inputs), len(call.outputs))
+            if problem:
+                findings.append(Finding("EVAL_UNSUPPORTED", call.pointer, f"a call of {call.path!r}: {problem}"))
+        findings.extend(nested_call_findings(doc))
         if findings:
             unique = list(dict.fromkeys(findings))  # a shared layer is reported once
             raise ModelDocError(unique)
@@ -57,38 +64,6 @@ class Plan:
         self.kernels[id(layer)] = builder(cfg)
         self.policies[id(layer)] = np.dtype(cfg.policy())
         return cfg.findings
-
-
-def _argument_findings(call: Call) -> list[Finding]:
-    """A call is supported if its arguments only pass its inputs, in order (plus Keras' inference flags)."""
-    args: Any = call.arguments
-    if not args:
-        return []
-    refs: list[Any] = []
-    bad = set(args) - {"args", "kwargs"}
-    positional = args.get("args", [])
-    if isinstance(positional, list) and len(positional) == 1 and isinstance(positional[0], list):
-        positional = positional[0]  # a merge layer's list of inputs
-    refs.extend(positional if isinstance(positional, list) else [positional])
-    kwargs = args.get("kwargs", {})
-    if not isinstance(kwargs, dict):
-        bad.add("kwargs")
-        kwargs = {}
-    for key, value in kwargs.items():
-        if key == "training" and value in (None, False, True):
-            continue  # inference either way: training-only behaviour is off (spec.md 15.1)
-        if key == "mask" and value is None:
-            continue
-        if key == "initial_state" and call.layer.type in RECURRENT:
-            refs.extend(value if isinstance(value, list) else [value])  # one state may be passed bare
-            continue
-        bad.add(f"kwargs.{key}")
-    if refs != [{"$input": k} for k in range(len(call.inputs))]:
-        bad.add("args")
-    if not bad:
-        return []
-    return [Finding("EVAL_UNSUPPORTED", call.pointer, f"a call of {call.path!r} passes arguments outside the core "
-                    f"profile ({', '.join(sorted(bad))}): only its inputs, in order, are supported")]
 
 
 def bind_inputs(program: Program, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -124,20 +99,28 @@ def run(plan: Plan, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Every call of the plan in order; the top-level outputs by name."""
     env = bind_inputs(plan.program, inputs)
     tensors = plan.doc.tensors
-    cache: dict[str, np.ndarray] = {}
+    converted: dict[tuple[int, str], np.ndarray] = {}  # weights rounded to a policy, shared by every call
     for call in plan.program.calls:
         weights = []
         for k, name in enumerate(call.layer.weights):
             if name not in tensors:
                 raise ModelDocError.of("EVAL_MISMATCH", f"{call.pointer}/weights/{k}", f"no tensor named {name!r}")
-            if name not in cache:  # shared weights are converted once
-                cache[name] = np.asarray(tensors[name], dtype=COMPUTE)
-            weights.append(cache[name])
-        ctx = Ctx(weights, call.pointer, call.layer.type, COMPUTE)
-        outputs = plan.kernels[id(call.layer)]([env[v] for v in call.inputs], ctx)
-        if len(outputs) != len(call.outputs):
-            ctx.fail(f"gives {len(outputs)} outputs, the call of {call.path!r} defines {len(call.outputs)}")
+            weights.append(tensors[name])
         policy = plan.policies[id(call.layer)]
+        ctx = Ctx(weights, call.pointer, call.layer.type, COMPUTE, policy, converted)
+        # Keras casts a layer's float inputs to its policy's dtype (spec.md 15.2).
+        args = [_round(env[v], policy) for v in call.inputs]
+        outputs = plan.kernels[id(call.layer)](args, ctx)
+        if len(outputs) != len(call.outputs):
+            ctx.unfit(f"gives {len(outputs)} outputs, the call of {call.path!r} defines {len(call.outputs)}")
         for name, value in zip(call.outputs, outputs):
-            env[name] = value.astype(policy) if value.dtype.kind == "f" else value
+            env[name] = _round(value, policy)
     return {name: np.ascontiguousarray(env[value]) for name, value in zip(plan.doc.model.outputs, plan.program.outputs)}
+
+
+def _round(value: np.ndarray, policy: np.dtype) -> np.ndarray:
+    """A float value in the policy's dtype; integer and bool values unchanged."""
+    dtype = dtype_of_array(value)
+    if dtype is not None and dtype.kind == "float" and value.dtype != policy:
+        return value.astype(policy)
+    return value

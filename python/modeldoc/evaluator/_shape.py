@@ -36,7 +36,7 @@ def build_reshape(cfg: Config) -> Kernel:
         known = int(np.prod([d for d in target if d != -1]))
         per_item = int(np.prod(x.shape[1:]))
         if (-1 in target and (known == 0 or per_item % known)) or (-1 not in target and known != per_item):
-            ctx.fail(f"cannot reshape {list(x.shape[1:])} into {target}")
+            ctx.unfit(f"cannot reshape {list(x.shape[1:])} into {target}")
         return x.reshape(x.shape[0], *target)
 
     return unary(run)
@@ -50,18 +50,19 @@ def build_permute(cfg: Config) -> Kernel:
 
     def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
         if x.ndim != len(dims) + 1:
-            ctx.fail(f"dims {dims} do not fit an input of rank {x.ndim}")
+            ctx.unfit(f"dims {dims} do not fit an input of rank {x.ndim}")
         return np.transpose(x, (0, *dims))
 
     return unary(run)
 
 
 def build_repeat_vector(cfg: Config) -> Kernel:
+    cfg.required("n")
     n = cfg.integer("n", 1, minimum=1)
 
     def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
         if x.ndim != 2:
-            ctx.fail(f"needs an input of rank 2, got {x.ndim}")
+            ctx.unfit(f"needs an input of rank 2, got {x.ndim}")
         return np.repeat(x[:, None, :], n, axis=1)
 
     return unary(run)
@@ -69,7 +70,7 @@ def build_repeat_vector(cfg: Config) -> Kernel:
 
 def _spatial(rank: int, x: np.ndarray, ctx: Ctx) -> None:
     if x.ndim != rank + 2:
-        ctx.fail(f"needs an input of rank {rank + 2}, got {x.ndim}")
+        ctx.unfit(f"needs an input of rank {rank + 2}, got {x.ndim}")
 
 
 def build_zero_padding(rank: int) -> Callable[[Config], Kernel]:
@@ -95,7 +96,7 @@ def build_cropping(rank: int) -> Callable[[Config], Kernel]:
             _spatial(rank, x, ctx)
             sizes = [int(n) for n in x.shape[1:-1]]
             if any(b + a >= n for (b, a), n in zip(pairs, sizes)):
-                ctx.fail(f"cropping {pairs} leaves nothing of {sizes}")
+                ctx.unfit(f"cropping {pairs} leaves nothing of {sizes}")
             index = tuple(slice(b, n - a) for (b, a), n in zip(pairs, sizes))
             return x[(slice(None), *index, slice(None))]
 

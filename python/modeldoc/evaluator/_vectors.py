@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..document import Document
+from ..dtypes import dtype_of_array
 from ..errors import Finding, escape_pointer_token
 from ._run import Plan, run
 
@@ -49,10 +50,19 @@ def allowed_atol(tolerance: float) -> float:
 
 
 def compare(got: np.ndarray, want: np.ndarray, atol: float, rtol: float = RTOL) -> tuple[float, bool, str]:
-    """(max |got - want|, whether every element is within ``atol + rtol * |want|``, what is wrong if not)."""
+    """(max |got - want|, whether every element is within ``atol + rtol * |want|``, what is wrong if not);
+    the stored ``want`` decides the rule: integer and bool values have to be equal.
+
+    >>> compare(np.array([1.0, 2.0]), np.array([1, 2], "int32"), 1e-5)
+    (0.0, True, '')
+    >>> compare(np.array([1.5]), np.array([1], "int32"), 1.0)[1]
+    False
+    """
     if got.shape != want.shape:
         return float("inf"), False, f"shape {list(got.shape)}, the test vector has {list(want.shape)}"
-    if want.dtype.kind not in "fc" and got.dtype.kind not in "fc":
+    want_type = dtype_of_array(want)
+    if want_type is not None and want_type.kind != "float":
+        # The stored tensor's dtype decides (spec.md 15.11): integer and bool outputs are equal or wrong.
         equal = bool(np.array_equal(got, want))
         return (0.0 if equal else float("inf")), equal, "" if equal else "integer results differ"
     g, w = got.astype(np.float64), want.astype(np.float64)

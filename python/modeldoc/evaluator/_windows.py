@@ -48,7 +48,7 @@ def out_sizes(sizes: tuple[int, ...], kernel: list[int], strides: list[int], dil
               ctx: Ctx) -> list[int]:
     out = [(n - dilated(k, d)) // s + 1 for n, k, s, d in zip(sizes, kernel, strides, dilations)]
     if any(m <= 0 for m in out):
-        ctx.fail(f"the (padded) input {list(sizes)} is smaller than the window {kernel}")
+        ctx.unfit(f"the (padded) input {list(sizes)} is smaller than the window {kernel}")
     return out
 
 

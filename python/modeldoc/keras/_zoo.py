@@ -129,6 +129,49 @@ def _nested(k: Any) -> Any:
     return k.Model([a, b], y, name="nested")
 
 
+def _edge(k: Any) -> Any:
+    """Forms the other models leave out, each set up so that a likely misreading of spec.md 15 moves an
+    output beyond the tolerance of 15.11."""
+    image = k.Input((5, 7, 3), name="image")
+    seq = k.Input((6, 4), name="seq")
+    layers = k.layers
+    # log_sigmoid < 0 everywhere, so a max pool that let its 'same' zero padding win would show.
+    pooled = layers.MaxPooling2D(2, padding="same", name="max_pool_same")(
+        layers.Activation("log_sigmoid", name="negative")(image))
+    permuted = layers.Permute((3, 1, 2), name="permute")(image)  # not its own inverse, unlike (2, 1, 3)
+    # 'same' with an output_padding that changes the length (2n - 1, not 2n) and a crop b = 1 of the full output.
+    up = layers.Conv2DTranspose(2, 4, strides=2, padding="same", output_padding=1, name="deconv_same")(pooled)
+    out_b, h_b, c_b = layers.LSTM(3, go_backwards=True, return_state=True, name="lstm_back")(seq)
+    lstm_init = layers.LSTM(3, use_bias=False, return_sequences=True, name="lstm_init")(
+        seq, initial_state=[h_b, c_b])
+    gru_back, gru_h = layers.GRU(3, go_backwards=True, return_sequences=True, return_state=True,
+                                 name="gru_back")(seq)
+    gru_init = layers.GRU(3, reset_after=False, name="gru_init")(seq, initial_state=gru_h)
+    rnn_init = layers.SimpleRNN(3, go_backwards=True, name="rnn_init")(seq, initial_state=[out_b])
+    crop = layers.Cropping1D((2, 1), name="crop1d")(layers.UpSampling1D(3, name="upsample1d")(seq))
+    acts = [layers.Activation(a, name=f"act_{a}")(seq)
+            for a in ("celu", "hard_tanh", "tanh_shrink", "hard_silu", "mish", "log_sigmoid", "log_softmax")]
+    soft = layers.Softmax(axis=[1, 2], name="softmax_axes")(seq)
+    norm = layers.LayerNormalization(axis=[1, 2], name="layer_norm_axes")(seq)
+    grouped = layers.Conv1D(4, 2, groups=2, name="conv_groups")(seq)
+    depth = layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same", name="depthwise_m2")(seq)
+    wide = layers.Dense(3, dtype="float64", name="dense64")(seq)  # a float64 layer in a float32 model
+    after64 = layers.Dense(2, name="dense_after64")(wide)
+    # 65535 x is rounded to float32 where it leaves a float32 layer (rounded_out) or enters one from a float64
+    # layer (rounded_in); 65536 x is exact; the difference (exact by Sterbenz' lemma) keeps that rounding error,
+    # about 1e-3, so an evaluator that skips either rounding fails.
+    times_65536 = layers.LeakyReLU(negative_slope=65536.0, name="slope_65536")(seq)
+    rounded_out = layers.Subtract(name="rounded_out")([
+        layers.LeakyReLU(negative_slope=65535.0, name="slope_65535")(seq), times_65536])
+    rounded_in = layers.Subtract(name="rounded_in")([
+        layers.LeakyReLU(negative_slope=65535.0, dtype="float64", name="slope_65535_f64")(seq), times_65536])
+    per_step = layers.Concatenate(name="per_step")([*acts, soft, norm, depth, lstm_init, gru_back, wide, after64,
+                                                     rounded_out, rounded_in])
+    # (A dilated transposed convolution is left out: TensorFlow's CPU kernel refuses it in eager mode.)
+    return k.Model([image, seq], [pooled, permuted, up, per_step, crop, grouped, out_b, gru_init, rnn_init, wide],
+                   name="edge")
+
+
 ZOO: dict[str, Callable[[Any], Any]] = {
     "mlp": _mlp,
     "cnn": _cnn,
@@ -139,6 +182,7 @@ ZOO: dict[str, Callable[[Any], Any]] = {
     "shapes": _shapes,
     "activations": _activations,
     "nested": _nested,
+    "edge": _edge,
 }
 
 

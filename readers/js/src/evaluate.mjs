@@ -60,7 +60,7 @@ export function evaluate(doc, inputs) {
   const { findings, configs } = plan(tree);
   if (findings.length) throw new EvalError(findings);
   const values = bindInputs(tree.model, inputs);
-  const outs = runGraph(tree.model, '/model', values, { configs, tensor: tensorOf });
+  const outs = runGraph(tree.model, '/model', values, { configs, tensor: tensorOf, rounded: new Map() });
   const result = {};
   tree.model.outputs.forEach((name, k) => { result[name] = toPublic(outs[k]); });
   return result;

@@ -302,6 +302,116 @@ test('initial_state references the node\'s further inputs; other call forms are 
   assert.deepEqual(findingsOf(() => evaluate(extra, inputs)), ['EVAL_UNSUPPORTED /model/layers/0']);
 });
 
+// ---------------------------------------------------------------- the clarified rules of 15.1 and 15.2
+
+test('a nested model: config and weights not read, nothing rounded at its boundary, its call checked', () => {
+  const doc = (args) => makeDoc({
+    layers: [{
+      name: 'm', type: 'Functional', config: { dtype: 'mixed_float16', input_structure: ['junk'] },
+      model: {
+        layers: [{ name: 'd', type: 'Dense', config: { units: 1, use_bias: false, dtype: 'float64' }, weights: ['k'] }],
+        inputs: [{ name: 'i', dtype: 'int8', shape: [null, 1] }], nodes: [{ layer: 'd', inputs: ['i'], outputs: ['o'] }], outputs: ['o'],
+      },
+    }],
+    inputs: [{ name: 'x', dtype: 'float64', shape: [null, 1] }],
+    nodes: [{ layer: 'm', inputs: ['x'], outputs: ['y'], arguments: args }],
+    outputs: ['y'],
+  }, { k: ['float64', [1, 1], [1 / 3]] });
+  const y = run(doc({ args: [{ $input: 0 }], kwargs: { mask: null } }), [1, 1], [1]).y;
+  assert.equal(y.dtype, 'float64');
+  assert.equal(y.data[0], 1 / 3);
+  // args absent means []: no reference for the node's one input, so the call is outside the profile
+  assert.deepEqual(findingsOf(() => run(doc({ kwargs: { training: false } }), [1, 1], [1])), ['EVAL_UNSUPPORTED /model/layers/0']);
+});
+
+test('arguments absent, {} or grouped are the inputs; args absent means []', () => {
+  const doc = (args) => makeDoc({
+    layers: [{ name: 'add', type: 'Add', config: { dtype: 'float64' } }],
+    inputs: [{ name: 'a', dtype: 'float64', shape: [null, 1] }, { name: 'b', dtype: 'float64', shape: [null, 1] }],
+    nodes: [{ layer: 'add', inputs: ['a', 'b'], outputs: ['y'], ...(args === undefined ? {} : { arguments: args }) }],
+    outputs: ['y'],
+  });
+  const inputs = { a: { dtype: 'float64', shape: [1, 1], data: Float64Array.from([1]) }, b: { dtype: 'float64', shape: [1, 1], data: Float64Array.from([2]) } };
+  for (const args of [undefined, {}, { args: [[{ $input: 0 }, { $input: 1 }]] }, { args: [{ $input: 0 }, [{ $input: 1 }]], kwargs: { training: null } }]) {
+    assert.equal(evaluate(doc(args), inputs).y.data[0], 3, JSON.stringify(args));
+  }
+  assert.deepEqual(findingsOf(() => evaluate(doc({ kwargs: {} }), inputs)), ['EVAL_UNSUPPORTED /model/layers/0']);
+});
+
+test('required members are reported at the missing member; policy and activation objects may carry more', () => {
+  assert.deepEqual(findingsOf(() => run(layerDoc('Dense', {}, [2]), [1, 2], [1, 2])), ['EVAL_UNSUPPORTED /model/layers/0/config/units']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('Conv1D', {}, [2, 1]), [1, 2, 1], [1, 2])),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/filters', 'EVAL_UNSUPPORTED /model/layers/0/config/kernel_size']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('Embedding', { input_dim: 2, output_dim: 1, sparse: true }, [1]), [1, 1], [0])),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/sparse']);
+  const act = { module: 'keras.activations', class_name: 'function', config: 'relu', registered_name: null };
+  const policy = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float64' }, registered_name: null };
+  assert.deepEqual(Array.from(run(layerDoc('Activation', { activation: act, dtype: policy }, [2]), [1, 2], [-1, 2]).y.data), [0, 2]);
+  assert.equal(run(layerDoc('Activation', { activation: 'linear', dtype: null }, [1]), [1, 1], [0.1]).y.dtype, 'float32');
+});
+
+test('float inputs and weights are rounded to the layer policy before the layer computes', () => {
+  // 1 + 2^-30 is 1 in float32, so x0 - x1 cancels exactly once either is rounded
+  const w = layerDoc('Dense', { units: 1, use_bias: false, dtype: 'float32' }, [2], { kernel: [[2, 1], [1 + 2 ** -30, -1]] });
+  assert.equal(run(w, [1, 2], [1, 1]).y.data[0], 0);
+  const x = layerDoc('Dense', { units: 1, use_bias: false, dtype: 'float32' }, [2], { kernel: [[2, 1], [1, -1]] });
+  assert.equal(run(x, [1, 2], [1 + 2 ** -30, 1]).y.data[0], 0);
+  const f64 = layerDoc('Dense', { units: 1, use_bias: false }, [2], { kernel: [[2, 1], [1 + 2 ** -30, -1]] });
+  assert.equal(run(f64, [1, 2], [1, 1]).y.data[0], 2 ** -30);
+  const reshape = layerDoc('Reshape', { target_shape: [2], dtype: 'float32' }, [2]);
+  assert.equal(run(reshape, [1, 2], [1 + 2 ** -30, 1]).y.data[0], 1);
+  const ints = makeDoc({
+    layers: [{ name: 'd', type: 'Dense', config: { units: 1, use_bias: false }, weights: ['k'] }],
+    inputs: [{ name: 'x', dtype: 'float32', shape: [null, 1] }], nodes: [{ layer: 'd', inputs: ['x'], outputs: ['y'] }], outputs: ['y'],
+  }, { k: ['int32', [1, 1], [1]] });
+  assert.deepEqual(findingsOf(() => run(ints, [1, 1], [1], 'float32')), ['EVAL_MISMATCH /model/layers/0/weights/0']);
+});
+
+test('merge inputs broadcast within one rank; Concatenate keeps one integer dtype and refuses a mix', () => {
+  const two = (type, a, b, config = {}) => makeDoc({
+    layers: [{ name: 'm', type, config: { dtype: 'float64', ...config } }],
+    inputs: [{ name: 'a', dtype: a[0], shape: [null, ...a[1]] }, { name: 'b', dtype: b[0], shape: [null, ...b[1]] }],
+    nodes: [{ layer: 'm', inputs: ['a', 'b'], outputs: ['y'] }], outputs: ['y'],
+  });
+  const val = (dtype, shape, data) => ({ dtype, shape, data: RAW[dtype] ? RAW[dtype].from(data) : data });
+  const added = evaluate(two('Subtract', ['float64', [1, 2]], ['float64', [2, 1]]), { a: val('float64', [1, 1, 2], [10, 20]), b: val('float64', [1, 2, 1], [1, 2]) }).y;
+  assert.deepEqual(added.shape, [1, 2, 2]);
+  assert.deepEqual(Array.from(added.data), [9, 19, 8, 18]);
+  assert.deepEqual(findingsOf(() => evaluate(two('Add', ['float64', [2]], ['float64', [1, 2]]), { a: val('float64', [1, 2], [1, 2]), b: val('float64', [1, 1, 2], [1, 2]) })),
+    ['EVAL_UNSUPPORTED /model/layers/0']);
+  const mixed = evaluate(two('Concatenate', ['int32', [1]], ['float32', [1]]), { a: val('int32', [1, 1], [1]), b: val('float32', [1, 1], [2.5]) }).y;
+  assert.equal(mixed.dtype, 'float64');
+  assert.deepEqual(Array.from(mixed.data), [1, 2.5]);
+  const same = evaluate(two('Concatenate', ['int32', [1]], ['int32', [1]], { axis: 0 }), { a: val('int32', [1, 1], [1]), b: val('int32', [1, 1], [2]) }).y;
+  assert.equal(same.dtype, 'int32');
+  assert.deepEqual(same.shape, [2, 1]); // the batch axis is an axis like any other
+  const wide = two('Concatenate', ['int32', [1]], ['int64', [1]]);
+  assert.deepEqual(findingsOf(() => evaluate(wide, { a: val('int32', [1, 1], [1]), b: { dtype: 'int64', shape: [1, 1], data: BigInt64Array.from([2n]) } })),
+    ['EVAL_UNSUPPORTED /model/layers/0']);
+});
+
+test('node input and output counts, and values a layer cannot take, are EVAL_UNSUPPORTED at the layer', () => {
+  const counts = makeDoc({
+    layers: [{ name: 'd', type: 'Dense', config: { units: 1 } }, { name: 'l', type: 'LSTM', config: { units: 1, return_state: true } }],
+    inputs: [{ name: 'x', dtype: 'float32', shape: [null, 2] }],
+    nodes: [{ layer: 'd', inputs: ['x', 'x'], outputs: ['a'] }, { layer: 'l', inputs: ['x'], outputs: ['b'] }],
+    outputs: ['a', 'b'],
+  });
+  assert.deepEqual(findingsOf(() => evaluate(counts, {})), ['EVAL_UNSUPPORTED /model/layers/0', 'EVAL_UNSUPPORTED /model/layers/1']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('Reshape', { target_shape: [3] }, [2]), [1, 2], [1, 2])), ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('MaxPooling1D', { pool_size: 3 }, [2, 1]), [1, 2, 1], [1, 2])), ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('GlobalMaxPooling2D', {}, [2, 1]), [1, 2, 1], [1, 2])), ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('Cropping1D', { cropping: [1, 1] }, [2, 1]), [1, 2, 1], [1, 2])), ['EVAL_UNSUPPORTED /model/layers/0']);
+});
+
+test('padding forms: ZeroPadding1D default 1, [[b, a]]; ZeroPadding2D an integer or a pair per axis', () => {
+  const move = (type, config, inShape, xs) => run(layerDoc(type, config, inShape.slice(1)), inShape, xs).y;
+  assert.deepEqual(Array.from(move('ZeroPadding1D', {}, [1, 2, 1], [7, 8]).data), [0, 7, 8, 0]);
+  assert.deepEqual(Array.from(move('ZeroPadding1D', { padding: [[0, 2]] }, [1, 2, 1], [7, 8]).data), [7, 8, 0, 0]);
+  assert.deepEqual(findingsOf(() => move('ZeroPadding1D', { padding: [3] }, [1, 2, 1], [7, 8])), ['EVAL_UNSUPPORTED /model/layers/0/config/padding']);
+  assert.deepEqual(move('ZeroPadding2D', { padding: [[1, 0], 2] }, [1, 1, 1, 1], [5]).shape, [1, 2, 5, 1]);
+});
+
 test('modeldoc-js-run: exit 0 with one line per output, 1 outside the profile, 2 for an unreadable file', () => {
   const cli = fileURLToPath(new URL('../bin/modeldoc-js-run.mjs', import.meta.url));
   const runCli = (file) => spawnSync(process.execPath, [cli, file], { encoding: 'utf8' });

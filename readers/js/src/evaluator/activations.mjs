@@ -69,9 +69,8 @@ export function activationName(value) {
   if (value === null) return 'linear';
   if (typeof value === 'string') return ACTIVATION_NAMES.has(value) ? value : undefined;
   if (value && typeof value === 'object' && !Array.isArray(value) && value.class_name === 'function') {
-    // Keras also writes "module" and "registered_name" beside these two
-    const extra = Object.keys(value).filter((k) => !['class_name', 'config', 'module', 'registered_name'].includes(k));
-    if (extra.length === 0 && typeof value.config === 'string' && ACTIVATION_NAMES.has(value.config)) return value.config;
+    // further members (Keras writes "module" and "registered_name") are ignored (15.1)
+    if (typeof value.config === 'string' && ACTIVATION_NAMES.has(value.config)) return value.config;
   }
   return undefined;
 }

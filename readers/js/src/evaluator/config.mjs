@@ -32,10 +32,12 @@ export const axes = (list) => (v) => {
 };
 
 /**
- * The dtype policy (15.2): a string or {"class_name": "DTypePolicy" or
- * "FloatDTypePolicy", "config": {"name": NAME}}, NAME float32 or float64.
+ * The dtype policy (15.2): null (float32), a string or {"class_name":
+ * "DTypePolicy" or "FloatDTypePolicy", "config": {"name": NAME}} (other
+ * members ignored), NAME float32 or float64.
  */
 export const dtypePolicy = (v) => {
+  if (v === null) return 'float32';
   let name = v;
   if (isObj(v)) {
     if (!['DTypePolicy', 'FloatDTypePolicy'].includes(v.class_name) || !isObj(v.config)) return INVALID;
@@ -43,6 +45,8 @@ export const dtypePolicy = (v) => {
   }
   return name === 'float32' || name === 'float64' ? name : INVALID;
 };
+
+const escMember = (name) => name.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Members every layer of the profile reads. */
 export const COMMON = { dtype: member('float32', dtypePolicy) };
@@ -56,13 +60,14 @@ export function readConfig(config, members, ptr, findings) {
   for (const [name, { def, check }] of Object.entries(members)) {
     const present = Object.hasOwn(config, name);
     if (!present && def === REQUIRED) {
-      findings.push({ code: 'EVAL_UNSUPPORTED', pointer: `${ptr}/config`, message: `config member "${name}" is required` });
+      // reported at the member that is missing (15.1)
+      findings.push({ code: 'EVAL_UNSUPPORTED', pointer: `${ptr}/config/${escMember(name)}`, message: `config member "${name}" is required (Keras has no default)` });
       continue;
     }
     const value = present ? config[name] : def;
     const got = check(value);
     if (got === INVALID) {
-      findings.push({ code: 'EVAL_UNSUPPORTED', pointer: `${ptr}/config/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: `config ${name}=${JSON.stringify(value)} is outside the core profile` });
+      findings.push({ code: 'EVAL_UNSUPPORTED', pointer: `${ptr}/config/${escMember(name)}`, message: `config ${name}=${JSON.stringify(value)} is outside the core profile` });
     } else out[name] = got;
   }
   return out;

@@ -43,7 +43,10 @@ export function runGraph(graph, gptr, inputs, ctx) {
 function runLayer(layer, lptr, xs, ctx) {
   const entry = LAYERS[layer.type];
   const p = ctx.configs.get(lptr);
-  const args = entry.keepsInts || entry.rawInputs ? xs : xs.map((x) => ({ dtype: 'float64', shape: x.shape, data: asFloat64(x) }));
+  // Keras casts a layer's float inputs to its policy dtype (15.2); integer and bool values are kept by the
+  // layers that only move them (and by Embedding), and read as floats of the policy by every other layer
+  const rounded = xs.map((x) => (isFloat(x.dtype) && x.dtype !== p.dtype ? { dtype: p.dtype, shape: x.shape, data: roundInPlace(Float64Array.from(x.data), p.dtype) } : x));
+  const args = entry.keepsInts || entry.rawInputs ? rounded : rounded.map((x) => ({ dtype: 'float64', shape: x.shape, data: asFloat64(x) }));
   const weights = layerWeights(layer, lptr, entry, p, args, ctx);
   const lctx = {
     ptr: lptr,
@@ -70,7 +73,12 @@ function layerWeights(layer, lptr, entry, p, xs, ctx) {
   }
   if (got.length < names.length) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights`, `${got.length} weights, expected ${names.length} (${names.join(', ')})`)]);
   if (got.length > names.length) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights/${names.length}`, `${got.length} weights, expected ${names.length} (${names.join(', ')})`)]);
-  return got;
+  // a Keras layer holds its weights in its policy dtype (15.1): rounded once per tensor and dtype
+  return got.map((w, k) => {
+    const key = `${p.dtype}\u0000${layer.weights[k]}`;
+    if (!ctx.rounded.has(key)) ctx.rounded.set(key, w.dtype === p.dtype ? w : { ...w, dtype: p.dtype, data: roundInPlace(Float64Array.from(w.data), p.dtype) });
+    return ctx.rounded.get(key);
+  });
 }
 
 /** A cache of the document's tensors as {dtype, shape: number[], data: Float64Array}. */

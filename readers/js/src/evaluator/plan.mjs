@@ -24,14 +24,16 @@ export function callReferences(args, rnn) {
   if (!isObj(args)) return null;
   const keys = Object.keys(args);
   if (keys.length === 0) return undefined; // absent: the node's inputs as they are
-  if (!keys.every((k) => k === 'args' || k === 'kwargs') || !Array.isArray(args.args)) return null;
+  // `args` absent means [] and `kwargs` absent means {} (15.1)
+  const list = Object.hasOwn(args, 'args') ? args.args : [];
+  if (!keys.every((k) => k === 'args' || k === 'kwargs') || !Array.isArray(list)) return null;
   const refs = [];
-  for (const a of args.args) {
+  for (const a of list) {
     if (isRef(a)) refs.push(a.$input);
     else if (Array.isArray(a) && a.length > 0 && a.every(isRef)) refs.push(...a.map((r) => r.$input));
     else return null;
   }
-  const kw = args.kwargs ?? {};
+  const kw = Object.hasOwn(args, 'kwargs') ? args.kwargs : {};
   if (!isObj(kw)) return null;
   for (const [k, v] of Object.entries(kw)) {
     if (k === 'training' && (v === true || v === false || v === null)) continue;

@@ -53,6 +53,16 @@ export function multiIndexes(shape) {
 
 const split = (x) => ({ B: x.shape[0], sp: x.shape.slice(1, -1), C: x.shape.at(-1) });
 
+/** The value has r spatial axes (rank r + 2), else EVAL_UNSUPPORTED at the layer (15.1 Shapes). */
+function needRank(x, r, ctx) {
+  if (x.shape.length !== r + 2) throw new EvalError([ctx.unsupported('', `needs an input of rank ${r + 2}, got [${x.shape}]`)]);
+}
+
+/** Windows that do not fit the (padded) input leave no output position: EVAL_UNSUPPORTED at the layer. */
+function needWindows(outSp, ctx) {
+  if (outSp.some((n) => n <= 0)) throw new EvalError([ctx.unsupported('', `the window is larger than the (padded) input`)]);
+}
+
 function convMembers(r, type) {
   const m = {
     kernel_size: member(REQUIRED, perAxis(r)), strides: member(1, perAxis(r)), dilation_rate: member(1, perAxis(r)),
@@ -67,10 +77,11 @@ function convMembers(r, type) {
 }
 
 /** Depthwise convolution without bias: channel c·M + m. */
-function depthwise(x, p, dk) {
+function depthwise(x, p, dk, ctx) {
   const { B, sp, C } = split(x);
   const M = p.depth_multiplier;
   const { outSp, list } = taps(sp, p.kernel_size, p.strides, p.dilation_rate, p.padding);
+  needWindows(outSp, ctx);
   const P = numel(sp), Q = list.length, out = C * M;
   const d = new Float64Array(B * Q * out);
   for (let b = 0; b < B; b++) for (let q = 0; q < Q; q++) {
@@ -92,7 +103,7 @@ function finish(p, shape, d, bias) {
 function convEntry(r, type) {
   const k = (p) => p.kernel_size;
   const groupsFit = (p, C, ctx) => {
-    if (C % p.groups !== 0 || p.filters % p.groups !== 0) throw new EvalError([ctx.unsupported('/config/groups', `groups ${p.groups} does not divide ${C} channels and ${p.filters} filters`)]);
+    if (C % p.groups !== 0 || p.filters % p.groups !== 0) throw new EvalError([ctx.unsupported('', `groups ${p.groups} does not divide ${C} channels and ${p.filters} filters`)]);
   };
   const entries = {
     Conv: {
@@ -103,6 +114,7 @@ function convEntry(r, type) {
         groupsFit(p, C, ctx);
         const G = p.groups, ci = C / G, fo = p.filters / G, F = p.filters;
         const { outSp, list } = taps(sp, k(p), p.strides, p.dilation_rate, p.padding);
+        needWindows(outSp, ctx);
         const P = numel(sp), Q = list.length;
         const d = new Float64Array(B * Q * F);
         for (let b = 0; b < B; b++) for (let q = 0; q < Q; q++) {
@@ -121,7 +133,7 @@ function convEntry(r, type) {
     Depthwise: {
       weights: (p) => (p.use_bias ? ['depthwise_kernel', 'bias'] : ['depthwise_kernel']),
       shapes: (p, [x]) => [[...k(p), x.shape.at(-1), p.depth_multiplier], [x.shape.at(-1) * p.depth_multiplier]],
-      run: (p, [x], [dk, bias]) => { const y = depthwise(x, p, dk); return finish(p, y.shape, y.data, bias); },
+      run: (p, [x], [dk, bias], ctx) => { const y = depthwise(x, p, dk, ctx); return finish(p, y.shape, y.data, bias); },
     },
     Separable: {
       weights: (p) => (p.use_bias ? ['depthwise_kernel', 'pointwise_kernel', 'bias'] : ['depthwise_kernel', 'pointwise_kernel']),
@@ -129,8 +141,8 @@ function convEntry(r, type) {
         const cm = x.shape.at(-1) * p.depth_multiplier;
         return [[...k(p), x.shape.at(-1), p.depth_multiplier], [...k(p).map(() => 1), cm, p.filters], [p.filters]];
       },
-      run: (p, [x], [dk, pk, bias]) => {
-        const y = depthwise(x, p, dk);
+      run: (p, [x], [dk, pk, bias], ctx) => {
+        const y = depthwise(x, p, dk, ctx);
         const cm = y.shape.at(-1), F = p.filters, rows = y.data.length / cm;
         const d = new Float64Array(rows * F);
         for (let r0 = 0; r0 < rows; r0++) for (let c = 0; c < cm; c++) {
@@ -185,7 +197,8 @@ function convEntry(r, type) {
   const e = entries[type];
   return {
     members: () => convMembers(r, type), inputs: [1, 1], outputs: () => 1, weights: e.weights,
-    shapes: (p, xs) => e.shapes(p, xs).slice(0, e.weights(p).length), run: e.run,
+    shapes: (p, xs) => e.shapes(p, xs).slice(0, e.weights(p).length),
+    run: (p, xs, ws, ctx) => { needRank(xs[0], r, ctx); return e.run(p, xs, ws, ctx); },
   };
 }
 
@@ -196,9 +209,11 @@ function poolEntry(r, kind) {
       data_format: member('channels_last', oneOf('channels_last')),
     }),
     inputs: [1, 1], outputs: () => 1, weights: () => [], shapes: () => [],
-    run: (p, [x]) => {
+    run: (p, [x], _w, ctx) => {
+      needRank(x, r, ctx);
       const { B, sp, C } = split(x);
       const { outSp, list } = taps(sp, p.pool_size, p.strides ?? p.pool_size, sp.map(() => 1), p.padding);
+      needWindows(outSp, ctx);
       const P = numel(sp), Q = list.length;
       const d = new Float64Array(B * Q * C);
       for (let b = 0; b < B; b++) for (let q = 0; q < Q; q++) {
@@ -217,11 +232,12 @@ function poolEntry(r, kind) {
   };
 }
 
-function globalPoolEntry(kind) {
+function globalPoolEntry(r, kind) {
   return {
     members: () => ({ keepdims: member(false, bool), data_format: member('channels_last', oneOf('channels_last')) }),
     inputs: [1, 1], outputs: () => 1, weights: () => [], shapes: () => [],
-    run: (p, [x]) => {
+    run: (p, [x], _w, ctx) => {
+      needRank(x, r, ctx);
       const { B, sp, C } = split(x);
       const P = numel(sp);
       const d = new Float64Array(B * C);
@@ -246,6 +262,6 @@ for (const r of [1, 2]) {
   CONV[`Conv${r}DTranspose`] = convEntry(r, 'Transpose');
   CONV[`MaxPooling${r}D`] = poolEntry(r, 'max');
   CONV[`AveragePooling${r}D`] = poolEntry(r, 'average');
-  CONV[`GlobalMaxPooling${r}D`] = globalPoolEntry('max');
-  CONV[`GlobalAveragePooling${r}D`] = globalPoolEntry('average');
+  CONV[`GlobalMaxPooling${r}D`] = globalPoolEntry(r, 'max');
+  CONV[`GlobalAveragePooling${r}D`] = globalPoolEntry(r, 'average');
 }

@@ -38,7 +38,7 @@ export const CORE = {
     members: () => ({ axis: member(-1, axes(true)) }), inputs: one, weights: () => [], shapes: () => [], outputs: () => 1,
     run: (p, [x], _w, ctx) => {
       const ax = p.axis.map((a) => normAxis(a, x.shape.length));
-      if (ax.includes(null)) throw new EvalError([ctx.unsupported('/config/axis', `axis ${JSON.stringify(p.axis)} does not fit rank ${x.shape.length}`)]);
+      if (ax.includes(null)) throw new EvalError([ctx.unsupported('', `axis ${JSON.stringify(p.axis)} does not fit rank ${x.shape.length}`)]);
       return [float(x.shape, softmaxAxes(Float64Array.from(x.data), x.shape, ax))];
     },
   },
@@ -83,7 +83,7 @@ export const CORE = {
   },
   Embedding: {
     members: () => ({
-      input_dim: member(REQUIRED, int(1)), output_dim: member(REQUIRED, int(1)), mask_zero: member(false, oneOf(false)),
+      input_dim: member(REQUIRED, int(1)), output_dim: member(REQUIRED, int(1)), mask_zero: member(false, oneOf(false)), sparse: member(false, oneOf(false)),
       quantization_config: member(null, oneOf(null)), lora_rank: member(null, oneOf(null, 0)),
     }),
     inputs: one, outputs: () => 1, rawInputs: true,

@@ -5,7 +5,7 @@ import { EvalError, normAxis, stridesOf } from '../tensor.mjs';
 
 const axisOf = (p, x, ctx) => {
   const ax = p.axis.map((a) => normAxis(a, x.shape.length));
-  if (ax.includes(null)) throw new EvalError([ctx.unsupported('/config/axis', `axis ${JSON.stringify(p.axis)} does not fit rank ${x.shape.length}`)]);
+  if (ax.includes(null)) throw new EvalError([ctx.unsupported('', `axis ${JSON.stringify(p.axis)} does not fit rank ${x.shape.length}`)]);
   return ax;
 };
 

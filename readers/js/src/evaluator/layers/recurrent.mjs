@@ -22,7 +22,7 @@ function entry(type) {
   const members = {
     units: member(REQUIRED, int(1)), activation: member('tanh', activation), use_bias: member(true, bool),
     return_sequences: member(false, bool), return_state: member(false, bool), go_backwards: member(false, bool),
-    stateful: member(false, oneOf(false)),
+    stateful: member(false, oneOf(false)), time_major: member(false, oneOf(false)),
   };
   if (type !== 'SimpleRNN') members.recurrent_activation = member('sigmoid', activation);
   if (type === 'GRU') members.reset_after = member(true, bool);

@@ -2,22 +2,57 @@
 // and Concatenate move values without arithmetic, so integer and bool values
 // keep their dtype (`keepsInts`).
 import { member, REQUIRED, INVALID, int, oneOf } from '../config.mjs';
-import { EvalError, numel, normAxis, stridesOf, sameKind } from '../tensor.mjs';
+import { EvalError, asFloat64, numel, normAxis, stridesOf, sameKind } from '../tensor.mjs';
 import { multiIndexes } from './conv.mjs';
 
 const isInt = (v) => typeof v === 'number' && Number.isInteger(v);
 const same = (a, b) => a.length === b.length && a.every((v, k) => v === b[k]);
 const noWeights = { weights: () => [], shapes: () => [], outputs: () => 1 };
 
+/**
+ * The shape merge inputs broadcast to (15.8): one rank, on each axis equal
+ * sizes or 1; null when they do not.
+ */
+function broadcastShape(xs) {
+  const rank = xs[0].shape.length;
+  if (!xs.every((x) => x.shape.length === rank)) return null;
+  const shape = [];
+  for (let a = 0; a < rank; a++) {
+    const sizes = new Set(xs.map((x) => x.shape[a]).filter((n) => n !== 1));
+    if (sizes.size > 1) return null;
+    shape.push(sizes.size ? [...sizes][0] : 1);
+  }
+  return shape;
+}
+
+/** For each flat index of `shape`, the flat index into `small` (same rank, each dim equal or 1). */
+function broadcastIndex(shape, small) {
+  const out = new Int32Array(numel(shape));
+  const idx = new Array(shape.length).fill(0);
+  for (let flat = 0; flat < out.length; flat++) {
+    let s = 0;
+    for (let a = 0; a < shape.length; a++) s = s * small[a] + (small[a] === 1 ? 0 : idx[a]);
+    out[flat] = s;
+    for (let a = shape.length - 1; a >= 0; a--) { if (++idx[a] < shape[a]) break; idx[a] = 0; }
+  }
+  return out;
+}
+
 function elementwise(op, arity) {
   return {
     ...noWeights, members: () => ({}), inputs: arity,
     run: (_p, xs, _w, ctx) => {
-      if (!xs.every((x) => same(x.shape, xs[0].shape))) throw new EvalError([ctx.unsupported('', `merge inputs of different shapes ${xs.map((x) => `[${x.shape}]`).join(' ')}`)]);
-      const d = Float64Array.from(xs[0].data);
-      for (const x of xs.slice(1)) for (let k = 0; k < d.length; k++) d[k] = op(d[k], x.data[k]);
-      if (op === AVG) for (let k = 0; k < d.length; k++) d[k] /= xs.length;
-      return [{ shape: xs[0].shape, data: d }];
+      const shape = broadcastShape(xs);
+      if (!shape) throw new EvalError([ctx.unsupported('', `merge inputs ${xs.map((x) => `[${x.shape}]`).join(' ')} do not broadcast`)]);
+      const at = xs.map((x) => (same(x.shape, shape) ? null : broadcastIndex(shape, x.shape)));
+      const value = (j, k) => xs[j].data[at[j] ? at[j][k] : k];
+      const d = new Float64Array(numel(shape));
+      for (let k = 0; k < d.length; k++) {
+        let acc = value(0, k);
+        for (let j = 1; j < xs.length; j++) acc = op(acc, value(j, k));
+        d[k] = op === AVG ? acc / xs.length : acc;
+      }
+      return [{ shape, data: d }];
     },
   };
 }
@@ -36,15 +71,18 @@ function gather(x, shape, src) {
   return y;
 }
 
-/** (before, after) per spatial axis from an integer, one per axis, or pairs (15.9). */
+/**
+ * (before, after) per spatial axis (15.9): an integer; for 1D one pair,
+ * [b, a] or [[b, a]]; for 2D one item per axis, each an integer or a pair.
+ */
 const pairs = (r) => (v) => {
   if (isInt(v) && v >= 0) return Array.from({ length: r }, () => [v, v]);
   if (!Array.isArray(v)) return INVALID;
   const ok = (u) => isInt(u) && u >= 0;
   if (r === 1 && v.length === 2 && v.every(ok)) return [[v[0], v[1]]];
-  if (r > 1 && v.length === r && v.every(ok)) return v.map((u) => [u, u]);
-  if (v.length === r && v.every((u) => Array.isArray(u) && u.length === 2 && u.every(ok))) return v.map((u) => u.slice());
-  return INVALID;
+  const item = (u) => (ok(u) ? [u, u] : Array.isArray(u) && u.length === 2 && u.every(ok) ? u.slice() : null);
+  const out = v.map(item);
+  return v.length === r && (r > 1 || Array.isArray(v[0])) && out.every((u) => u !== null) ? out : INVALID;
 };
 
 const channelsLast = { data_format: member('channels_last', oneOf('channels_last')) };
@@ -52,7 +90,7 @@ const channelsLast = { data_format: member('channels_last', oneOf('channels_last
 /** Pads (amounts > 0) or crops (< 0) the spatial axes 1..r. */
 function padCrop(x, amounts, ctx) {
   const outShape = x.shape.map((n, a) => (a === 0 || a === x.shape.length - 1 ? n : n + amounts[a - 1][0] + amounts[a - 1][1]));
-  if (outShape.some((n) => n < 0) || amounts.length !== x.shape.length - 2) throw new EvalError([ctx.unsupported('', `padding/cropping does not fit shape [${x.shape}]`)]);
+  if (amounts.length !== x.shape.length - 2 || outShape.some((n, a) => n < 0 || (n === 0 && x.shape[a] > 0))) throw new EvalError([ctx.unsupported('', `padding/cropping does not fit shape [${x.shape}]`)]);
   const inStrides = stridesOf(x.shape);
   const idx = multiIndexes(outShape);
   return gather(x, outShape, (k) => {
@@ -75,9 +113,14 @@ export const SHAPE = {
   Average: elementwise(AVG, [2, Infinity]),
   Concatenate: {
     ...noWeights, members: () => ({ axis: member(-1, int(-Infinity)) }), inputs: [2, Infinity], keepsInts: true,
-    run: (p, xs, _w, ctx) => {
+    run: (p, given, _w, ctx) => {
+      // any float input makes the result a float of the policy; integer and bool inputs keep their dtype
+      // only when they all share it (15.2)
+      const anyFloat = given.some((x) => x.data instanceof Float64Array);
+      if (!anyFloat && !given.every((x) => x.dtype === given[0].dtype)) throw new EvalError([ctx.unsupported('', `Concatenate of integer and bool values of different dtypes ${given.map((x) => x.dtype).join(', ')}`)]);
+      const xs = anyFloat ? given.map((x) => ({ dtype: 'float64', shape: x.shape, data: asFloat64(x) })) : given;
       const rank = xs[0].shape.length, a = normAxis(p.axis, rank);
-      const fits = a !== null && a > 0 && xs.every((x) => x.shape.length === rank && x.shape.every((n, k) => k === a || n === xs[0].shape[k]));
+      const fits = a !== null && xs.every((x) => x.shape.length === rank && x.shape.every((n, k) => k === a || n === xs[0].shape[k]));
       if (!fits) throw new EvalError([ctx.unsupported('', `Concatenate inputs do not fit axis ${p.axis}: ${xs.map((x) => `[${x.shape}]`).join(' ')}`)]);
       const shape = xs[0].shape.slice();
       shape[a] = xs.reduce((s, x) => s + x.shape[a], 0);
@@ -98,18 +141,18 @@ export const SHAPE = {
     (p, [x], _w, ctx) => {
       const per = numel(x.shape.slice(1)), known = numel(p.target_shape.filter((n) => n !== -1));
       const shape = p.target_shape.map((n) => (n === -1 ? (known === 0 ? 0 : per / known) : n));
-      if (!Number.isInteger(numel(shape)) || numel(shape) !== per) throw new EvalError([ctx.unsupported('/config/target_shape', `cannot reshape [${x.shape}] to target ${JSON.stringify(p.target_shape)}`)]);
+      if (!Number.isInteger(numel(shape)) || numel(shape) !== per) throw new EvalError([ctx.unsupported('', `cannot reshape [${x.shape}] to target ${JSON.stringify(p.target_shape)}`)]);
       return [{ ...x, shape: [x.shape[0], ...shape] }];
     }),
   Permute: mover({ dims: member(REQUIRED, (v) => (Array.isArray(v) && v.every(isInt) && [...v].sort((a, b) => a - b).every((n, k) => n === k + 1) ? v.slice() : INVALID)) },
     (p, [x], _w, ctx) => {
-      if (p.dims.length !== x.shape.length - 1) throw new EvalError([ctx.unsupported('/config/dims', `dims ${JSON.stringify(p.dims)} do not fit rank ${x.shape.length}`)]);
+      if (p.dims.length !== x.shape.length - 1) throw new EvalError([ctx.unsupported('', `dims ${JSON.stringify(p.dims)} do not fit rank ${x.shape.length}`)]);
       const perm = [0, ...p.dims], inStrides = stridesOf(x.shape);
       const shape = perm.map((a) => x.shape[a]);
       const idx = multiIndexes(shape);
       return [gather(x, shape, (k) => perm.reduce((s, a, i) => s + idx[k][i] * inStrides[a], 0))];
     }),
-  RepeatVector: mover({ n: member(REQUIRED, int(0)) }, (p, [x], _w, ctx) => {
+  RepeatVector: mover({ n: member(REQUIRED, int(1)) }, (p, [x], _w, ctx) => {
     if (x.shape.length !== 2) throw new EvalError([ctx.unsupported('', `RepeatVector needs rank 2, got [${x.shape}]`)]);
     const [B, f] = x.shape;
     return [gather(x, [B, p.n, f], (k) => Math.floor(k / (p.n * f)) * f + (k % f))];
