@@ -77,7 +77,7 @@ def test_convert_is_lossless_and_refuses_to_clobber_its_input(files: dict[str, P
 def test_convert_to_list_needs_consent_for_nan_payloads(tmp_path: Path) -> None:
     import numpy as np
 
-    from conftest import doc_with
+    from testutil import doc_with
 
     src = tmp_path / "nan.msgpack"
     modeldoc.save(doc_with({"t": np.array([0xFFC00001], np.uint32).view(np.float32)}), src, encoding="msgpack")

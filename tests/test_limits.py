@@ -13,7 +13,7 @@ import pytest
 import modeldoc
 from modeldoc import Limits
 
-from conftest import codes
+from testutil import codes
 
 
 def tree() -> dict[str, object]:

@@ -12,7 +12,7 @@ import modeldoc
 from modeldoc.dtypes import DTYPES
 from modeldoc.encodings import canonicalize_nan
 
-from conftest import doc_with, same_bits
+from testutil import doc_with, same_bits
 
 ENCODINGS = ["base64", "list", "msgpack"]
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5)

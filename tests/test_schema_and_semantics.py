@@ -16,7 +16,7 @@ from modeldoc.errors import Collector
 from modeldoc.schema import SCHEMA_ID, schema_text
 from modeldoc.semantics import check_semantics
 
-from conftest import codes
+from testutil import codes
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from modeldoc.msgpacktext import parse_msgpack
 from modeldoc.reader import sniff
 from modeldoc.tree import check_tree
 
-from conftest import codes, doc_with
+from testutil import codes, doc_with
 
 
 def json_findings(text: bytes, limits: Limits = Limits()) -> list[tuple[str, str]]:

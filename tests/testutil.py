@@ -1,0 +1,31 @@
+"""Helpers shared by the test modules (imported as ``testutil``).
+
+Not in conftest.py: several folders have a conftest.py, and a test module that imported
+``conftest`` by name would get whichever was imported last.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import modeldoc
+from modeldoc.document import Document, Graph, Input, Layer, Node
+
+
+def doc_with(tensors: dict[str, np.ndarray]) -> Document:
+    """A minimal valid document whose one layer holds ``tensors``."""
+    graph = Graph(
+        layers=[Layer("layer", "Constant", {}, list(tensors))],
+        inputs=[Input("x", "float32", [None])],
+        nodes=[Node("layer", ["x"], ["y"])],
+        outputs=["y"],
+    )
+    return Document(graph, dict(tensors))
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def codes(report: modeldoc.Report) -> list[tuple[str, str]]:
+    return [(f.code, f.pointer) for f in report.errors]
