@@ -47,6 +47,7 @@ class Fallback(Exception):
 class Span:
     start: int  # offset of the first payload byte in the file
     end: int  # offset one past the last
+    kind: str = "string"  # "string": a string's characters; "list": a JSON array from "[" to "]"
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Skeleton:
 # --- scanning ---------------------------------------------------------------------
 
 
-def _release(mm: mmap.mmap, start: int, end: int) -> None:
+def release(mm: mmap.mmap, start: int, end: int) -> None:
     """Drop pages of a read-only mapping from this process (they stay in the page cache)."""
     page = mmap.PAGESIZE
     lo = start - start % page
@@ -73,7 +74,7 @@ def _find(mm: mmap.mmap, needle: bytes, start: int, stop: int | None = None) -> 
     while pos < stop:
         end = min(pos + _WINDOW, stop)
         hit = mm.find(needle, pos, end)
-        _release(mm, pos, end if hit < 0 else hit)
+        release(mm, pos, end if hit < 0 else hit)
         if hit >= 0:
             return hit
         pos = end
@@ -104,6 +105,15 @@ def scan_json(mm: mmap.mmap) -> Skeleton:
             if (end - 1 - k) % 2 == 0:
                 break
             end += 1
+        if end - q == 5 and mm[q : end + 3] == b'"data":[':
+            close = _list_end(mm, end + 2)
+            if close >= 0:
+                name = f"{token}:{len(spans)}"
+                pieces.append(mm[last : end + 2])
+                pieces.append(b'"' + name.encode() + b'"')
+                spans[name] = Span(end + 2, close, "list")
+                last = pos = close
+                continue
         long = end - q - 1 >= PAYLOAD_THRESHOLD
         if long and _DATA_MEMBER.search(mm[max(0, q - 64) : q]) and _find(mm, b"\\", q + 1, end) < 0:
             name = f"{token}:{len(spans)}"
@@ -114,6 +124,23 @@ def scan_json(mm: mmap.mmap) -> Skeleton:
         pos = end + 1
     pieces.append(mm[last:])
     return Skeleton(b"".join(pieces), spans)
+
+
+def _list_end(mm: mmap.mmap, start: int) -> int:
+    """End of a long ``list`` payload that starts at ``start`` ("["), or -1 to leave it in place.
+
+    Only the layout the reference writer uses is cut out: the array followed by
+    ``,"sha256"``. The candidate end need not be right: the payload is then not one
+    JSON array of the declared shape, and reading falls back to the reference path.
+    """
+    # Valid list data holds no "}", so the tensor's object closes after it: looking back from
+    # there keeps each search within one tensor (a layout without ',"sha256"' after the data
+    # must not make every search run to the end of the file).
+    brace = _find(mm, b"}", start)
+    hit = mm.rfind(b'],"sha256"', start, brace) if brace >= 0 else -1
+    if hit < 0 or hit + 1 - start < PAYLOAD_THRESHOLD:
+        return -1
+    return hit + 1
 
 
 _FIXED = {0xC0: 0, 0xC2: 0, 0xC3: 0, 0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,

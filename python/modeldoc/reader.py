@@ -12,17 +12,20 @@ import re
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Literal, NamedTuple, Union
 
-from concurrent.futures import Future
+import threading
+from concurrent.futures import Future, wait as wait_all
 
 import numpy as np
 
 from . import bigfile
+from . import listread
 from . import encodings as enc
 from . import quantize
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
 from .dtypes import DTYPES, DType, to_le_bytes
 from .errors import Collector, Finding, HasFindings, ModelDocError
+from .hashing import run_in_background
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
@@ -188,6 +191,7 @@ def _check_version_schema_semantics(tree: dict[str, Any], kind: Container, limit
     return _Parsed(tree, kind, minor, version)
 
 
+_SPREAD = 8 << 20  # tensors at least this big are validated on the job pool, two at a time
 Payload = Callable[[dict[str, Any], DType, tuple[int, ...], int, str], "tuple[np.ndarray | None, str] | None"]
 
 
@@ -250,8 +254,8 @@ def _decode_tensors(
         if keep and arr is not None and t["name"] not in arrays:
             arrays[t["name"]] = arr
     for i, future in deferred:
-        digests[i] = future.result()
-        try:
+        try:  # a tensor streamed in the background reports its data findings here
+            digests[i] = future.result()
             _compare_checksum(digests[i], tree["tensors"][i]["sha256"], f"/tensors/{i}")
         except ModelDocError as e:
             found[i].extend(e.findings)
@@ -359,44 +363,84 @@ def _read_big(
         if parsed.tree is None or parsed.container is None:
             if kind == "json":
                 for span in skeleton.spans.values():
-                    bigfile.check_chars(f.fileno(), span)
+                    _check_undecoded(f.fileno(), span)
             return parsed, {}, out, {}
         done = 0
         decoded: set[bigfile.Span] = set()
+        lock = threading.Lock()
+        background: list[Future[Any]] = []  # tensors validated on the job pool
 
-        def advance(n: int) -> None:
+        def advance(n: int) -> None:  # called from the job pool too
             nonlocal done
-            done += n
-            if progress:
-                progress(done, size)
+            with lock:
+                done += n
+                if progress:
+                    progress(done, size)
+
+        def later(job: Callable[[], tuple[Any, Any]]) -> tuple[None, Future[Any]]:
+            """validate keeps no arrays: stream and hash this tensor on the job pool, beside the next."""
+            future = run_in_background(lambda: job()[1])
+            background.append(future)
+            return None, future
 
         def payload(t: dict[str, Any], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> Any:
+            keeps = keep or "quantization" in t
+            spread = not keeps and verify and nbytes >= _SPREAD  # checksums are all that is left to compute
             if kind == "msgpack" and t["encoding"] == "raw":
                 parts = bigfile.raw_parts(skeleton, t["data"])
                 if parts is None:
                     return None
-                return bigfile.read_raw_span(
-                    f.fileno(), parts, dt, shape, nbytes, ptr, keep or "quantization" in t, advance, verify
-                )
+
+                def read_raw() -> tuple[Any, Any]:
+                    assert parts is not None
+                    return bigfile.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keeps, advance, verify)
+
+                return later(read_raw) if spread else read_raw()
             span = bigfile.span_of(skeleton, t["data"])
             if span is None:
                 return None
-            if kind == "json" and t["encoding"] == "base64":
-                result = bigfile.decode_base64_span(
-                    f.fileno(), mm, span, dt, shape, nbytes, ptr, keep or "quantization" in t, advance, verify
+            if span.kind == "list" or t["encoding"] == "list":
+                if span.kind != "list" or t["encoding"] != "list":
+                    raise bigfile.Fallback("a payload under another encoding")
+                result = listread.decode_list_span(
+                    f.fileno(), mm, span.start, span.end, dt, shape, nbytes, ptr, keep or "quantization" in t,
+                    limits, advance, verify,
                 )
-                decoded.add(span)  # every character went through the base64 decoder
+                decoded.add(span)
                 return result
+            if kind == "json" and t["encoding"] == "base64":
+
+                def read_base64() -> tuple[Any, Any]:
+                    assert span is not None
+                    result = bigfile.decode_base64_span(
+                        f.fileno(), mm, span, dt, shape, nbytes, ptr, keeps, advance, verify
+                    )
+                    decoded.add(span)  # every character went through the base64 decoder
+                    return result
+
+                return later(read_base64) if spread else read_base64()
             raise bigfile.Fallback("a payload under another encoding")
 
         stores: dict[str, quantize.QuantizedTensor] = {}
-        arrays = _decode_tensors(
-            parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload, stores=stores
-        )
+        try:
+            arrays = _decode_tensors(
+                parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload, stores=stores
+            )
+        finally:
+            for future in background:  # never leave a job reading a file that is about to be closed
+                future.cancel()
+            wait_all(background)
         if kind == "json":
             for span in set(skeleton.spans.values()) - decoded:
-                bigfile.check_chars(f.fileno(), span)
+                _check_undecoded(f.fileno(), span)
         return parsed, arrays, out, stores
+
+
+def _check_undecoded(fd: int, span: bigfile.Span) -> None:
+    """A payload that was never decoded must be text the syntax layer accepts."""
+    if span.kind == "list":
+        raise bigfile.Fallback("list data not decoded: its syntax is unchecked")
+    bigfile.check_chars(fd, span)
 
 
 class ReadResult(NamedTuple):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import IO, Any, Callable, Iterator, Literal
 
@@ -19,6 +20,7 @@ import numpy as np
 import pybase64
 
 from . import encodings as enc
+from . import fastlist
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_to_tree, producer_to_tree, test_vectors_to_tree
 from .dtypes import DTYPES, DType, dtype_of_array, to_le_bytes
@@ -146,6 +148,16 @@ def write(
     >>> modeldoc.loads(buf.getvalue()).tensors.keys() == modeldoc.example_document().tensors.keys()
     True
     """
+    _write(doc, fp, encoding=encoding, canonicalize_nan=canonicalize_nan, progress=progress)
+
+
+def _write(
+    doc: Document, fp: IO[bytes], *, encoding: Encoding, canonicalize_nan: bool, progress: Progress | None,
+    sync_early: bool = False,
+) -> None:
+    """:func:`write`; with ``sync_early`` (``save``, which fsyncs at the end anyway) the list
+    encoding also starts writeback every 64 MB on a thread of its own, so that the disk
+    works while the text is made and the final fsync has little left to do."""
     if encoding not in ENCODINGS:
         raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, not {encoding!r}")
     tensors = _prepared_tensors(doc, encoding, canonicalize_nan)
@@ -173,10 +185,17 @@ def write(
             progress(done, total)
             return fp.write(data)
 
+    sync = None
+    if sync_early:
+        fd = fp.fileno()
+
+        def sync() -> None:  # beside the writes: big writes bypass fp's buffer, so the data is in the file
+            os.fdatasync(fd)  # the final fsync then has little left to wait for
+
     if encoding == "msgpack":
         _write_msgpack(skeleton, tensors, emit, document_checksum)
     else:
-        _write_json(skeleton, tensors, encoding, emit, document_checksum)
+        _write_json(skeleton, tensors, encoding, emit, document_checksum, sync)
 
 
 def _hashed_steps(raw: memoryview, step: int) -> Iterator[memoryview]:
@@ -186,7 +205,7 @@ def _hashed_steps(raw: memoryview, step: int) -> Iterator[memoryview]:
 
 def _write_json(
     skeleton: dict[str, Any], tensors: list[_Prepared], encoding: str, emit: Callable[[Any], Any],
-    document_checksum: Callable[[list[str]], str],
+    document_checksum: Callable[[list[str]], str], sync: Callable[[], None] | None = None,
 ) -> None:
     head = {k: v for k, v in skeleton.items() if k not in ("tensors", "test_vectors", "document_sha256")}
     emit(dumps_value(head)[:-1].encode("utf-8"))
@@ -206,7 +225,11 @@ def _write_json(
                 emit(b'"')
             else:
                 hasher.update(raw)
-                emit(enc.encode_list_text(arr, dt).encode("ascii"))
+                pieces = fastlist.list_text(arr, dt)  # the same bytes as the reference, in blocks
+                if pieces is None:
+                    emit(enc.encode_list_text(arr, dt).encode("ascii"))
+                else:
+                    _emit_overlapped(pieces, emit, threaded=arr.size > fastlist.block_size(), sync=sync)
             sha256s.append(hasher.hexdigest())
         finally:
             hasher.close()
@@ -215,6 +238,45 @@ def _write_json(
     if "test_vectors" in skeleton:
         emit(b',\n"test_vectors":' + dumps_value(skeleton["test_vectors"]).encode("utf-8"))
     emit(b',\n"document_sha256":"' + document_checksum(sha256s).encode() + b'"}\n')
+
+
+_SYNC_EVERY = 64 << 20  # bytes of list text between two early writebacks
+
+
+def _emit_overlapped(
+    pieces: Iterator[Any], emit: Callable[[Any], Any], *, threaded: bool, sync: Callable[[], None] | None = None
+) -> None:
+    """Write each piece while the next one is made: file writes release the GIL, so on
+    two cores writing hides behind formatting. One piece in flight bounds the memory."""
+    if not threaded:
+        for piece in pieces:
+            emit(piece)
+        return
+    unsynced = 0
+    syncing: Future[None] | None = None
+    syncer = ThreadPoolExecutor(1, thread_name_prefix="modeldoc-sync") if sync is not None else None
+
+    def emit_and_sync(piece: Any) -> None:
+        nonlocal unsynced, syncing
+        emit(piece)
+        unsynced += len(piece)
+        if syncer is not None and sync is not None and unsynced >= _SYNC_EVERY:
+            if syncing is None or syncing.done():  # never wait for the disk here: skip a round instead
+                unsynced = 0
+                syncing = syncer.submit(sync)
+
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="modeldoc-write") as pool:
+            pending: Future[Any] | None = None
+            for piece in pieces:
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(emit_and_sync, piece)
+            if pending is not None:
+                pending.result()
+    finally:
+        if syncer is not None:
+            syncer.shutdown(wait=True)  # the file stays open until its last writeback is done
 
 
 def _write_msgpack(
@@ -295,7 +357,10 @@ def save(
     True
     """
     atomic_write(
-        path, lambda fp: write(doc, fp, encoding=encoding, canonicalize_nan=canonicalize_nan, progress=progress)
+        path,
+        lambda fp: _write(
+            doc, fp, encoding=encoding, canonicalize_nan=canonicalize_nan, progress=progress, sync_early=True
+        ),
     )
 
 
