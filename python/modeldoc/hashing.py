@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 _SMALL = 1 << 20  # below this, a thread costs more than it saves
 
@@ -24,6 +26,7 @@ class Hasher:
         self._enabled = enabled  # load(verify=False) skips checksums altogether
         threaded = enabled and total >= _SMALL
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="modeldoc-sha256") if threaded else None
+        self._queued: Future[None] | None = None
 
     def update(self, chunk: Any) -> Future[None] | None:
         if not self._enabled:
@@ -31,7 +34,12 @@ class Hasher:
         if self._pool is None:
             self._sha.update(chunk)
             return None
-        return self._pool.submit(self._sha.update, chunk)
+        # At most one chunk waits behind the one being hashed. Without this bound a caller that
+        # produces chunks faster than SHA-256 consumes them (the other core busy elsewhere) queues
+        # up to the whole tensor a second time: reads were measured at 1.9x tensor bytes that way.
+        wait(self._queued)
+        self._queued = self._pool.submit(self._sha.update, chunk)
+        return self._queued
 
     def hexdigest(self) -> str:
         if self._pool is not None:
@@ -62,3 +70,20 @@ def hash_in_background(arr: Any) -> Future[str]:
         _POOL = ThreadPoolExecutor(2, thread_name_prefix="modeldoc-sha256-pool")
     view = arr.reshape(-1).view("u1").data  # bytes of any dtype, bfloat16 included, without a copy
     return _POOL.submit(lambda: hashlib.sha256(view).hexdigest())
+
+
+_JOBS: ThreadPoolExecutor | None = None
+JOBS = 2  # tensors streamed and hashed at once: one per core of a two-core machine
+
+
+def run_in_background(job: Callable[[], T]) -> Future[T]:
+    """Run ``job`` (a whole tensor: read, check, hash) on a shared pool of :data:`JOBS` threads.
+
+    File reads and SHA-256 release the GIL, so tensors handed to this pool are
+    hashed side by side on separate cores; each job streams its tensor through
+    small buffers, so memory does not grow with the tensors.
+    """
+    global _JOBS
+    if _JOBS is None:
+        _JOBS = ThreadPoolExecutor(JOBS, thread_name_prefix="modeldoc-tensor")
+    return _JOBS.submit(job)
