@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import msgpack
 import numpy as np
 import pytest
 
@@ -105,3 +107,26 @@ def test_output_is_deterministic() -> None:
 def test_unknown_encoding_is_a_usage_error() -> None:
     with pytest.raises(ValueError):
         modeldoc.dumps(modeldoc.example_document(), encoding="hex")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("encoding", ["base64", "msgpack", "list"])
+def test_checksums_hashed_ahead_match_the_bytes_written(encoding: str) -> None:
+    """Big tensors are hashed on the pool before their data is written; views and copies alike
+    must end up with the checksum of their canonical (little-endian, C-order) bytes."""
+    import hashlib
+
+    rng = np.random.default_rng(7)
+    big = rng.standard_normal(300_000).astype(np.float32)  # 1.2 MB: hashed ahead
+    tensors = {
+        "view": big,
+        "big_endian": big.astype(">f4"),  # canonical bytes are a copy: hashed while written
+        "strided": rng.standard_normal((600, 1000)).astype(np.float32)[:, ::2],  # not contiguous
+        "small": np.arange(5, dtype=np.int64),
+    }
+    data = modeldoc.dumps(doc_with(tensors), encoding=encoding)  # type: ignore[arg-type]
+    back = modeldoc.loads(data)  # verifies every checksum
+    tree = json.loads(data) if encoding != "msgpack" else msgpack.unpackb(data)
+    for entry in tree["tensors"]:
+        canonical = np.ascontiguousarray(tensors[entry["name"]]).astype(tensors[entry["name"]].dtype.newbyteorder("<"))
+        assert entry["sha256"] == hashlib.sha256(canonical.tobytes()).hexdigest(), entry["name"]
+        assert back.tensors[entry["name"]].tobytes() == canonical.tobytes()

@@ -65,10 +65,17 @@ def hash_in_background(arr: Any) -> Future[str]:
     The array must not change until the future is done (readers hand it out
     only after all checksums are compared).
     """
+    return hash_bytes_in_background(arr.reshape(-1).view("u1").data)  # any dtype, bfloat16 too, no copy
+
+
+def hash_bytes_in_background(view: Any) -> Future[str]:
+    """The sha256 hex digest of a buffer, computed on the shared two-thread pool (FIFO).
+
+    The buffer must not change until the future is done.
+    """
     global _POOL
     if _POOL is None:
         _POOL = ThreadPoolExecutor(2, thread_name_prefix="modeldoc-sha256-pool")
-    view = arr.reshape(-1).view("u1").data  # bytes of any dtype, bfloat16 included, without a copy
     return _POOL.submit(lambda: hashlib.sha256(view).hexdigest())
 
 

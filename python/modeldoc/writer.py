@@ -27,7 +27,7 @@ from .dtypes import DTYPES, DType, dtype_of_array, to_le_bytes
 from .quantize import dequantize
 from .errors import Collector, ModelDocError
 from .jsontext import dumps_value, parse_json
-from .hashing import Hasher
+from .hashing import Hasher, hash_bytes_in_background
 from .limits import DEFAULT_LIMITS
 from .progress import Progress
 from .schema import SCHEMA_ID, check_schema, normalize_integers
@@ -198,6 +198,23 @@ def _write(
         _write_json(skeleton, tensors, encoding, emit, document_checksum, sync)
 
 
+_AHEAD = 1 << 20  # tensors at least this big are hashed ahead on the pool
+
+
+def _hashes_ahead(tensors: list[_Prepared]) -> list[Future[str] | None]:
+    """Start SHA-256 of every big tensor on the two-thread pool, in writing order.
+
+    Checksums follow their data in the file, so without this each tensor's bytes are
+    hashed on one core while they are written. Hashed ahead, two tensors are hashed at
+    once while the writer emits the first, and the digest is usually ready when it is
+    needed. Only tensors whose canonical bytes are a view of the array (no copy, so no
+    extra memory); the others are hashed as they are written.
+    """
+    return [hash_bytes_in_background(to_le_bytes(arr, dt))
+            if arr.nbytes >= _AHEAD and arr.flags.c_contiguous and arr.dtype == dt.numpy else None
+            for _, dt, arr in tensors]
+
+
 def _hashed_steps(raw: memoryview, step: int) -> Iterator[memoryview]:
     for start in range(0, len(raw), step):
         yield raw[start : start + step]
@@ -211,11 +228,13 @@ def _write_json(
     emit(dumps_value(head)[:-1].encode("utf-8"))
     emit(b',\n"tensors":[')
     sha256s = []
+    ahead = _hashes_ahead(tensors)
     for i, ((name, dt, arr), entry) in enumerate(zip(tensors, skeleton["tensors"])):
         meta = {k: v for k, v in entry.items() if k not in ("data", "sha256")}
         emit((",\n" if i else "\n").encode() + dumps_value(meta)[:-1].encode("utf-8") + b',"data":')
         raw = to_le_bytes(arr, dt)
-        hasher = Hasher(len(raw))  # hashes chunk k on the other core while chunk k+1 is encoded
+        # Not hashed ahead: hash chunk k on the other core while chunk k+1 is encoded.
+        hasher = Hasher(len(raw), enabled=ahead[i] is None)
         try:
             if encoding == "base64":
                 emit(b'"')
@@ -230,7 +249,8 @@ def _write_json(
                     emit(enc.encode_list_text(arr, dt).encode("ascii"))
                 else:
                     _emit_overlapped(pieces, emit, threaded=arr.size > fastlist.block_size(), sync=sync)
-            sha256s.append(hasher.hexdigest())
+            future = ahead[i]
+            sha256s.append(hasher.hexdigest() if future is None else future.result())
         finally:
             hasher.close()
         emit(b',"sha256":"' + sha256s[-1].encode() + b'"}')
@@ -295,14 +315,16 @@ def _write_msgpack(
             emit(packer.pack(value))
             continue
         emit(packer.pack_array_header(len(tensors)))
-        for (name, dt, arr), entry in zip(tensors, value):
+        ahead = _hashes_ahead(tensors)
+        for i, ((name, dt, arr), entry) in enumerate(zip(tensors, value)):
             emit(packer.pack_map_header(len(entry)))
             for k, v in entry.items():
                 if k not in ("data", "sha256"):
                     emit(packer.pack(k) + packer.pack(v))
             emit(packer.pack("data"))
             raw = to_le_bytes(arr, dt)
-            hasher = Hasher(len(raw))
+            future = ahead[i]
+            hasher = Hasher(len(raw), enabled=future is None)
             try:
                 chunks = [raw[i : i + MAX_BIN] for i in range(0, len(raw), MAX_BIN)] or [raw]
                 if len(chunks) > 1:  # past MessagePack's 4 GiB bin limit: an array of bins (spec.md 5.4)
@@ -312,7 +334,7 @@ def _write_msgpack(
                     for step in _hashed_steps(chunk, _HASH_STEP):
                         hasher.update(step)
                         emit(step)  # straight from the array's memory, no copy
-                sha256s.append(hasher.hexdigest())
+                sha256s.append(hasher.hexdigest() if future is None else future.result())
             finally:
                 hasher.close()
             emit(packer.pack("sha256") + packer.pack(sha256s[-1]))
