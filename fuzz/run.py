@@ -34,6 +34,16 @@ def save_finding(data: bytes, why: str) -> None:
     print(f"FINDING {name}: {why}", file=sys.stderr)
 
 
+def _peak_rss_mb() -> int:
+    """This process's own peak RSS. Not ru_maxrss: on Linux exec carries the parent's high-water
+    mark into it, so under a big pytest process (TensorFlow loaded) it reported the parent's 1.2 GB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # no /proc: the best there is
+
+
 def run_hypothesis(examples: int, seed: int) -> tuple[int, collections.Counter[str], int]:
     import atexit
     import shutil
@@ -128,7 +138,7 @@ def main() -> int:
     start = time.monotonic()
 
     def report(n: int, outcomes: collections.Counter[str], findings: int) -> None:
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        peak_mb = _peak_rss_mb()
         top = ", ".join(f"{k} {v}" for k, v in outcomes.most_common())
         print(f"engine {args.engine}: {n} cases in {time.monotonic() - start:.0f} s, peak RSS {peak_mb} MB, "
               f"{findings} findings", flush=True)
