@@ -5,25 +5,16 @@
 //   exit 0: every output within tolerance; 1: an output beyond it, a document
 //   outside the profile or an invalid document (findings as CODE<TAB>POINTER);
 //   2: unreadable file or usage error; 3: internal error
-import { readFileSync } from 'node:fs';
+import { readArgument } from './_file.mjs';
 import { read, ModelDocError } from '../src/index.mjs';
 import { checkTestVectors, EvalError } from '../src/evaluate.mjs';
 
 function main(argv) {
-  if (argv.length !== 1 || argv[0].startsWith('-')) {
-    process.stderr.write('usage: modeldoc-js-run FILE\n');
-    return 2;
-  }
-  let bytes;
-  try {
-    bytes = readFileSync(argv[0]);
-  } catch (e) {
-    process.stderr.write(`IO_UNREADABLE: ${argv[0]}: ${e.message}\n`);
-    return 2;
-  }
+  const bytes = readArgument(argv, 'modeldoc-js-run');
+  if (typeof bytes === 'number') return bytes;
   let result;
   try {
-    result = checkTestVectors(read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)));
+    result = checkTestVectors(read(bytes));
   } catch (e) {
     if (!(e instanceof ModelDocError || e instanceof EvalError)) throw e;
     for (const f of e.findings.filter((x) => x.severity !== 'warning')) {
