@@ -198,3 +198,22 @@ def test_modeldoc_quantized_tensors_export_as_tfjs_reads_them(tfjs_exports: Expo
             assert stored == {None}
         for name, got in _values(tmp_path / mode).items():  # the mlp's weight names are its tensor names
             assert np.array_equal(got.view(np.uint32), doc.tensors[name].view(np.uint32)), (mode, name)
+
+
+def test_rewriting_a_folder_removes_only_the_replaced_models_shards(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    g = modeldoc.Graph(
+        layers=[modeldoc.Layer("dense", "Dense", {"units": 64}, ["dense/kernel", "dense/bias"])],
+        inputs=[modeldoc.Input("x", "float32", [None, 32])], nodes=[modeldoc.Node("dense", ["x"], ["y"])],
+        outputs=["y"])
+    doc = modeldoc.Document(g, {"dense/kernel": rng.standard_normal((32, 64)).astype("float32"),
+                                "dense/bias": rng.standard_normal(64).astype("float32")})
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "group9-shard1of1.bin").write_bytes(b"not named by any model.json")
+    to_tfjs(doc, tmp_path, shard_bytes=1024)  # 8,448 bytes: 9 shards
+    assert len(list(tmp_path.glob("group1-shard*.bin"))) == 9
+    to_tfjs(doc, tmp_path)  # one shard now
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "group1-shard1of1.bin", "group9-shard1of1.bin", "model.json", "notes.txt"]
+    back = from_tfjs(tmp_path / "model.json")
+    assert back.tensors["dense/kernel"].tobytes() == doc.tensors["dense/kernel"].tobytes()

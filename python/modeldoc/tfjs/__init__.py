@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import IO, Any, Callable
 
 from .._version import __version__
@@ -67,12 +68,33 @@ def to_tfjs(doc: Document, outdir: str | os.PathLike[str], *, shard_bytes: int =
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
         raise ModelDocError.of("WRITE_FAILED", "", f"cannot create {folder!r}: {e.strerror}") from None
+    stale = _shards_named_by(os.path.join(folder, "model.json")) - {name for name, _ in shards}
     written = []
     for name, piece in [*shards, ("model.json", text)]:  # shards first: a model.json never names a missing shard
         path = os.path.join(folder, name)
         atomic_write(path, _writer(piece))
         written.append(path)
+    for name in sorted(stale):  # the shards of the model this one replaced, which nothing names now
+        try:
+            os.remove(os.path.join(folder, name))
+        except OSError:
+            pass
     return written
+
+
+_SHARD_NAME = re.compile(r"\Agroup[0-9]+-shard[0-9]+of[0-9]+\.bin\Z")
+
+
+def _shards_named_by(model_json: str) -> set[str]:
+    """Shard file names (tfjs' own naming only) that an existing model.json lists; empty if there is
+    none or it cannot be read: only files a replaced model owned are ever removed."""
+    try:
+        with open(model_json, "rb") as f:
+            tree = json.loads(f.read(MAX_MODEL_JSON_BYTES + 1))
+        groups = tree["weightsManifest"]
+        return {p for g in groups for p in g["paths"] if isinstance(p, str) and _SHARD_NAME.match(p)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
 
 
 def _writer(data: bytes) -> Callable[[IO[bytes]], None]:
