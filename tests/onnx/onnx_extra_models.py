@@ -99,8 +99,65 @@ def _channels_first(k: Any) -> Any:
     return k.Model(x, [g, f], name="channels_first")
 
 
+def _backwards(k: Any) -> Any:
+    # go_backwards in each recurrent type, with and without return_sequences / return_state / initial_state:
+    # Keras returns the sequence in processing order (last time step first).
+    x = k.Input((5, 3), name="x")
+    seq, h, c = k.layers.LSTM(4, go_backwards=True, return_sequences=True, return_state=True,
+                              name="lstm_back_seq")(x)
+    last = k.layers.LSTM(2, go_backwards=True, name="lstm_back_init")(
+        x, initial_state=[k.layers.Dense(2, name="h0")(h), k.layers.Dense(2, name="c0")(c)])
+    gru_seq = k.layers.GRU(3, go_backwards=True, return_sequences=True, reset_after=False, name="gru_back_seq")(seq)
+    gru_last = k.layers.GRU(3, go_backwards=True, name="gru_back")(x)
+    rnn_seq, rnn_h = k.layers.SimpleRNN(2, go_backwards=True, return_sequences=True, return_state=True,
+                                        name="rnn_back_seq")(x)
+    return k.Model(x, [seq, last, gru_seq, gru_last, rnn_seq, rnn_h], name="backwards")
+
+
+def _output_padding(k: Any) -> Any:
+    # Transposed convolutions with an explicit output_padding (spec 15.5 lengths), valid and same, odd and even
+    # kernels, kernels shorter than the stride, several spatial ranks and channels_first. ("same" with an even
+    # kernel and output_padding 0 is left out: TensorFlow's CPU kernel refuses it.)
+    s = k.Input((6, 2), name="s")
+    ones = [k.layers.Conv1DTranspose(2, kk, strides=st, padding=pad, output_padding=op,
+                                     name=f"t1_{pad}_{kk}{st}{op}")(s)
+            for pad, kk, st, op in [("valid", 3, 2, 1), ("same", 3, 2, 1), ("same", 4, 3, 2), ("same", 1, 3, 2),
+                                    ("valid", 1, 3, 2), ("same", 2, 3, 1), ("same", 5, 2, 1), ("valid", 5, 3, 0)]]
+    x = k.Input((4, 5, 3), name="x")
+    two = k.layers.Conv2DTranspose(2, (3, 4), strides=(2, 3), padding="same", output_padding=(1, 2),
+                                   activation="tanh", name="t2_same")(x)
+    two_cf = k.layers.Conv2DTranspose(3, 2, strides=2, padding="valid", output_padding=1,
+                                      data_format="channels_first", name="t2_valid_cf")(x)
+    v = k.Input((2, 3, 2, 2), name="v")
+    three = k.layers.Conv3DTranspose(2, 3, strides=2, padding="same", output_padding=1, name="t3_same")(v)
+    return k.Model([s, x, v], [*ones, two, two_cf, three], name="output_padding")
+
+
+def _axes_and_acts(k: Any) -> Any:
+    # Softmax over several axes, the activations spec 15.3 adds to the earlier set (on values scaled to +-20, where
+    # log_sigmoid's -softplus(-x) and log(sigmoid(x)) part), and float64 layers inside a float32 model.
+    x = k.Input((3, 4, 5), name="x")
+    soft = [k.layers.Softmax(axis=axes, name=f"softmax_{i}")(x)
+            for i, axes in enumerate([[1, 2], [-1, -3], [1, 2, 3], [3]])]
+    # Negative inputs scaled to about -450: log(sigmoid(x)) would be -inf below about -104 in float32.
+    wide = k.layers.LeakyReLU(negative_slope=150.0, name="wide")(x)
+    acts = [k.layers.Activation(name, name=f"act_{name}")(wide)
+            for name in ("celu", "hard_tanh", "tanh_shrink", "log_sigmoid")]
+    f64 = k.layers.Dense(5, dtype="float64", name="dense_f64")(x)
+    f64 = k.layers.Softmax(axis=[1, 3], dtype="float64", name="softmax_f64")(f64)
+    f64 = k.layers.Activation("log_sigmoid", dtype="float64", name="log_sigmoid_f64")(f64)
+    # A float32 sequence into a float64 Dense: Transpose -> Cast -> MatMul crashes onnxruntime's MatMul fusion,
+    # which export avoids by casting before the Transpose. (onnxruntime runs no float64 LSTM or RNN.)
+    back = k.layers.LSTM(2, go_backwards=True, return_sequences=True, name="lstm_back")(
+        k.layers.Reshape((12, 5), name="to_seq")(x))
+    after = k.layers.Dense(2, dtype="float64", name="dense_f64_after")(back)
+    return k.Model(x, [*soft, *acts, f64, after], name="axes_and_acts")
+
+
 EXTRA: dict[str, Callable[[Any], Any]] = {"convs": _convs, "conv1d_3d": _conv1d_3d, "norms": _norms,
-                                          "recurrent": _recurrent, "more": _more, "channels_first": _channels_first}
+                                          "recurrent": _recurrent, "more": _more, "channels_first": _channels_first,
+                                          "backwards": _backwards, "output_padding": _output_padding,
+                                          "axes_and_acts": _axes_and_acts}
 
 
 def build_extra(name: str, seed: int = 0) -> Any:

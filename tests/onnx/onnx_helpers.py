@@ -11,10 +11,6 @@ import modeldoc
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 TEST_VECTORS = 2
-# Zoo models the exporter refuses, with a word each refusal names. "edge" gathers the forms the other models
-# leave out (go_backwards, output_padding, Softmax over several axes, log_sigmoid, ...), several without an ONNX
-# mapping.
-ZOO_REFUSED = {"edge": "go_backwards"}
 
 
 @functools.lru_cache(maxsize=None)

@@ -53,6 +53,31 @@ def _mish(b: Builder, x: Value, h: str) -> str:
     return b.op("Mul", [x.name, b.op("Tanh", [b.op("Softplus", [x.name], h)], h)], h)
 
 
+def _hard_tanh(b: Builder, x: Value, h: str) -> str:
+    return b.op("Clip", [x.name, _scalar(b, x, -1.0, h), _scalar(b, x, 1.0, h)], h)
+
+
+def _tanh_shrink(b: Builder, x: Value, h: str) -> str:
+    return b.op("Sub", [x.name, b.op("Tanh", [x.name], h)], h)
+
+
+def _log_sigmoid(b: Builder, x: Value, h: str) -> str:
+    # -softplus(-x) (spec 15.3) as min(x, 0) - ln(1 + e^-|x|): Log(Sigmoid(x)) would give -inf where sigmoid
+    # underflows to 0, and onnxruntime has no float64 Softplus.
+    zero = _scalar(b, x, 0.0, h)
+    tail = b.op("Exp", [b.op("Neg", [b.op("Abs", [x.name], h)], h)], h)
+    log1p = b.op("Log", [b.op("Add", [tail, _scalar(b, x, 1.0, h)], h)], h)
+    return b.op("Sub", [b.op("Min", [x.name, zero], h), log1p], h)
+
+
+def _celu(b: Builder, x: Value, h: str) -> str:
+    # max(x, 0) + (e^min(x, 0) - 1) (spec 15.3, Keras' alpha 1). Not ONNX Celu or Elu: onnxruntime runs neither
+    # in float64.
+    zero = _scalar(b, x, 0.0, h)
+    negative = b.op("Sub", [b.op("Exp", [b.op("Min", [x.name, zero], h)], h), _scalar(b, x, 1.0, h)], h)
+    return b.op("Add", [b.op("Relu", [x.name], h), negative], h)
+
+
 def _selu(b: Builder, x: Value, h: str) -> str:
     return b.op("Selu", [x.name], h, alpha=SELU_ALPHA, gamma=SELU_SCALE)
 
@@ -72,6 +97,7 @@ ACTIVATIONS: dict[str, tuple[str, Callable[[Builder, Value, str], str] | None]] 
     "softmax": ("Softmax(axis=-1)", _simple("Softmax", axis=-1)),
     "log_softmax": ("LogSoftmax(axis=-1)", _simple("LogSoftmax", axis=-1)),
     "elu": ("Elu(alpha=1)", _simple("Elu", alpha=1.0)),
+    "celu": ("Relu(x) + Exp(Min(x, 0)) - 1", _celu),
     "selu": ("Selu", _selu),
     "softplus": ("Softplus", _simple("Softplus")),
     "softsign": ("Softsign", _simple("Softsign")),
@@ -85,6 +111,9 @@ ACTIVATIONS: dict[str, tuple[str, Callable[[Builder, Value, str], str] | None]] 
     "relu6": ("Clip(0, 6)", _relu6),
     "leaky_relu": ("LeakyRelu(alpha=0.2)", _simple("LeakyRelu", alpha=0.2)),
     "mish": ("Mul(x, Tanh(Softplus(x)))", _mish),
+    "hard_tanh": ("Clip(-1, 1)", _hard_tanh),
+    "tanh_shrink": ("Sub(x, Tanh(x))", _tanh_shrink),
+    "log_sigmoid": ("Min(x, 0) - Log(1 + Exp(-Abs(x)))", _log_sigmoid),
 }
 
 
@@ -191,23 +220,30 @@ def _emit_elu(b: Builder, p: _Param, xs: list[Value], call: Call) -> list[Value]
 
 @dataclass(frozen=True)
 class _Softmax:
-    axis: int
+    axes: tuple[int, ...]
     dtype: np.dtype[Any] | None
 
 
 def _parse_softmax(cfg: Config) -> _Softmax:
     axis = cfg.get("axis", -1)
-    if isinstance(axis, list) and len(axis) == 1:
-        axis = axis[0]
-    if not isinstance(axis, int) or isinstance(axis, bool):
-        cfg.reject("axis", f"Softmax over several axes ({axis!r}) has no single ONNX Softmax")
-        axis = -1
-    return _Softmax(axis, cfg.float_weights({}))
+    axes = axis if isinstance(axis, list) else [axis]
+    if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes) or len(set(axes)) < len(
+            axes):
+        cfg.reject("axis", f"Softmax axis {axis!r} is not an integer or a list of distinct integers")
+        axes = [-1]
+    return _Softmax(tuple(axes), cfg.float_weights({}))
 
 
 def _emit_softmax(b: Builder, p: _Softmax, xs: list[Value], call: Call) -> list[Value]:
+    h = call.path
     x = _float_input(b, p.dtype, xs, call)
-    return [Value(b.op("Softmax", [x.name], call.path, axis=p.axis), x.dtype, x.rank)]
+    if len(p.axes) == 1:
+        return [Value(b.op("Softmax", [x.name], h, axis=p.axes[0]), x.dtype, x.rank)]
+    # Several axes together (spec 15.3): e^(x - m) / sum e^(x - m), max and sum over all of them; ONNX Softmax
+    # takes one axis. (Equal axes written once negative and once not, e.g. [1, -2] in rank 3, ONNX rejects.)
+    shifted = b.op("Sub", [x.name, b.reduce("ReduceMax", x.name, p.axes, True, h)], h)
+    e = b.op("Exp", [shifted], h)
+    return [Value(b.op("Div", [e, b.reduce("ReduceSum", e, p.axes, True, h)], h), x.dtype, x.rank)]
 
 
 @dataclass(frozen=True)
@@ -233,6 +269,6 @@ OPS: dict[str, Op] = {
     "ReLU": Op(_parse_relu, _emit_relu, "Relu / LeakyRelu / Clip / Greater+Where / Sub, as keras.activations.relu"),
     "LeakyReLU": Op(_parse_leaky, _emit_leaky, "LeakyRelu"),
     "ELU": Op(_parse_elu, _emit_elu, "Elu"),
-    "Softmax": Op(_parse_softmax, _emit_softmax, "Softmax"),
+    "Softmax": Op(_parse_softmax, _emit_softmax, "Softmax; several axes: ReduceMax, Sub, Exp, ReduceSum, Div"),
     "PReLU": Op(_parse_prelu, _emit_prelu, "PRelu"),
 }

@@ -85,11 +85,19 @@ class Builder:
         if x.dtype == np.dtype(dtype):
             return x
         to = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+        producer = next((n for n in reversed(self.nodes) if x.name in n.output), None)
+        if producer is not None and producer.op_type == "Transpose":
+            # Cast before the Transpose, not after: onnxruntime 1.31's MatmulTransposeFusion crashes the process
+            # (segmentation fault) on Transpose -> Cast -> MatMul, e.g. a float64 LSTM sequence into a float32
+            # Dense. The two commute, so the value is the same.
+            perm = next(list(a.ints) for a in producer.attribute if a.name == "perm")
+            cast = self.op("Cast", [producer.input[0]], hint, to=to)
+            return Value(self.transpose(cast, perm, hint), np.dtype(dtype), x.rank)
         return Value(self.op("Cast", [x.name], hint, to=to), np.dtype(dtype), x.rank)
 
     def reduce(self, op_type: str, x: str, axes: Sequence[int], keepdims: bool, hint: str) -> str:
-        """ReduceMean/ReduceMax/...: ``axes`` is an input from opset 18 on, an attribute before."""
-        if self.opset >= 18:
+        """ReduceMean/ReduceMax/...: ``axes`` is an input from opset 18 on (ReduceSum: 13), an attribute before."""
+        if self.opset >= 18 or op_type == "ReduceSum":
             return self.op(op_type, [x, self.ints(axes, hint)], hint, keepdims=int(keepdims))
         return self.op(op_type, [x], hint, axes=list(axes), keepdims=int(keepdims))
 

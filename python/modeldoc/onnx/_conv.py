@@ -56,6 +56,7 @@ class _Conv:
     dilation: tuple[int, ...]
     padding: str
     groups: int
+    output_padding: tuple[int, ...] | None
     channels_first: bool
     activation: str
     weights: dict[str, np.ndarray]
@@ -88,8 +89,10 @@ def _parse(cfg: Config) -> _Conv:
     groups = cfg.integer("groups", 1) if kind == "conv" else 1
     channels_first = cfg.data_format()
     activation = activation_name(cfg)
-    if kind == "transpose":
-        cfg.must_be("output_padding", (None,), "only the default output padding is exported")
+    output_padding = cfg.ints("output_padding", n, 0) if kind == "transpose" and cfg.has("output_padding") else None
+    if output_padding is not None and any(not 0 <= op < s for op, s in zip(output_padding, strides)):
+        cfg.reject("output_padding", f"output_padding={list(output_padding)} must be >= 0 and below the strides "
+                   f"{list(strides)}")
     required, optional = _ROLES[kind]
     w = cfg.weights(required, optional)
     if cfg.has("use_bias") and cfg.flag("use_bias", True) != ("bias" in w):
@@ -99,8 +102,8 @@ def _parse(cfg: Config) -> _Conv:
             cfg.issues.append(Issue("/weights", f"{cfg.type} {role} has shape {list(w[role].shape)}, "
                                     f"not [{', '.join(map(str, kernel_size))}, in, out]"))
             raise Unsupported
-    return _Conv(kind, n, kernel_size, strides, dilation, padding, groups, channels_first, activation, w,
-                 cfg.float_weights(w))
+    return _Conv(kind, n, kernel_size, strides, dilation, padding, groups, output_padding, channels_first,
+                 activation, w, cfg.float_weights(w))
 
 
 def _pads(p: _Conv) -> dict[str, Any]:
@@ -116,22 +119,24 @@ def _pads(p: _Conv) -> dict[str, Any]:
 
 
 def _transpose_pads(p: _Conv) -> dict[str, Any]:
-    """Pads and output_padding giving Keras' output length (keras deconv_output_length, output_padding=None):
-    "valid": in*stride + max(k - stride, 0); "same": in*stride, the odd pixel cut at the end."""
+    """Pads and output_padding giving Keras' output length and offset b into the full output (spec 15.5).
+
+    With output_padding=None: "valid" gives in*stride + max(k' - stride, 0), "same" in*stride with the odd
+    pixel cut at the end. With output_padding p: "valid" gives (in-1)*stride + k' + p from b = 0, "same"
+    (in-1)*stride + (k' mod 2) + p from b = floor(max(k' - (k' mod 2) - p, 0) / 2). ONNX crops b at the start
+    and (full - b - length) at the end; a negative end crop is ONNX output_padding (positions no input reaches).
+    """
     begin, end, extra = [], [], []
-    for k, s, d in zip(p.kernel_size, p.strides, p.dilation):
+    for axis, (k, s, d) in enumerate(zip(p.kernel_size, p.strides, p.dilation)):
         k_eff = (k - 1) * d + 1
-        total = k_eff - s if p.padding == "same" else 0
-        if total >= 0:
-            begin.append(total // 2)
-            end.append(total - total // 2)
-            extra.append(0)
-        else:
-            begin.append(0)
-            end.append(0)
-            extra.append(-total)
-        if p.padding == "valid":
-            extra[-1] = max(s - k_eff, 0)
+        if p.output_padding is None:
+            total = k_eff - s if p.padding == "same" else min(k_eff - s, 0)
+        else:  # total = full - length, the full output having (in-1)*s + k' positions
+            total = k_eff - (k_eff % 2) - p.output_padding[axis] if p.padding == "same" else -p.output_padding[axis]
+        b = max(total, 0) // 2
+        begin.append(b)
+        end.append(max(total - b, 0))
+        extra.append(max(b - total, 0))
     return {"pads": begin + end, "output_padding": extra}
 
 

@@ -11,6 +11,10 @@ The weights are rearranged once, at export:
   (Keras' bias [2, 3*units]); ``reset_after=False`` has one bias, Rb is zero.
 - Keras is batch-major [batch, time, features], the ONNX ops time-major: a Transpose
   goes before the op, and after it when the whole sequence is returned.
+- ``go_backwards`` processes the steps T-1 .. 0 and returns the sequence in that
+  processing order (spec 15.10, as Keras). ONNX's direction="reverse" would put
+  each output back at its own time position, so instead the input is reversed
+  (Slice with step -1) and the op runs forward.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ _RNN_ACTIVATIONS: dict[str, tuple[str, float | None, float | None]] = {
 _GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
 _STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}
 _LSTM_ORDER = [0, 3, 1, 2]  # ONNX i, o, f, c taken from Keras i, f, c, o
+_BEFORE_START = -(2**63)  # a Slice end that, with step -1, includes index 0 whatever the length
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class _Rnn:
     activations: list[str]
     return_sequences: bool
     return_state: bool
+    go_backwards: bool
     reset_after: bool
     weights: dict[str, np.ndarray]
     dtype: np.dtype[Any] | None
@@ -69,8 +75,7 @@ def _parse(cfg: Config) -> _Rnn:
     activations = [act] if t == "SimpleRNN" else [_activation(cfg, "recurrent_activation", "sigmoid"), act]
     if t == "LSTM":
         activations.append(act)  # ONNX LSTM: f (gates), g (cell input), h (cell output)
-    why = {"go_backwards": "reversed processing changes the output order and is not exported",
-           "stateful": "state kept between batches has no ONNX form",
+    why = {"stateful": "state kept between batches has no ONNX form",
            "time_major": "only batch-major input is exported"}
     for key, reason in why.items():
         cfg.must_be(key, (False, None), reason)
@@ -88,7 +93,7 @@ def _parse(cfg: Config) -> _Rnn:
                                 f"recurrent_kernel [{units}, {g * units}], bias {list(bias_shape)}; found {shapes}"))
         raise Unsupported
     return _Rnn(t, units, activations, cfg.flag("return_sequences", False), cfg.flag("return_state", False),
-                reset_after, w, cfg.float_weights(w))
+                cfg.flag("go_backwards", False), reset_after, w, cfg.float_weights(w))
 
 
 def _onnx_matrix(m: np.ndarray, gates: int, order: list[int] | None) -> np.ndarray:
@@ -120,7 +125,10 @@ def _emit(b: Builder, p: _Rnn, xs: list[Value], call: Call) -> list[Value]:
     order = _LSTM_ORDER if p.type == "LSTM" else None
     w = b.const(_onnx_matrix(p.weights["kernel"], gates, order), f"{h}/W", key=(key, "W"))
     r = b.const(_onnx_matrix(p.weights["recurrent_kernel"], gates, order), f"{h}/R", key=(key, "R"))
-    inputs = [b.transpose(x.name, [1, 0, 2], h), w, r]
+    seq = x.name
+    if p.go_backwards:  # time steps last to first: Slice from -1 down past the start
+        seq = b.op("Slice", [seq, b.ints([-1], h), b.ints([_BEFORE_START], h), b.ints([1], h), b.ints([-1], h)], h)
+    inputs = [b.transpose(seq, [1, 0, 2], h), w, r]
     inputs.append(b.const(_onnx_bias(p, gates, order), f"{h}/B", key=(key, "B")) if "bias" in p.weights else "")
     if len(xs) > 1:
         inputs.append("")  # sequence_lens: every sequence has the full length
@@ -146,8 +154,9 @@ def _emit(b: Builder, p: _Rnn, xs: list[Value], call: Call) -> list[Value]:
     return [y] + [Value(b.squeeze(s, [0], h), x.dtype, 2) for s in outs[1:]]
 
 
+_BACKWARDS = " (go_backwards: Slice with step -1 first)"
 OPS = {
-    "LSTM": Op(_parse, _emit, "Transpose, LSTM (gates reordered i,f,c,o -> i,o,f,c), Squeeze, Transpose"),
-    "GRU": Op(_parse, _emit, "Transpose, GRU (linear_before_reset = reset_after), Squeeze, Transpose"),
-    "SimpleRNN": Op(_parse, _emit, "Transpose, RNN, Squeeze, Transpose"),
+    "LSTM": Op(_parse, _emit, "Transpose, LSTM (gates reordered i,f,c,o -> i,o,f,c), Squeeze, Transpose" + _BACKWARDS),
+    "GRU": Op(_parse, _emit, "Transpose, GRU (linear_before_reset = reset_after), Squeeze, Transpose" + _BACKWARDS),
+    "SimpleRNN": Op(_parse, _emit, "Transpose, RNN, Squeeze, Transpose" + _BACKWARDS),
 }
