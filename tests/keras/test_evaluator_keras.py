@@ -18,18 +18,11 @@ import modeldoc.keras as mk
 from modeldoc.evaluator import ATOL, RTOL, compare, evaluate
 from modeldoc.evaluator._activations import ACTIVATIONS
 from modeldoc.keras._vectors import random_inputs
-from modeldoc.keras._zoo import ZOO, build
+from modeldoc.keras._zoo import ZOO, build, seed_weights
 
 layers = keras.layers
 
 
-def randomize(model: Any, seed: int) -> Any:
-    """Weights as the zoo draws them: uniform in [-0.5, 0.5), variances in [0.5, 1.5)."""
-    rng = np.random.default_rng(seed)
-    for v in model.weights:
-        low = 0.5 if "variance" in v.path else -0.5
-        v.assign(rng.uniform(low, low + 1.0, tuple(v.shape)).astype(v.dtype))
-    return model
 
 
 def fresh_inputs(doc: Any, seed: int) -> dict[str, np.ndarray]:
@@ -201,7 +194,7 @@ EXTRAS: dict[str, Callable[[], Any]] = {
 
 @pytest.mark.parametrize("name", list(EXTRAS))
 def test_layer_configs_beyond_the_zoo_match_keras(name: str) -> None:
-    assert max_diff_against_keras(randomize(EXTRAS[name](), 7), 7) <= ATOL
+    assert max_diff_against_keras(seed_weights(EXTRAS[name](), 7), 7) <= ATOL
 
 
 def test_every_activation_name_is_one_keras_knows() -> None:

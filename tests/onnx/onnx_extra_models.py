@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable
 
-import numpy as np
+from modeldoc.keras._zoo import seed_weights
 
 
 def _convs(k: Any) -> Any:
@@ -167,8 +167,4 @@ def build_extra(name: str, seed: int = 0) -> Any:
     with warnings.catch_warnings():  # LayerNormalization(rms_scaling=True) is deprecated, and still exported
         warnings.simplefilter("ignore", UserWarning)
         model = EXTRA[name](keras)
-    rng = np.random.default_rng(seed)
-    for variable in model.weights:
-        low = 0.5 if "variance" in variable.path else -0.5
-        variable.assign(rng.uniform(low, low + 1.0, tuple(variable.shape)).astype(variable.dtype))
-    return model
+    return seed_weights(model, seed)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from tfjs_helpers import (BUILT, FIXTURE_IDS, FIXTURES, INTEROP, QUANTIZED, ZOO_SUPPORTED, Exports, _io_inputs,
-                          extra_keras_models, node_env, quantize_tfjs_model, quantized_dir, seeded)
+                          extra_keras_models, node_env, quantize_tfjs_model, quantized_dir)
 
 import modeldoc
 
@@ -34,7 +34,7 @@ def tfjs_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tfjs_exports(tmp_path_factory: pytest.TempPathFactory, tfjs_built: Path) -> Exports:
     from modeldoc.keras import from_keras, to_keras
-    from modeldoc.keras._zoo import build
+    from modeldoc.keras._zoo import build, seed_weights
     from modeldoc.tfjs import from_tfjs, to_tfjs
 
     folder = tmp_path_factory.mktemp("tfjs-exports")
@@ -42,7 +42,7 @@ def tfjs_exports(tmp_path_factory: pytest.TempPathFactory, tfjs_built: Path) -> 
     for name in ZOO_SUPPORTED:
         docs[f"zoo_{name}"] = from_keras(build(name), test_vectors=2)
     for seed, (name, model) in enumerate(extra_keras_models().items()):
-        docs[name] = from_keras(seeded(model, seed), test_vectors=2)
+        docs[name] = from_keras(seed_weights(model, seed), test_vectors=2)
     for fixture in FIXTURE_IDS:
         docs[f"fixture_{fixture}"] = modeldoc.load(next(FIXTURES.glob(f"{fixture}.*json")) if
                                                     "msgpack" not in fixture else FIXTURES / f"{fixture}.msgpack")

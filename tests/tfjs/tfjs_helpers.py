@@ -89,12 +89,6 @@ def extra_keras_models() -> dict[str, Any]:
     return out
 
 
-def seeded(model: Any, seed: int) -> Any:
-    rng = np.random.default_rng(seed)
-    for v in model.weights:
-        low = 0.5 if "variance" in v.path else -0.5
-        v.assign(rng.uniform(low, low + 1.0, tuple(v.shape)).astype(v.dtype))
-    return model
 
 
 @dataclass

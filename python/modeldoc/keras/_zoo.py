@@ -194,10 +194,14 @@ def build(name: str, seed: int = 0) -> Any:
     """
     import keras  # type: ignore[import-untyped]
 
-    model = ZOO[name](keras)
+    return seed_weights(ZOO[name](keras), seed)
+
+
+def seed_weights(model: Any, seed: int) -> Any:
+    """Give every weight of ``model`` the zoo's draw (see :func:`build`) and return it; tests use
+    it for their own models so that all of them are weighted alike."""
     rng = np.random.default_rng(seed)
     for variable in model.weights:
-        shape = tuple(variable.shape)
         low = 0.5 if "variance" in variable.path else -0.5
-        variable.assign(rng.uniform(low, low + 1.0, shape).astype(variable.dtype))
+        variable.assign(rng.uniform(low, low + 1.0, tuple(variable.shape)).astype(variable.dtype))
     return model
