@@ -1,5 +1,5 @@
-// The one way the command-line tools read their input: bounded by the document size limit
-// (spec.md section 8) before anything is allocated.
+// Shared by the command-line tools: how they read their input (bounded by the document size
+// limit of spec.md section 8 before anything is allocated) and how they run.
 import { openSync, fstatSync, readSync, closeSync } from 'node:fs';
 import { DEFAULT_LIMITS } from '../src/index.mjs';
 
@@ -41,4 +41,16 @@ export function readArgument(argv, tool) {
     return 1;
   }
   return bytes;
+}
+
+// Run a tool's main(argv) and set its exit code; an exception is a bug: exit 3 with the stack.
+export function runMain(main) {
+  let code;
+  try {
+    code = main(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`internal error: ${e && e.stack ? e.stack : e}\n`);
+    code = 3;
+  }
+  process.exitCode = code;
 }

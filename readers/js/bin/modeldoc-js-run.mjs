@@ -5,7 +5,7 @@
 //   exit 0: every output within tolerance; 1: an output beyond it, a document
 //   outside the profile or an invalid document (findings as CODE<TAB>POINTER);
 //   2: unreadable file or usage error; 3: internal error
-import { readArgument } from './_file.mjs';
+import { readArgument, runMain } from './_file.mjs';
 import { read, ModelDocError } from '../src/index.mjs';
 import { checkTestVectors, EvalError } from '../src/evaluate.mjs';
 
@@ -32,11 +32,4 @@ function main(argv) {
   return result.pass ? 0 : 1;
 }
 
-let code;
-try {
-  code = main(process.argv.slice(2));
-} catch (e) {
-  process.stderr.write(`internal error: ${e && e.stack ? e.stack : e}\n`);
-  code = 3;
-}
-process.exitCode = code;
+runMain(main);

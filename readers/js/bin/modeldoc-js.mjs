@@ -4,7 +4,7 @@
 //   invalid:    CODE<TAB>POINTER per error on stdout, exit 1 (human text on stderr)
 //   unreadable: exit 2 (also for usage errors); 3 for an internal error
 import { validate } from '../src/index.mjs';
-import { readArgument } from './_file.mjs';
+import { readArgument, runMain } from './_file.mjs';
 
 function main(argv) {
   const bytes = readArgument(argv, 'modeldoc-js');
@@ -23,11 +23,4 @@ function main(argv) {
   return 1;
 }
 
-let code;
-try {
-  code = main(process.argv.slice(2));
-} catch (e) {
-  process.stderr.write(`internal error: ${e && e.stack ? e.stack : e}\n`);
-  code = 3;
-}
-process.exitCode = code;
+runMain(main);
