@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -480,3 +482,12 @@ def test_the_stored_dtype_decides_the_comparison() -> None:
 
     assert compare(np.array([1.0]), np.array([1], "int32"), ATOL)[1]
     assert not compare(np.array([1.000001]), np.array([1], "int32"), ATOL)[1]  # within the float bound, still wrong
+
+
+def test_the_evaluator_loads_on_first_use() -> None:
+    """`import modeldoc` and `modeldoc --help` do not pay for the evaluator; `modeldoc.evaluate` loads it."""
+    code = ("import sys, modeldoc, modeldoc.evaluator.cli\n"
+            "assert 'modeldoc.evaluator._run' not in sys.modules\n"
+            "f = modeldoc.evaluate\n"
+            "assert 'modeldoc.evaluator._run' in sys.modules and f.__name__ == 'evaluate'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,15 +10,19 @@ See spec.md for the format.
 True
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .digest import reader_report
 from .document import FORMAT_VERSION, Document, Graph, Input, Layer, Node, Producer, TestVector
 from .errors import Finding, ModelDocError
-from .evaluator import evaluate
 from .examples import example_document
 from .limits import Limits
 from .reader import Report, load, loads, validate
 from .writer import dumps, save, write
+
+if TYPE_CHECKING:
+    from .evaluator import evaluate
 
 __all__ = [
     "FORMAT_VERSION",
@@ -44,3 +48,12 @@ __all__ = [
     "validate",
     "write",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The evaluator (about 15 ms of imports) loads on first use, not with every `import modeldoc`.
+    if name == "evaluate":
+        from .evaluator import evaluate
+
+        return evaluate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,37 +9,25 @@ document. It imports no framework.
 
 from __future__ import annotations
 
-from typing import Mapping
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    from ._api import CORE_LAYERS, evaluate
+    from ._vectors import ATOL, RTOL, VectorCheck, allowed_atol, check_test_vectors, compare
 
-from ..document import Document
-from ._registry import BUILDERS
-from ._run import Plan, run
-from ._vectors import ATOL, RTOL, VectorCheck, allowed_atol, check_test_vectors, compare
-
-CORE_LAYERS = tuple(sorted(BUILDERS))
-"""Every layer type of the core profile."""
-
-
-def evaluate(doc: Document, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The outputs of ``doc``'s model for ``inputs`` (graph input name -> array), by output name, in order.
-
-    Raises ModelDocError: ``EVAL_UNSUPPORTED`` listing every layer type and
-    config value outside the core profile (checked before anything runs),
-    ``EVAL_INPUT`` for a missing array or one of the wrong dtype or shape,
-    ``EVAL_MISMATCH`` for a weight that does not fit its layer.
-
-    >>> import numpy as np, modeldoc
-    >>> g = modeldoc.Graph(layers=[modeldoc.Layer("d", "Dense", {"units": 2, "activation": "relu"}, ["k", "b"])],
-    ...     inputs=[modeldoc.Input("x", "float32", [None, 2])], nodes=[modeldoc.Node("d", ["x"], ["y"])],
-    ...     outputs=["y"])
-    >>> doc = modeldoc.Document(g, {"k": np.array([[1, -1], [2, 0]], "float32"), "b": np.zeros(2, "float32")},
-    ...     producer=modeldoc.Producer(framework="keras"))
-    >>> modeldoc.evaluate(doc, {"x": np.array([[1.0, 0.5]], "float32")})
-    {'y': array([[2., 0.]], dtype=float32)}
-    """
-    return run(Plan(doc), inputs)
-
+# Public name -> private module, loaded on first access (PEP 562): `modeldoc --help` registers
+# `modeldoc run` through .cli without importing the evaluator itself (about 15 ms).
+_LAZY = {
+    "CORE_LAYERS": "._api", "evaluate": "._api", "ATOL": "._vectors", "RTOL": "._vectors",
+    "VectorCheck": "._vectors", "allowed_atol": "._vectors", "check_test_vectors": "._vectors",
+    "compare": "._vectors",
+}
 
 __all__ = ["ATOL", "CORE_LAYERS", "RTOL", "VectorCheck", "allowed_atol", "check_test_vectors", "compare", "evaluate"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
