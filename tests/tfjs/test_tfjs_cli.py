@@ -50,3 +50,12 @@ def test_cli_refusal_is_one_line_per_finding(tmp_path: Path) -> None:
     assert r.returncode == 1 and "TFJS_INVALID_INPUT" in r.stderr and "Traceback" not in r.stderr
     r = run("from-tfjs", str(tmp_path / "missing.json"), str(tmp_path / "x.json"))
     assert r.returncode == 2
+
+
+def test_the_converters_load_on_first_use() -> None:
+    """`modeldoc --help` registers the tfjs commands without importing the converters."""
+    code = ("import sys, modeldoc.tfjs.cli\n"
+            "assert 'modeldoc.tfjs._topology_out' not in sys.modules\n"
+            "f = modeldoc.tfjs.to_tfjs\n"
+            "assert 'modeldoc.tfjs._topology_out' in sys.modules and f.__name__ == 'to_tfjs'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
