@@ -29,6 +29,7 @@ from .hashing import run_in_background
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
+from . import foreign
 from .progress import Progress
 from .schema import SUPPORTED_MINOR, check_schema, normalize_integers
 from .semantics import check_counts, check_semantics
@@ -127,6 +128,14 @@ def sniff(buf: bytes) -> Container | Finding:
     )
 
 
+def _name_foreign(buf: bytes, tree: Any, out: Collector) -> None:
+    """Say in the first error's text what a file of another format is (its code and pointer stay)."""
+    hint = foreign.describe(buf[:64], tree)
+    if hint is not None and out.findings:
+        first = out.findings[0]
+        out.findings[0] = Finding(first.code, first.pointer, hint, first.severity)
+
+
 # --- the layers -------------------------------------------------------------------
 
 
@@ -143,9 +152,11 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
     kind = sniff(buf)
     if isinstance(kind, Finding):
         out.findings.append(kind)
+        _name_foreign(buf, None, out)
         return _Parsed(None, None, None, None)
     tree = parse_json(buf, out, max_depth=limits.max_depth) if kind == "json" else parse_msgpack(buf, out)
     if out.errors:
+        _name_foreign(buf, None, out)
         return _Parsed(None, kind, None, None)
     if not isinstance(tree, dict):
         out.add("SYNTAX_NOT_OBJECT", "", "the top-level value must be an object")
@@ -154,6 +165,8 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
     if out.errors:
         return _Parsed(None, kind, None, None)
     parsed = _check_version_schema_semantics(tree, kind, limits, out)
+    if parsed.format_version is None and parsed.minor is None and out.errors:
+        _name_foreign(buf, tree, out)
     parsed.parsed = tree
     return parsed
 

@@ -68,6 +68,13 @@ UNSAFE_LAYERS = {
 }
 ABSTRACT_LAYERS = {"Layer", "Wrapper"}
 
+# Layer classes that ship inside keras.applications models but are not registered with Keras: the
+# class name and the one fixed Keras module that defines it (taken from this table, never from a file).
+APPLICATION_LAYERS = {
+    "LayerScale": "keras.src.applications.convnext",
+    "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
+}
+
 MODELS = ("Functional", "Sequential", "Model")
 
 TABLES: dict[str, tuple[str, ...]] = {
@@ -171,6 +178,17 @@ def builtin(kind: str, name: str) -> Any | None:
     return None
 
 
+def application_layer(name: str, module: str | None = None) -> Any | None:
+    """A layer class of APPLICATION_LAYERS, when ``module`` (if given) is the one the table names."""
+    home = APPLICATION_LAYERS.get(name)
+    if home is None or (module is not None and module != home):
+        return None
+    import importlib
+
+    cls = getattr(importlib.import_module(home), name, None)  # a fixed Keras module from the table above
+    return cls if isinstance(cls, type) and issubclass(cls, _keras().layers.Layer) else None
+
+
 def op_class(module: str, name: str) -> Any | None:
     """A Keras operation class ``name`` defined in ``keras.src.ops.<module>`` (a fixed set of modules)."""
     if module not in OP_MODULES or name in OPS_WITH_CALLABLES or name.startswith("_"):
@@ -249,7 +267,8 @@ class Resolver:
             if op is None:
                 refuse("KERAS_UNKNOWN_CLASS", where, f"operation type {type_name!r} is not on the allowlist")
             return op, self._token("op", type_name, op)
-        cls = builtin("model", type_name) or (builtin("layer", type_name) if type_name in LAYERS else None)
+        cls = builtin("model", type_name) or (builtin("layer", type_name) if type_name in LAYERS else None) \
+            or application_layer(type_name)
         if cls is None and type_name in UNSAFE_LAYERS:  # only reached with safe=False
             cls = getattr(_keras().layers, type_name, None)
         kind = "builtin"
@@ -332,6 +351,8 @@ class Resolver:
     def _class(self, cn: str, module: str | None, registered_name: Any) -> tuple[str, Any | None]:
         if module and module.startswith(OP_PREFIX):
             return "op", op_class(module[len(OP_PREFIX):], cn)
+        if cn in APPLICATION_LAYERS and (module is None or module == APPLICATION_LAYERS[cn]):
+            return "layer", application_layer(cn, module)
         kind = MODULE_KIND.get(module) if module else None
         if kind is not None:
             if kind == "layer" and cn in UNSAFE_LAYERS and not self.safe:

@@ -19,23 +19,39 @@ from ..writer import atomic_path
 from ._allowlist import Resolver
 from ._errors import refuse
 from ._import import build
+from ._legacy import model_class, modernize
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 MAX_CONFIG_BYTES = 256 * 2**20
 
 
-def load_keras_file(path: str, *, safe: bool = True, custom_objects: dict[str, Any] | None = None) -> Any:
-    """The Keras model stored at ``path`` (``.keras`` zip or legacy ``.h5``), built through the allowlist."""
+def load_keras_file(path: str, *, safe: bool = True, custom_objects: dict[str, Any] | None = None,
+                    architecture: str | None = None) -> Any:
+    """The Keras model stored at ``path`` (``.keras`` zip or legacy ``.h5``), built through the allowlist.
+
+    A weights-only HDF5 file (``save_weights``) has no architecture: ``architecture`` names a file that
+    supplies it (``model.to_json()`` text, or a ``.keras`` archive, whose config is used).
+    """
+    resolver = Resolver(custom_objects, safe=safe)
+    kind = _kind(path)
+    if kind == "hdf5":
+        return _load_h5(path, resolver, architecture)
+    if architecture is not None:
+        refuse("KERAS_INVALID_INPUT", "", f"--model is for weights-only .h5 files; {path!r} holds its own model")
+    if kind == "zip":
+        return _load_zip(path, resolver)
+    refuse("KERAS_INVALID_INPUT", "", f"{path!r} is neither a .keras (zip) nor a legacy .h5 (HDF5) file")
+
+
+def _kind(path: str) -> str | None:
     try:
         with open(path, "rb") as f:
             head = f.read(8)
     except OSError as e:
         raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {path!r}: {e.strerror}") from None
     if head == HDF5_SIGNATURE:
-        return _load_h5(path, safe, custom_objects)
-    if zipfile.is_zipfile(path):
-        return _load_zip(path, safe, custom_objects)
-    refuse("KERAS_INVALID_INPUT", "", f"{path!r} is neither a .keras (zip) nor a legacy .h5 (HDF5) file")
+        return "hdf5"
+    return "zip" if zipfile.is_zipfile(path) else None
 
 
 def parse_config(text: bytes | str, what: str) -> Any:
@@ -59,32 +75,34 @@ def parse_config(text: bytes | str, what: str) -> Any:
 
 def model_from_config(config: Any, resolver: Resolver, what: str) -> Any:
     """Build a model from a Keras model config, every name resolved by ``resolver`` first."""
-    if not isinstance(config, dict) or config.get("class_name") not in ("Functional", "Sequential", "Model"):
+    if model_class(config) is None:
         refuse("KERAS_INVALID_INPUT", "/class_name", f"{what} is not a Functional or Sequential model config")
-    clean = resolver.clean(config)
+    clean = resolver.clean(modernize(config))
     return build(clean, resolver, resolver.safe, "")
 
 
-def _load_zip(path: str, safe: bool, custom_objects: dict[str, Any] | None) -> Any:
-    from keras.src.saving.saving_lib import DiskIOStore, H5IOStore, _load_state  # type: ignore[import-untyped]
+def _zip_config(archive: zipfile.ZipFile, path: str) -> Any:
+    names = set(archive.namelist())
+    if "config.json" not in names or "model.weights.h5" not in names:
+        refuse("KERAS_INVALID_INPUT", "", f"{path!r} lacks config.json or model.weights.h5")
+    if archive.getinfo("config.json").file_size > MAX_CONFIG_BYTES:
+        refuse("KERAS_INVALID_INPUT", "", "config.json is larger than 256 MiB")
+    return parse_config(archive.read("config.json"), "config.json")
+
+
+def _load_zip(path: str, resolver: Resolver) -> Any:
+    from keras.src.saving.saving_lib import DiskIOStore, H5IOStore  # type: ignore[import-untyped]
 
     if not path.endswith(".keras"):
         refuse("KERAS_INVALID_INPUT", "", f"{path!r} is a zip file; Keras model archives are named *.keras")
     with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        if "config.json" not in names or "model.weights.h5" not in names:
-            refuse("KERAS_INVALID_INPUT", "", f"{path!r} lacks config.json or model.weights.h5")
-        if archive.getinfo("config.json").file_size > MAX_CONFIG_BYTES:
-            refuse("KERAS_INVALID_INPUT", "", "config.json is larger than 256 MiB")
-        config = parse_config(archive.read("config.json"), "config.json")
-        model = model_from_config(config, Resolver(custom_objects, safe=safe), "config.json")
+        model = model_from_config(_zip_config(archive, path), resolver, "config.json")
         # Weights and assets (lookup vocabularies) only: these stores read tensors and files, not config.
         weights = H5IOStore("model.weights.h5", archive=archive, mode="r")
-        assets = DiskIOStore("assets", archive=archive, mode="r") if any(n.startswith("assets/") for n in names) else None
+        has_assets = any(n.startswith("assets/") for n in archive.namelist())
+        assets = DiskIOStore("assets", archive=archive, mode="r") if has_assets else None
         try:
-            _load_state(model, weights_store=weights, assets_store=assets, inner_path="", visited_saveables=set())
-        except Exception as e:  # Keras reports a mismatch between config and weights in many ways
-            refuse("KERAS_MISMATCH", "", f"the weights in {path!r} do not fit its config: {type(e).__name__}: {str(e)[:200]}")
+            _fill_state(model, weights, assets, path)
         finally:
             weights.close()
             if assets is not None:
@@ -92,23 +110,67 @@ def _load_zip(path: str, safe: bool, custom_objects: dict[str, Any] | None) -> A
     return model
 
 
-def _load_h5(path: str, safe: bool, custom_objects: dict[str, Any] | None) -> Any:
+def _fill_state(model: Any, weights: Any, assets: Any, path: str) -> None:
+    from keras.src.saving.saving_lib import _load_state
+
+    try:
+        _load_state(model, weights_store=weights, assets_store=assets, inner_path="", visited_saveables=set())
+    except Exception as e:  # Keras reports a mismatch between config and weights in many ways
+        refuse("KERAS_MISMATCH", "", f"the weights in {path!r} do not fit its model: {type(e).__name__}: {str(e)[:200]}")
+
+
+def _architecture(path: str, resolver: Resolver) -> Any:
+    """The model an architecture file describes: ``model.to_json()`` text or a ``.keras`` archive."""
+    kind = _kind(path)
+    if kind == "zip":
+        with zipfile.ZipFile(path) as archive:
+            return model_from_config(_zip_config(archive, path), resolver, "config.json")
+    if kind == "hdf5":
+        refuse("KERAS_INVALID_INPUT", "", f"--model {path!r} is an HDF5 file; give the model.to_json() text or a "
+               ".keras file")
+    try:
+        with open(path, "rb") as f:
+            text = f.read(MAX_CONFIG_BYTES + 1)
+    except OSError as e:
+        raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {path!r}: {e.strerror}") from None
+    if len(text) > MAX_CONFIG_BYTES:
+        refuse("KERAS_INVALID_INPUT", "", f"{path!r} is larger than 256 MiB")
+    return model_from_config(parse_config(text, path), resolver, path)
+
+
+def _load_h5(path: str, resolver: Resolver, architecture: str | None) -> Any:
     import h5py  # type: ignore[import-untyped]
     from keras.src.legacy.saving import legacy_h5_format  # type: ignore[import-untyped]
 
     with h5py.File(path, "r") as f:
         raw = f.attrs.get("model_config")
+        if raw is not None and architecture is not None:
+            refuse("KERAS_INVALID_INPUT", "", f"--model is for weights-only .h5 files; {path!r} holds its own model")
+        if raw is None and architecture is None:
+            refuse("KERAS_INVALID_INPUT", "", f"{path!r} holds weights only (no model_config); give the "
+                   "architecture with --model MODEL.json|MODEL.keras (model.to_json() text or a .keras file)")
         if raw is None:
-            refuse("KERAS_INVALID_INPUT", "", f"{path!r} holds weights only (no model_config); nothing to rebuild")
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-        config = parse_config(text, "model_config")
-        model = model_from_config(config, Resolver(custom_objects, safe=safe), "model_config")
+            model = _architecture(str(architecture), resolver)
+        else:
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            model = model_from_config(parse_config(text, "model_config"), resolver, "model_config")
+        if raw is None and "layer_names" not in f.attrs and "model_weights" not in f:
+            f.close()  # a Keras 3 .weights.h5: the store below opens it itself
+            from keras.src.saving.saving_lib import H5IOStore
+
+            store = H5IOStore(path, mode="r")
+            try:
+                _fill_state(model, store, None, path)
+            finally:
+                store.close()
+            return model
         group = f["model_weights"] if "model_weights" in f else f
         try:
             # Reads each layer's weight arrays by topological order; never reads model_config.
             legacy_h5_format.load_weights_from_hdf5_group(group, model)
         except Exception as e:
-            refuse("KERAS_MISMATCH", "", f"the weights in {path!r} do not fit its config: {type(e).__name__}: {str(e)[:200]}")
+            refuse("KERAS_MISMATCH", "", f"the weights in {path!r} do not fit its model: {type(e).__name__}: "
+                   f"{str(e)[:200]}")
     return model
 
 

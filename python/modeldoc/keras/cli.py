@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 from ..errors import ModelDocError
 from ..progress import terminal_bar
@@ -38,14 +39,49 @@ def _shape(text: str) -> list[int | None]:
         raise argparse.ArgumentTypeError(f"not a shape: {text!r} (write e.g. None,28,28,1)") from None
 
 
+def _usage(message: str) -> NoReturn:
+    """A usage error, as argparse reports one: one line, exit 2."""
+    print(f"modeldoc: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _custom_objects(specs: list[str]) -> dict[str, Any]:
+    """``--custom-object module:Class`` options: the user names each module to import, never the file.
+
+    Each object is offered under its class name and, if it has one, its Keras registered name.
+    """
+    import importlib
+
+    if specs and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` would: the user's own modules beside them
+    out: dict[str, Any] = {}
+    for spec in specs:
+        module, _, name = spec.partition(":")
+        if not module or not name:
+            _usage(f"--custom-object {spec!r}: write MODULE:CLASS, e.g. my_pkg.layers:Scale")
+        try:
+            obj = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as e:
+            _usage(f"--custom-object {spec!r}: {type(e).__name__}: {e}")
+        out[name] = obj
+        import keras  # type: ignore[import-untyped]
+
+        registered = keras.saving.get_registered_name(obj)
+        if registered and registered != name:
+            out[registered] = obj
+    return out
+
+
 def cmd_from_keras(args: argparse.Namespace) -> int:
     _quiet()
     from .. import save
     from ._export import from_keras
     from ._files import load_keras_file
 
-    model = load_keras_file(args.input)
-    doc = from_keras(model, test_vectors=args.test_vectors, seed=args.seed)
+    objects = _custom_objects(args.custom_object)
+    model = load_keras_file(args.input, architecture=args.model, custom_objects=objects, safe=not args.unsafe)
+    doc = from_keras(model, test_vectors=args.test_vectors, seed=args.seed, custom_objects=objects,
+                     safe=not args.unsafe)
     with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
         save(doc, args.output, encoding=args.encoding, progress=progress)
     return 0
@@ -61,7 +97,7 @@ def cmd_to_keras(args: argparse.Namespace) -> int:
         raise ModelDocError.of("WRITE_FAILED", "", f"{args.output!r}: the output must be named *.keras")
     with terminal_bar(f"reading {os.path.basename(args.input)}") as progress:
         doc = load(args.input, progress=progress)
-    model = to_keras(doc, safe=not args.unsafe)
+    model = to_keras(doc, safe=not args.unsafe, custom_objects=_custom_objects(args.custom_object))
     save_keras_atomic(model, args.output)
     return 0
 
@@ -78,6 +114,12 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _custom_object_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--custom-object", action="append", default=[], metavar="MODULE:CLASS",
+                   help="a custom layer or function the model uses, imported from MODULE (repeatable); names in "
+                        "the file itself are never imported")
+
+
 def add_commands(sub: Any) -> None:
     """Register the Keras subcommands on ``modeldoc``'s subparsers."""
     f = sub.add_parser("from-keras", help="convert a .keras or legacy .h5 Keras model (no code in it is run)")
@@ -86,6 +128,11 @@ def add_commands(sub: Any) -> None:
     f.add_argument("--encoding", default="base64", choices=ENCODINGS)
     f.add_argument("--test-vectors", type=int, default=0, metavar="N", help="embed N input batches and Keras' outputs")
     f.add_argument("--seed", type=int, default=0, help="seed of the test vectors' random inputs")
+    f.add_argument("--model", metavar="ARCH", default=None,
+                   help="for a weights-only .h5 (save_weights): the architecture, as model.to_json() text or a .keras file")
+    _custom_object_option(f)
+    f.add_argument("--unsafe", action="store_true",
+                   help="allow Lambda layers and other code in the model (only for files you trust)")
     f.set_defaults(run=cmd_from_keras)
 
     t = sub.add_parser("to-keras", help="rebuild the Keras model of a document and save it as .keras")
@@ -93,6 +140,7 @@ def add_commands(sub: Any) -> None:
     t.add_argument("output", metavar="OUT.keras")
     t.add_argument("--unsafe", action="store_true",
                    help="allow Lambda layers and other code in the document (only for documents you trust)")
+    _custom_object_option(t)
     t.set_defaults(run=cmd_to_keras)
 
     u = sub.add_parser("upgrade", help="convert hand-rolled model_config/model_json + weights JSON to ModelDoc")
