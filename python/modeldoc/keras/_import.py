@@ -66,8 +66,17 @@ def build(entry: dict[str, Any], resolver: Resolver, safe: bool, pointer: str) -
         with keras.saving.custom_object_scope(resolver.objects), SafeModeScope(safe):
             return keras.saving.deserialize_keras_object(entry, custom_objects=resolver.objects, safe_mode=safe)
     except Exception as e:  # Keras rejects a config with many exception types; all mean bad input here
-        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        refuse("KERAS_INVALID_INPUT", pointer, f"Keras could not rebuild the model: {type(e).__name__}: {text[:300]}")
+        refuse("KERAS_INVALID_INPUT", pointer, f"Keras could not rebuild the model: {type(e).__name__}: {_cause(e)}")
+
+
+def _cause(e: Exception) -> str:
+    """The line of a Keras error that says what is wrong (Keras wraps the cause in long config dumps)."""
+    text = str(e).strip()
+    marker = "Exception encountered:"
+    while marker in text:  # nested layers wrap the cause once per level
+        text = text[text.rindex(marker) + len(marker):].strip()
+    line = text.splitlines()[0] if text else ""
+    return line[:300] + ("..." if len(line) > 300 else "")
 
 
 # --- graph -> Keras config ----------------------------------------------------------------

@@ -35,6 +35,15 @@ DROPPED_ANY = {
 }
 # Members dropped only when they hold the value that Keras 3 always computes; anything else is refused.
 DROPPED_IF: dict[str, Any] = {"time_major": False, "virtual_batch_size": None, "adjustment": None}
+# Members Keras 2 wrote for classes whose Keras 3 version lacks them, with the only value that means the same.
+DROPPED_IF_CLASS: dict[tuple[str, str], Any] = {
+    ("DepthwiseConv1D", "groups"): 1, ("DepthwiseConv2D", "groups"): 1, ("SeparableConv1D", "groups"): 1,
+    ("SeparableConv2D", "groups"): 1, ("Conv1DTranspose", "groups"): 1, ("Conv2DTranspose", "groups"): 1,
+    ("Conv3DTranspose", "groups"): 1,
+}
+# Keras 2's SeparableConv layers write the unused kernel_* members of their Conv base class.
+DROPPED_ANY.update({k: ("SeparableConv1D", "SeparableConv2D")
+                    for k in ("kernel_initializer", "kernel_regularizer", "kernel_constraint")})
 # Where Keras 2 put the input shape on an ordinary layer. Only the first layer of a Sequential means it.
 INPUT_SHAPE_KEYS = ("batch_input_shape", "input_shape", "batch_size")
 
@@ -136,7 +145,12 @@ class _Modernizer:
             body["layers"], legacy, shift = self.functional_layers(layers, (*at, "config", "layers"))
             if legacy:
                 for key in ("input_layers", "output_layers"):
-                    body[key] = _shift_refs(body.get(key), shift)
+                    refs = _shift_refs(body.get(key), shift)
+                    # tf.keras treats a one-item list of inputs or outputs as the item itself
+                    if isinstance(refs, list) and len(refs) == 1 and isinstance(refs[0], list) \
+                            and len(refs[0]) == 3 and isinstance(refs[0][0], str):
+                        refs = refs[0]
+                    body[key] = refs
         out.update({"module": "keras", "class_name": kind, "config": body, "registered_name": None})
         return out
 
@@ -179,6 +193,12 @@ class _Modernizer:
     def node(self, node: Any, entry: dict[str, Any], shift: dict[str, int], at: Where) -> Any:
         if not isinstance(node, list) or not node:
             refuse("KERAS_INVALID_INPUT", at, "an inbound node must be a non-empty array of [layer, node, tensor]")
+        op = "_function" in entry
+        # A TensorFlow call keeps the structure of its first argument: one reference, or a list of them.
+        # Other layers always write a list of references, one item meaning a single tensor.
+        single = isinstance(node[0], str) or (len(node) == 1 and not op)
+        if isinstance(node[0], str):
+            node = [node]
         tensors, kwargs = [], {}
         for j, item in enumerate(node):
             if not isinstance(item, list) or len(item) not in (3, 4) or not isinstance(item[0], str):
@@ -191,8 +211,8 @@ class _Modernizer:
                 if not isinstance(item[3], dict):
                     refuse("KERAS_INVALID_INPUT", (*at, j, 3), "call arguments must be an object")
                 kwargs = {k: _tensors_in(v, shift) for k, v in item[3].items() if k != "name"}
-        first: Any = tensors[0] if len(tensors) == 1 else tensors
-        if "_function" in entry:
+        first: Any = tensors[0] if single else tensors
+        if op:
             return _op_call(entry, first, kwargs, at)
         return {"args": [first], "kwargs": kwargs}
 
@@ -218,8 +238,8 @@ class _Modernizer:
             if (key in DROPPED_ANY and cn in DROPPED_ANY[key]) or (key in INPUT_SHAPE_KEYS and cn != "InputLayer") \
                     or (key == "input_dim" and cn not in ("Embedding", "InputLayer")):
                 continue
-            if key in DROPPED_IF:
-                if value != DROPPED_IF[key]:
+            if key in DROPPED_IF or (cn, key) in DROPPED_IF_CLASS:
+                if value != DROPPED_IF.get(key, DROPPED_IF_CLASS.get((cn, key))):
                     refuse("KERAS_UNSUPPORTED", where, f"{cn} {key}={value!r} has no Keras 3 equivalent")
                 continue
             key = RENAMED_MEMBERS.get((cn, key), key)
@@ -364,7 +384,7 @@ def _tensor(item: list[Any], shift: dict[str, int], at: Where) -> dict[str, Any]
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in item[1:3]):
         refuse("KERAS_INVALID_INPUT", at, "node and tensor indices must be integers")
     return {"class_name": "__keras_tensor__",
-            "config": {"shape": None, "dtype": None, "keras_history": _history(item, shift)}}
+            "config": {"shape": [], "dtype": "float32", "keras_history": _history(item, shift)}}
 
 
 def _tensors_in(value: Any, shift: dict[str, int]) -> Any:
