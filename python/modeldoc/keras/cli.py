@@ -149,6 +149,6 @@ def add_commands(sub: Any) -> None:
     u.add_argument("--encoding", default="base64", choices=ENCODINGS)
     u.add_argument("--input-shape", type=_shape, default=None, metavar="SHAPE",
                    help="input shape with batch, e.g. None,28,28,1, when model_config does not say it")
-    u.add_argument("--input-dtype", default="float32", help="input dtype when model_config does not say it")
+    u.add_argument("--input-dtype", default=None, help="input dtype when model_config does not say it (default float32; int32 before an Embedding)")
     u.add_argument("--test-vectors", type=int, default=0, metavar="N")
     u.set_defaults(run=cmd_upgrade)
