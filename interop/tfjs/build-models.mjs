@@ -97,6 +97,31 @@ const MODELS = {
     const y = tf.layers.dense({ units: 2, name: 'post' }).apply(block.apply(h));
     return { model: tf.model({ inputs: x, outputs: y, name: 'nested' }), inputs: [{ shape: [2, 4], dtype: 'float32' }] };
   },
+  // The form of a Teachable Machine image model: a Sequential of two Sequentials, the first holding a
+  // truncated MobileNet-style Functional model (which defines the input) and a pooling layer, the second
+  // the classifier head, whose first layer declares its own input shape.
+  teachable() {
+    const x = tf.input({ shape: [8, 8, 3], name: 'input_1' });
+    let h = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'Conv1_pad' }).apply(x);
+    h = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, useBias: false, name: 'Conv1' }).apply(h);
+    h = tf.layers.batchNormalization({ name: 'bn_Conv1' }).apply(h);
+    h = tf.layers.reLU({ maxValue: 6, name: 'Conv1_relu' }).apply(h);
+    let d = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, name: 'dw' }).apply(h);
+    d = tf.layers.reLU({ maxValue: 6, name: 'dw_relu' }).apply(d);
+    d = tf.layers.conv2d({ filters: 4, kernelSize: 1, name: 'project' }).apply(d);
+    h = tf.layers.add({ name: 'block_add' }).apply([h, d]);
+    const base = tf.model({ inputs: x, outputs: tf.layers.reLU({ maxValue: 6, name: 'out_relu' }).apply(h), name: 'model1' });
+    const truncated = tf.sequential({ name: 'sequential_1' });
+    truncated.add(base);
+    truncated.add(tf.layers.globalAveragePooling2d({ name: 'gap' }));
+    const head = tf.sequential({ name: 'sequential_3', layers: [
+      tf.layers.dense({ inputShape: [4], units: 5, activation: 'relu', name: 'dense_Dense1' }),
+      tf.layers.dense({ units: 3, useBias: false, activation: 'softmax', name: 'dense_Dense2' })] });
+    const m = tf.sequential({ name: 'sequential_4' });
+    m.add(truncated);
+    m.add(head);
+    return { model: m, inputs: [{ shape: [2, 8, 8, 3], dtype: 'float32' }] };
+  },
 };
 
 async function main() {

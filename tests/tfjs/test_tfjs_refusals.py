@@ -114,7 +114,8 @@ def test_unknown_dtype_and_layer_are_unsupported(saved: Path) -> None:
     _refused(path, "TFJS_UNSUPPORTED", "/modelTopology/config/layers/2/class_name")
 
 
-@pytest.mark.parametrize("bad", ["../group1-shard1of1.bin", "/etc/passwd", "sub/x.bin", "..", "a\\b.bin"])
+@pytest.mark.parametrize("bad", ["../group1-shard1of1.bin", "./../m/group1-shard1of1.bin", "a/../../x.bin", "/etc/passwd",
+                                 "~/x.bin", "sub/x.bin", "..", ".", "./", "a\\b.bin", "C:x.bin", ""])
 def test_path_traversal_is_refused(saved: Path, bad: str) -> None:
     path = _rewrite(saved, lambda m: m["weightsManifest"][0].update(paths=[bad]))
     _refused(path, "TFJS_INVALID_INPUT", "/weightsManifest/0/paths/0")
@@ -125,6 +126,16 @@ def test_symlinked_shard_is_refused(saved: Path) -> None:
     (saved / "link.bin").symlink_to(target)
     path = _rewrite(saved, lambda m: m["weightsManifest"][0].update(paths=["link.bin"]))
     _refused(path, "TFJS_INVALID_INPUT", "/weightsManifest/0/paths/0")
+
+
+def test_shard_in_a_symlinked_folder_is_refused(saved: Path) -> None:
+    (saved / "real").mkdir()
+    (saved / "group1-shard1of1.bin").rename(saved / "real" / "group1-shard1of1.bin")
+    (saved / "linked").symlink_to(saved / "real")
+    path = _rewrite(saved, lambda m: m["weightsManifest"][0].update(paths=["./linked/group1-shard1of1.bin"]))
+    _refused(path, "TFJS_INVALID_INPUT", "/weightsManifest/0/paths/0")
+    path = _rewrite(saved, lambda m: m["weightsManifest"][0].update(paths=["./real/group1-shard1of1.bin"]))
+    assert from_tfjs(path).tensors["dense/kernel"].shape == (3, 2)
 
 
 @pytest.mark.parametrize("delta", [-1, 1])

@@ -24,17 +24,28 @@ QUANTIZED_DTYPES = ("uint8", "uint16", "float16")
 ACTIVATIONS_OUT = {
     "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "elu": "elu", "selu": "selu",
     "softplus": "softplus", "softsign": "softsign", "linear": "linear", "relu6": "relu6", "silu": "swish",
-    "swish": "swish", "mish": "mish", "gelu": "gelu",
+    "swish": "swish", "mish": "mish", "gelu": "gelu", "log_softmax": "log_softmax",
 }
-# tfjs activation name (as written in model.json) -> Keras 3 name.
-ACTIVATIONS_IN = {v: k for k, v in ACTIVATIONS_OUT.items() if k != "swish"}
+# tfjs reads an activation name by camel-casing it (``log_softmax`` -> ``logSoftmax``) and looking the
+# result up among the activation classes tfjs-layers 4.22 registers. Each class -> the Keras 3 activation
+# computing the same function (tfjs' swish has alpha 1: x * sigmoid(x), Keras 3's silu; tfjs' gelu is
+# the exact erf form, as Keras 3's gelu activation).
+ACTIVATIONS_IN = {
+    "elu": "elu", "selu": "selu", "relu": "relu", "relu6": "relu6", "linear": "linear", "sigmoid": "sigmoid",
+    "softplus": "softplus", "softsign": "softsign", "tanh": "tanh", "softmax": "softmax",
+    "logSoftmax": "log_softmax", "gelu": "gelu", "mish": "mish", "swish": "silu",
+}
+# Registered tfjs activations with no identical Keras 3 activation, and why.
+ACTIVATIONS_DIFFERENT = {
+    "hardSigmoid": "tfjs computes clip(0.2x+0.5, 0, 1), Keras 3 relu6(x+3)/6",
+}
 
 TFJS_UNSUPPORTED: dict[str, str] = {
     "float64 / int64 tensors": "tfjs-layers has no 64-bit dtypes; ModelDoc never narrows them silently",
     "int8, uint8, int16, uint16, uint32, uint64, float16, bfloat16 inputs or weights":
         "tfjs-layers computes in float32, int32 and bool only",
     "activation hard_sigmoid": "Keras 3 computes relu6(x + 3) / 6, tfjs 0.2 * x + 0.5 (clipped): different functions",
-    "activations exponential, leaky_relu, log_softmax, hard_silu, celu, glu, ... (any not in ACTIVATIONS_OUT)":
+    "activations exponential, leaky_relu, hard_silu, celu, glu, ... (any not in ACTIVATIONS_OUT)":
         "tfjs-layers has no activation of that name, or one that computes something else",
     "GRU reset_after=True (the Keras 3 default)": "tfjs GRUCell throws for reset_after",
     "ELU alpha != 1": "tfjs-layers implements only alpha = 1",
@@ -194,6 +205,14 @@ INITIALIZERS = {
     "LecunUniform": ("LeCunUniform", ("seed",)), "LecunNormal": ("LeCunNormal", ("seed",)),
 }
 INITIALIZERS_IN = {v[0]: (k, v[1]) for k, v in INITIALIZERS.items()}
+# An initializer written as a string: tfjs camel-cases it and maps these names to classes
+# (tfjs-layers' INITIALIZER_IDENTIFIER_REGISTRY_SYMBOL_MAP); any other string must be a class name.
+INITIALIZER_STRINGS = {
+    "constant": "Constant", "glorotNormal": "GlorotNormal", "glorotUniform": "GlorotUniform", "heNormal": "HeNormal",
+    "heUniform": "HeUniform", "identity": "Identity", "leCunNormal": "LeCunNormal", "leCunUniform": "LeCunUniform",
+    "ones": "Ones", "orthogonal": "Orthogonal", "randomNormal": "RandomNormal", "randomUniform": "RandomUniform",
+    "truncatedNormal": "TruncatedNormal", "varianceScaling": "VarianceScaling", "zeros": "Zeros",
+}
 
 CONSTRAINTS = {"MaxNorm": ("max_value", "axis"), "MinMaxNorm": ("min_value", "max_value", "rate", "axis"),
                "NonNeg": (), "UnitNorm": ("axis",)}

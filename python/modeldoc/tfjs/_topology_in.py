@@ -17,8 +17,9 @@ import numpy as np
 
 from ..document import Graph, Input, Layer, Node
 from ..errors import ModelDocError, escape_pointer_token
-from ._support import (ACTIVATIONS_IN, CONSTRAINTS, IGNORED_TFJS, INITIALIZERS_IN, LAYERS, MERGE_LAYERS,
-                       ONLY_VALUES, REFUSED_VALUES, TFJS_DTYPES)
+from ._legacy import camel, dtype_name, first_layer_shape, input_dtype_name, rewrite_members
+from ._support import (ACTIVATIONS_DIFFERENT, ACTIVATIONS_IN, CONSTRAINTS, IGNORED_TFJS, INITIALIZER_STRINGS,
+                       INITIALIZERS_IN, LAYERS, MERGE_LAYERS, ONLY_VALUES, REFUSED_VALUES, TFJS_DTYPES)
 from ._weights import ReadWeight
 
 GRAPH_MODELS = ("Sequential", "Model", "Functional")
@@ -43,7 +44,7 @@ class Importer:
         self.weights = {w.name: w for w in weights}
         self.used: dict[str, str] = {}  # tfjs weight name -> pointer of the layer using it
 
-    def model(self, entry: Any, at: str) -> Layer:
+    def model(self, entry: Any, at: str, nested: bool = False) -> Layer:
         """A Sequential or Functional model entry ({"class_name", "config"}) as a layer holding its graph."""
         if not isinstance(entry, dict) or entry.get("class_name") not in GRAPH_MODELS:
             raise _unsupported(f"{at}/class_name", "the topology must be a Sequential or Model (Functional)")
@@ -63,7 +64,12 @@ class Importer:
             graph = self._functional(config, f"{at}/config")
             kind = "Functional"
         graph.name = name
-        return Layer(name, kind, {"name": name, "trainable": True, "dtype": policy("float32")}, [], graph)
+        layer_config: dict[str, Any] = {"name": name, "trainable": True, "dtype": policy("float32")}
+        if nested and kind == "Functional" and len(graph.inputs) == 1 and len(graph.outputs) == 1:
+            # tfjs calls a one-input, one-output model on a tensor and gets a tensor back; Keras does so
+            # only when the structures say so (else a list of one, which a following layer cannot take)
+            layer_config.update(input_structure=0, output_structure=0)
+        return Layer(name, kind, layer_config, [], graph)
 
     # --- graphs ---------------------------------------------------------------------------
 
@@ -71,25 +77,21 @@ class Importer:
         entries = config.get("layers")
         if not isinstance(entries, list) or not entries:
             raise _invalid(f"{at}/layers", "a Sequential model needs a non-empty layers array")
-        first = entries[0]
         graph = Graph()
         start = 0
-        if isinstance(first, dict) and first.get("class_name") == "InputLayer":
-            graph.inputs.append(self._input(first, f"{at}/layers/0"))
+        if isinstance(entries[0], dict) and entries[0].get("class_name") == "InputLayer":
+            graph.inputs.append(self._input(entries[0], f"{at}/layers/0"))
             start = 1
-        else:
-            cfg = first.get("config") if isinstance(first, dict) else None
-            shape = cfg.get("batch_input_shape") if isinstance(cfg, dict) else None
-            if shape is None:
-                raise _invalid(f"{at}/layers/0/config", "the first layer of a Sequential model must say "
-                               "batch_input_shape")
-            dtype = cfg.get("dtype", "float32") if isinstance(cfg, dict) else "float32"
-            graph.inputs.append(Input("input_layer", _input_dtype(dtype, f"{at}/layers/0/config/dtype"),
-                                      _shape(shape, f"{at}/layers/0/config/batch_input_shape")))
+        graph.layers = [self._layer(entries[k], f"{at}/layers/{k}") for k in range(start, len(entries))]
+        if not graph.layers:
+            raise _invalid(f"{at}/layers", "a Sequential model needs a layer after its InputLayer")
+        if not graph.inputs:
+            taken = {layer.name for layer in graph.layers}
+            name = next(n for n in ("input_layer", *(f"input_layer_{i}" for i in range(1, len(taken) + 2)))
+                        if n not in taken)
+            graph.inputs.append(_first_input(entries[0], graph.layers[0], name, f"{at}/layers/0"))
         current = graph.inputs[0].name
-        for k in range(start, len(entries)):
-            layer = self._layer(entries[k], f"{at}/layers/{k}")
-            graph.layers.append(layer)
+        for layer in graph.layers:
             graph.nodes.append(Node(layer.name, [current], [layer.name]))
             current = layer.name
         graph.outputs = [current]
@@ -154,8 +156,12 @@ class Importer:
         if cfg.get("sparse"):
             raise _unsupported(f"{at}/config/sparse", "sparse inputs are not supported")
         name = _name(cfg.get("name", entry.get("name")), f"{at}/config/name")
-        return Input(name, _input_dtype(cfg.get("dtype", "float32"), f"{at}/config/dtype"),
-                     _shape(cfg.get("batch_input_shape", cfg.get("batch_shape")), f"{at}/config/batch_input_shape"))
+        dtype = _input_dtype(input_dtype_name(cfg.get("dtype"), f"{at}/config/dtype"), f"{at}/config/dtype")
+        found = first_layer_shape("InputLayer", cfg, f"{at}/config")
+        if found is None:  # Keras 3 writes batch_shape, which tfjs-layers 4.22 does not read
+            raise _unsupported(f"{at}/config", "an InputLayer needs batch_input_shape or input_shape: tfjs-layers "
+                               "4.22 cannot load one without (Keras 3's batch_shape is not read)")
+        return Input(name, dtype, _shape(*found))
 
     # --- layers ----------------------------------------------------------------------------
 
@@ -163,7 +169,7 @@ class Importer:
         if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
             raise _invalid(at, "a layer entry needs a class_name")
         if entry["class_name"] in GRAPH_MODELS:
-            return self.model(entry, at)
+            return self.model(entry, at, nested=True)
         kind = entry["class_name"]
         spec = LAYERS.get(kind)
         if spec is None:
@@ -172,9 +178,10 @@ class Importer:
         if not isinstance(cfg, dict):
             raise _invalid(f"{at}/config", "a layer needs a config object")
         name = _name(cfg.get("name", entry.get("name")), f"{at}/config/name")
-        dtype = cfg.get("dtype", "float32")
+        dtype = dtype_name(cfg.get("dtype"), f"{at}/config/dtype")
         if dtype != "float32":
             raise _unsupported(f"{at}/config/dtype", f"layer dtype {dtype!r}: ModelDoc maps float32 tfjs layers")
+        cfg = rewrite_members(kind, cfg, f"{at}/config")
         config: dict[str, Any] = {"name": name, "trainable": bool(cfg.get("trainable", True)), "dtype": policy(dtype)}
         inverse = {v: k for k, v in spec.renamed.items()}
         for key, value in cfg.items():
@@ -232,11 +239,10 @@ def _outputs_per_call(layer: Layer) -> int:
 
 def _value(key: str, value: Any, where: str) -> Any:
     if key in ("activation", "recurrent_activation"):
-        if not isinstance(value, str) or value not in ACTIVATIONS_IN:
-            extra = " (tfjs computes 0.2x+0.5, Keras 3 relu6(x+3)/6)" if value == "hard_sigmoid" else ""
-            raise _unsupported(where, f"activation {value!r} has no identical Keras 3 activation{extra}")
-        return ACTIVATIONS_IN[value]
+        return _activation(value, where)
     if key.endswith("_initializer"):
+        if isinstance(value, str):  # tfjs camel-cases the name, then maps the short forms to classes
+            value = {"class_name": INITIALIZER_STRINGS.get(camel(value), camel(value)), "config": {}, "shown": value}
         return _object(value, where, "keras.initializers", {k: v[1] for k, v in INITIALIZERS_IN.items()},
                        {k: v[0] for k, v in INITIALIZERS_IN.items()})
     if key.endswith("_regularizer"):
@@ -248,12 +254,27 @@ def _value(key: str, value: Any, where: str) -> Any:
     return value
 
 
+def _activation(value: Any, where: str) -> str:
+    """The Keras 3 name of the activation tfjs resolves ``value`` to (it camel-cases the name first)."""
+    found = camel(value) if isinstance(value, str) else None
+    if found in ACTIVATIONS_IN:
+        return ACTIVATIONS_IN[found]
+    if found in ACTIVATIONS_DIFFERENT:
+        raise _unsupported(where, f"activation {value!r} has no identical Keras 3 activation "
+                           f"({ACTIVATIONS_DIFFERENT[found]})")
+    raise _unsupported(where, f"activation {value!r} is not one tfjs-layers 4.22 has (tfjs itself cannot load "
+                       "this model)")
+
+
 def _object(value: Any, where: str, module: str, keys: dict[str, tuple[str, ...]], rename: dict[str, str]) -> Any:
     if value is None:
         return None
+    kind = module.split(".")[-1][:-1]
     if not isinstance(value, dict) or not isinstance(value.get("class_name"), str) or value["class_name"] not in keys:
-        shown = value.get("class_name") if isinstance(value, dict) else value
-        raise _unsupported(where, f"{shown!r} is not a {module.split('.')[-1][:-1]} ModelDoc maps from tfjs")
+        shown = value.get("shown", value.get("class_name")) if isinstance(value, dict) else value
+        raise _unsupported(where, f"{shown!r} is not an {kind} tfjs-layers 4.22 has (tfjs itself cannot load "
+                           "this model)" if kind == "initializer" else f"{shown!r} is not a {kind} ModelDoc maps "
+                           "from tfjs")
     cls = str(value["class_name"])
     config = value.get("config") or {}
     if not isinstance(config, dict):
@@ -282,6 +303,23 @@ def _input_dtype(dtype: Any, at: str) -> str:
     if dtype not in TFJS_DTYPES:
         raise _unsupported(at, f"input dtype {dtype!r} is not one of {', '.join(TFJS_DTYPES)}")
     return str(dtype)
+
+
+def _first_input(entry: dict[str, Any], layer: Layer, name: str, at: str) -> Input:
+    """The input a Sequential model without an InputLayer gets from its first layer: a nested model's
+    own input (Teachable Machine nests a Sequential holding a Model), or the shape the layer declares."""
+    if layer.model is not None:
+        if len(layer.model.inputs) != 1:
+            raise _invalid(at, "a model that starts a Sequential model must have exactly one input")
+        inner = layer.model.inputs[0]
+        return Input(name, inner.dtype, list(inner.shape))
+    cfg = entry["config"]
+    found = first_layer_shape(layer.type, cfg, f"{at}/config")
+    if found is None:
+        raise _invalid(f"{at}/config", "the first layer of a Sequential model must say its input shape "
+                       "(batch_input_shape)")
+    dtype = input_dtype_name(cfg.get("dtype", cfg.get("input_dtype")), f"{at}/config/dtype")
+    return Input(name, _input_dtype(dtype, f"{at}/config/dtype"), _shape(*found))
 
 
 def _shape(shape: Any, at: str) -> list[int | None]:

@@ -170,25 +170,31 @@ def _quantization(q: Any, dtype: str, at: str) -> str:
 
 
 def _read_group(paths: list[Any], folder: str, expected: int, at: str) -> bytes:
-    """The shards' bytes, once their names are plain and their total size is exactly ``expected``."""
-    sizes = []
+    """The shards' bytes, once their paths are safe and their total size is exactly ``expected``."""
+    files, sizes = [], []
     for k, p in enumerate(paths):
-        if not isinstance(p, str) or not _plain_name(p):
-            raise invalid(f"{at}/{k}", f"shard path {p!r} must be a plain file name in the model.json folder")
-        full = os.path.join(folder, p)
-        try:
-            st = os.lstat(full)
-        except OSError as e:
-            raise invalid(f"{at}/{k}", f"shard {p!r} cannot be opened: {e.strerror}") from None
-        if not stat.S_ISREG(st.st_mode):
-            raise invalid(f"{at}/{k}", f"shard {p!r} is not a regular file (links are not followed)")
+        segments = shard_segments(p)
+        if segments is None:
+            raise invalid(f"{at}/{k}", f"shard path {p!r} must be a relative path inside the model.json folder "
+                          "(no '..', no absolute path)")
+        full = folder
+        for n, segment in enumerate(segments):
+            full = os.path.join(full, segment)
+            try:
+                st = os.lstat(full)
+            except OSError as e:
+                raise invalid(f"{at}/{k}", f"shard {p!r} cannot be opened: {e.strerror}") from None
+            last = n == len(segments) - 1
+            if not (stat.S_ISREG(st.st_mode) if last else stat.S_ISDIR(st.st_mode)):
+                raise invalid(f"{at}/{k}", f"shard {p!r} is not a regular file (links are not followed)")
+        files.append(full)
         sizes.append(st.st_size)
     if sum(sizes) != expected:
         raise invalid(at, f"the shards hold {sum(sizes)} bytes; the manifest describes {expected}")
     data = bytearray()
-    for k, (p, size) in enumerate(zip(paths, sizes)):
+    for k, (p, full, size) in enumerate(zip(paths, files, sizes)):
         try:
-            with open(os.path.join(folder, p), "rb") as f:
+            with open(full, "rb") as f:
                 chunk = f.read(size + 1)
         except OSError as e:
             raise invalid(f"{at}/{k}", f"shard {p!r} cannot be read: {e.strerror}") from None
@@ -198,8 +204,17 @@ def _read_group(paths: list[Any], folder: str, expected: int, at: str) -> bytes:
     return bytes(data)
 
 
-def _plain_name(p: str) -> bool:
-    return bool(p) and p not in (".", "..") and not any(c in p for c in "/\\\0:") and not p.startswith("~")
+def shard_segments(p: Any) -> list[str] | None:
+    """The folder names and file name of a shard path relative to model.json, or None when the path
+    could leave that folder. tfjs resolves paths relative to model.json's URL, and its own browser
+    ``save`` writes ``./model.weights.bin``, so ``.`` segments are skipped; ``..``, absolute paths,
+    backslashes, drive letters and home-directory forms are refused."""
+    if not isinstance(p, str) or not p or p.startswith(("/", "~")):
+        return None
+    segments = [s for s in p.split("/") if s not in ("", ".")]
+    if not segments or not all(s != ".." and not any(c in s for c in "\\\0:") for s in segments):
+        return None
+    return segments
 
 
 def _decode(spec: _Spec, raw: bytes) -> ReadWeight:
