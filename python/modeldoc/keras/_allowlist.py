@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import refuse
+from ._functions import registered_functions
 
 # One public namespace per kind; a name is fetched with getattr from it and nowhere else.
 NAMESPACES = {
@@ -247,6 +248,9 @@ class Resolver:
             return None
         if name in self.custom_objects:
             return self.custom_objects[name]
+        own = registered_functions().get(name)  # ModelDoc's own functions (Keras 2 behaviour)
+        if own is not None:
+            return own
         keras = _keras()
         # get_registered_object reads dicts only (the registry and active scopes); it imports nothing.
         return keras.saving.get_registered_object(name)

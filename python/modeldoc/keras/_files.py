@@ -11,6 +11,7 @@ functions that read tensors and never look at the config.
 from __future__ import annotations
 
 import json
+import warnings
 import zipfile
 from typing import Any
 
@@ -114,7 +115,9 @@ def _fill_state(model: Any, weights: Any, assets: Any, path: str) -> None:
     from keras.src.saving.saving_lib import _load_state
 
     try:
-        _load_state(model, weights_store=weights, assets_store=assets, inner_path="", visited_saveables=set())
+        with warnings.catch_warnings():  # e.g. an optimizer's state that is not loaded: not the user's concern
+            warnings.simplefilter("ignore")
+            _load_state(model, weights_store=weights, assets_store=assets, inner_path="", visited_saveables=set())
     except Exception as e:  # Keras reports a mismatch between config and weights in many ways
         refuse("KERAS_MISMATCH", "", f"the weights in {path!r} do not fit its model: {type(e).__name__}: {str(e)[:200]}")
 
@@ -126,8 +129,13 @@ def _architecture(path: str, resolver: Resolver) -> Any:
         with zipfile.ZipFile(path) as archive:
             return model_from_config(_zip_config(archive, path), resolver, "config.json")
     if kind == "hdf5":
-        refuse("KERAS_INVALID_INPUT", "", f"--model {path!r} is an HDF5 file; give the model.to_json() text or a "
-               ".keras file")
+        import h5py  # type: ignore[import-untyped]
+
+        with h5py.File(path, "r") as h5:
+            config = _h5_model_config(h5)
+        if config is None:
+            refuse("KERAS_INVALID_INPUT", "", f"--model {path!r} holds weights only, no architecture")
+        return model_from_config(config, resolver, "model_config")
     try:
         with open(path, "rb") as f:
             text = f.read(MAX_CONFIG_BYTES + 1)
@@ -135,26 +143,38 @@ def _architecture(path: str, resolver: Resolver) -> Any:
         raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {path!r}: {e.strerror}") from None
     if len(text) > MAX_CONFIG_BYTES:
         refuse("KERAS_INVALID_INPUT", "", f"{path!r} is larger than 256 MiB")
-    return model_from_config(parse_config(text, path), resolver, path)
+    config = parse_config(text, path)
+    if isinstance(config, dict) and isinstance(config.get("modelTopology"), dict):  # a tfjs Layers model.json
+        config = config["modelTopology"]
+        config = config.get("model_config", config)  # the tf.keras converter wraps it once more
+    return model_from_config(config, resolver, path)
+
+
+def _h5_model_config(f: Any) -> Any | None:
+    """The parsed ``model_config`` attribute of an open HDF5 file; None for a weights-only file."""
+    raw = f.attrs.get("model_config")
+    if raw is None:
+        return None
+    return parse_config(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw), "model_config")
 
 
 def _load_h5(path: str, resolver: Resolver, architecture: str | None) -> Any:
-    import h5py  # type: ignore[import-untyped]
+    import h5py
     from keras.src.legacy.saving import legacy_h5_format  # type: ignore[import-untyped]
 
     with h5py.File(path, "r") as f:
-        raw = f.attrs.get("model_config")
-        if raw is not None and architecture is not None:
+        config = _h5_model_config(f)
+        if config is not None and architecture is not None:
             refuse("KERAS_INVALID_INPUT", "", f"--model is for weights-only .h5 files; {path!r} holds its own model")
-        if raw is None and architecture is None:
+        if config is None and architecture is None:
             refuse("KERAS_INVALID_INPUT", "", f"{path!r} holds weights only (no model_config); give the "
-                   "architecture with --model MODEL.json|MODEL.keras (model.to_json() text or a .keras file)")
-        if raw is None:
+                   "architecture with --model ARCH (model.to_json() text, a .keras or full .h5 model, or a tfjs "
+                   "model.json)")
+        if config is None:
             model = _architecture(str(architecture), resolver)
         else:
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-            model = model_from_config(parse_config(text, "model_config"), resolver, "model_config")
-        if raw is None and "layer_names" not in f.attrs and "model_weights" not in f:
+            model = model_from_config(config, resolver, "model_config")
+        if config is None and "layer_names" not in f.attrs and "model_weights" not in f:
             f.close()  # a Keras 3 .weights.h5: the store below opens it itself
             from keras.src.saving.saving_lib import H5IOStore
 

@@ -20,6 +20,7 @@ import copy
 from typing import Any
 
 from ._errors import refuse
+from ._functions import function_entry
 
 Where = tuple[str | int, ...]
 
@@ -47,6 +48,8 @@ DROPPED_ANY.update({k: ("SeparableConv1D", "SeparableConv2D")
 # Where Keras 2 put the input shape on an ordinary layer. Only the first layer of a Sequential means it.
 INPUT_SHAPE_KEYS = ("batch_input_shape", "input_shape", "batch_size")
 
+RECURRENT_CALLS = {"LSTM", "GRU", "SimpleRNN", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Bidirectional"}
+
 RENAMED_MEMBERS = {("LeakyReLU", "alpha"): "negative_slope"}
 
 # Old initializer class names (tf.keras v1, TF 2 internals, Keras 1 strings) -> Keras 3 names.
@@ -61,8 +64,9 @@ INITIALIZER_NAMES = {
     "ones": "Ones", "orthogonal": "Orthogonal", "identity": "Identity", "zero": "Zeros", "one": "Ones",
 }
 
-# Keras 2's hard_sigmoid is clip(0.2x + 0.5, 0, 1); Keras 3's is relu6(x + 3) / 6. Same name, other function.
-DIFFERENT_ACTIVATIONS = {"hard_sigmoid": "Keras 2 computes clip(0.2x+0.5, 0, 1), Keras 3 relu6(x+3)/6"}
+# Keras 2's hard_sigmoid is clip(0.2x + 0.5, 0, 1); Keras 3's is relu6(x + 3) / 6. Same name, other
+# function: Keras 2 files get ModelDoc's own function with Keras 2's formula (see _functions).
+RENAMED_ACTIVATIONS = {"hard_sigmoid": "hard_sigmoid_keras2"}
 
 # TensorFlow functions that tf.keras records as TFOpLambda/SlicingOpLambda layers, and the Keras 3
 # operation computing the same: (ops module, class, TF parameters passed on as positional arguments
@@ -214,6 +218,9 @@ class _Modernizer:
         first: Any = tensors[0] if single else tensors
         if op:
             return _op_call(entry, first, kwargs, at)
+        if not single and entry["class_name"] in RECURRENT_CALLS and "initial_state" not in kwargs:
+            # Keras 2 recurrent layers took [x, *initial_states] as one list; Keras 3 wants the keyword.
+            return {"args": [tensors[0]], "kwargs": {**kwargs, "initial_state": tensors[1:]}}
         return {"args": [first], "kwargs": kwargs}
 
     # --- one layer entry -------------------------------------------------------------------
@@ -247,6 +254,9 @@ class _Modernizer:
                 out[key] = _dtype(value)
             elif key in ("activation", "recurrent_activation"):
                 out[key] = self.activation(value, where)
+            elif key == "noise_shape" and value is not None and not isinstance(value, list):
+                # Keras 2 took any value here; it shapes the training-time mask only. Keras 3 wants a list.
+                out[key] = None
             elif key == "axis" and cn == "BatchNormalization" and isinstance(value, list) and len(value) == 1:
                 out[key] = value[0]  # tf.keras writes the axis of BatchNormalization as a one-item list
             elif key in ("layer", "backward_layer", "cell") and isinstance(value, dict) and "class_name" in value:
@@ -263,8 +273,8 @@ class _Modernizer:
         return out
 
     def activation(self, value: Any, at: Where) -> Any:
-        if isinstance(value, str) and value in DIFFERENT_ACTIVATIONS:
-            refuse("KERAS_UNSUPPORTED", at, f"activation {value!r}: {DIFFERENT_ACTIVATIONS[value]}")
+        if isinstance(value, str) and value in RENAMED_ACTIVATIONS:
+            return function_entry(RENAMED_ACTIVATIONS[value])
         if isinstance(value, dict) and "class_name" in value and value.get("class_name") != "function":
             return self.entry(value, at)  # a layer object used as an activation (LeakyReLU(alpha=0.1))
         return value
