@@ -81,7 +81,7 @@ def extra_keras_models() -> dict[str, Any]:
     x = k.Input((5,), name="x")
     acts = [k.layers.Activation(a, name=f"act_{a}")(x) for a in
             ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish", "linear",
-             "gelu", "relu6", "mish")]
+             "gelu", "relu6", "mish", "log_softmax")]
     acts += [k.layers.ReLU(max_value=1.5, name="relu_layer")(x), k.layers.LeakyReLU(negative_slope=0.25,
              name="leaky")(x), k.layers.ELU(name="elu_layer")(x), k.layers.Softmax(name="softmax_layer")(x),
              k.layers.PReLU(name="prelu")(x)]
