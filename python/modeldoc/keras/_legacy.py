@@ -144,7 +144,7 @@ class _Modernizer:
         if "dtype" in body:
             body["dtype"] = _dtype(body["dtype"])
         if kind == "Sequential":
-            body["layers"] = self.sequential_layers(layers, body.pop("build_input_shape", None), (*at, "config"))
+            body["layers"] = self.sequential_layers(layers, body.get("build_input_shape"), (*at, "config"))
         else:
             body["layers"], legacy, shift = self.functional_layers(layers, (*at, "config", "layers"))
             if legacy:
