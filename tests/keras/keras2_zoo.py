@@ -376,7 +376,7 @@ BUILDERS: dict[str, Builder] = {name: globals()[name] for name in NAMES}
 
 
 def _input_arrays(model: Any, kind: str, rng: np.random.Generator) -> list[np.ndarray]:
-    out = []
+    out: list[np.ndarray] = []
     for t in model.inputs:
         shape = [2] + [4 if d is None else int(d) for d in t.shape[1:]]
         if kind.split(":")[0] in ("int", "fit-int"):
@@ -435,8 +435,8 @@ def _recipe(model: Any, shape: str) -> dict[str, Any]:
 def build_zoo(outdir: Path) -> dict[str, float]:
     """Write every file of the zoo into ``outdir``; returns the seconds each model took."""
     _quiet_tf()
-    import tensorflow as tf
-    import tf_keras as k
+    import tensorflow as tf  # type: ignore[import-untyped]
+    import tf_keras as k  # type: ignore[import-untyped]
 
     tf.get_logger().setLevel("ERROR")
     outdir.mkdir(parents=True, exist_ok=True)
@@ -453,7 +453,7 @@ def build_zoo(outdir: Path) -> dict[str, float]:
         inputs = _input_arrays(model, kind, rng)
         outputs = _outputs(model, inputs, tf)
         model.save(outdir / f"{name}.h5")
-        arrays = {f"x{i}": a for i, a in enumerate(inputs)} | {f"y{i}": a for i, a in enumerate(outputs)}
+        arrays: dict[str, Any] = {f"x{i}": a for i, a in enumerate(inputs)} | {f"y{i}": a for i, a in enumerate(outputs)}
         np.savez(outdir / f"{name}.npz", **arrays)
         if name in WEIGHTS_ONLY:
             # tf_keras writes a name ending in .weights.h5 in the Keras 3 layout (layers/.../vars);

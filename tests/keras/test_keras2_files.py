@@ -35,10 +35,6 @@ import keras2_zoo as zoo  # noqa: E402
 
 import modeldoc  # noqa: E402
 
-# The importer for Keras 2 files is being written; the main developer removes these marks when it
-# lands. Not a module-level pytestmark: test_tf_keras_reloads_its_own_files must pass already.
-IN_PROGRESS = pytest.mark.xfail(strict=False, reason="Keras 2 import in progress")
-
 # Models whose predictions cannot be bit-identical because Keras 3 computes a layer another way
 # than tf_keras, with the tolerance (absolute, on every output) and what was measured.
 NOT_BIT_EXACT: dict[str, tuple[float, str]] = {
@@ -189,7 +185,6 @@ def test_tf_keras_reloads_its_own_files(reload_report: dict[str, list[str]], nam
 # --- from-keras NAME.h5 ------------------------------------------------------------------------
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize("name", zoo.NAMES)
 def test_from_keras_h5(converted: dict[Key, Run], name: str) -> None:
     run = converted[("h5", name)]
@@ -201,7 +196,6 @@ def test_from_keras_h5(converted: dict[Key, Run], name: str) -> None:
         assert run.code == 0, run.show()
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize("name", [n for n in zoo.NAMES if n not in zoo.REFUSED])
 def test_validate(converted: dict[Key, Run], name: str) -> None:
     run = converted[("h5", name)]
@@ -209,13 +203,11 @@ def test_validate(converted: dict[Key, Run], name: str) -> None:
     assert run.validate_code == 0, run.validate_text[-3000:]
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize("name", [n for n in zoo.NAMES if n not in zoo.REFUSED])
 def test_predictions(zoo_dir: tuple[Path, float], converted: dict[Key, Run], name: str) -> None:
     _assert_predictions(zoo_dir[0], name, converted[("h5", name)])
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize("name", [n for n in zoo.NAMES if n not in zoo.REFUSED])
 def test_weights(zoo_dir: tuple[Path, float], converted: dict[Key, Run], name: str) -> None:
     _assert_weights(zoo_dir[0], name, converted[("h5", name)])
@@ -226,7 +218,6 @@ def test_weights(zoo_dir: tuple[Path, float], converted: dict[Key, Run], name: s
 WEIGHT_CASES = [pytest.param(n, s, id=f"{n}{s}") for n in zoo.WEIGHTS_ONLY for s in zoo.WEIGHT_FILES]
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize(("name", "suffix"), WEIGHT_CASES)
 def test_weights_only_file_needs_the_model(converted: dict[Key, Run], name: str, suffix: str) -> None:
     run = converted[("weights", name, suffix)]
@@ -236,7 +227,6 @@ def test_weights_only_file_needs_the_model(converted: dict[Key, Run], name: str,
     assert not run.output.exists()
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize(("name", "suffix"), WEIGHT_CASES)
 def test_weights_only_file_with_model(zoo_dir: tuple[Path, float], converted: dict[Key, Run], name: str,
                                       suffix: str) -> None:
@@ -250,7 +240,6 @@ def test_weights_only_file_with_model(zoo_dir: tuple[Path, float], converted: di
 # --- hand-rolled recipes -----------------------------------------------------------------------
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize("name", list(zoo.RECIPES), ids=[f"{n}-{s}" for n, s in zoo.RECIPES.items()])
 def test_upgrade_recipe(zoo_dir: tuple[Path, float], converted: dict[Key, Run], name: str) -> None:
     run = converted[("recipe", name)]
@@ -343,7 +332,7 @@ def _predict_main(jobs_path: str) -> int:
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     import traceback
 
-    import keras
+    import keras  # type: ignore[import-untyped]
 
     import modeldoc.keras as mk
 
@@ -353,8 +342,9 @@ def _predict_main(jobs_path: str) -> int:
             with np.load(job["npz"]) as data:
                 xs = [data[f"x{i}"] for i in range(sum(1 for k in data.files if k.startswith("x")))]
             y = model(xs if len(xs) > 1 else xs[0], training=False)
-            outs = [np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(y)]
-            np.savez(job["out"], **{f"y{i}": a for i, a in enumerate(outs)})
+            outs: list[Any] = [np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(y)]
+            arrays: dict[str, Any] = {f"y{i}": a for i, a in enumerate(outs)}
+            np.savez(job["out"], **arrays)
         except Exception:  # recorded per document; the test of that document reports it
             Path(job["out"].removesuffix(".npz") + ".error").write_text(traceback.format_exc())
     return 0
