@@ -77,6 +77,55 @@ def managed_existing() -> set[str]:
     return found
 
 
+def tensorflow_last_bits(rel: str, outputs: dict[str, bytes]) -> str | None:
+    """Why a differing keras-zoo fixture may stay as committed, or None when it may not.
+
+    The keras-zoo fixtures store outputs TensorFlow computed, and TensorFlow's CPU kernels (Eigen's
+    blocking follows the cache sizes it detects at run time) can round differently on another
+    machine even with oneDNN off. Such a fixture is current when everything but those outputs is
+    identical, the outputs agree within the test-vector rule of spec.md section 15, and the
+    committed report is the reader report of the committed document.
+    """
+    name = rel.rsplit("/", 1)[-1]
+    if not rel.startswith("conformance_fixtures/valid/keras-zoo-"):
+        return None
+    if name.endswith(".report.json"):
+        doc_rel = next((r for r in outputs if r.startswith(rel[: -len(".report.json")] + ".") and r != rel), None)
+        if doc_rel is None or tensorflow_last_bits(doc_rel, outputs) is None:
+            return None
+        import modeldoc
+
+        own = modeldoc.reader_report(modeldoc.loads((ROOT / doc_rel).read_bytes())).encode("utf-8")
+        return "the report of the committed document" if own == (ROOT / rel).read_bytes() else None
+    import numpy as np
+
+    import modeldoc
+
+    try:
+        old, new = modeldoc.loads((ROOT / rel).read_bytes()), modeldoc.loads(outputs[rel])
+    except modeldoc.ModelDocError:
+        return None
+    if old.model != new.model or old.test_vectors != new.test_vectors or old.metadata != new.metadata \
+            or sorted(old.tensors) != sorted(new.tensors):
+        return None
+    outputs_of = {t for v in old.test_vectors for t in v.outputs.values()}
+    tolerance = {t: v.tolerance for v in old.test_vectors for t in v.outputs.values()}
+    worst = 0.0
+    for key, a in old.tensors.items():
+        b = new.tensors[key]
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return None
+        if key not in outputs_of:
+            if a.tobytes() != b.tobytes():
+                return None
+            continue
+        diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
+        if not np.all(diff <= max(tolerance[key], 1e-5) + 1e-5 * np.abs(a.astype(np.float64))):
+            return None
+        worst = max(worst, float(diff.max(initial=0.0)))
+    return f"TensorFlow outputs differ in the last bits on this CPU (max {worst:.2g}, within spec.md 15's rule)"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="compare instead of writing")
@@ -85,6 +134,11 @@ def main() -> int:
     stale = managed_existing() - set(outputs)
     if args.check:
         bad = [rel for rel, data in outputs.items() if not (ROOT / rel).is_file() or (ROOT / rel).read_bytes() != data]
+        for rel in list(bad):
+            why = tensorflow_last_bits(rel, outputs)
+            if why is not None:
+                print(f"kept: {rel}: {why}")
+                bad.remove(rel)
         for rel in sorted(bad):
             print(f"out of date: {rel}")
         for rel in sorted(stale):
