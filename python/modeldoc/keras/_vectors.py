@@ -66,7 +66,12 @@ def predict(model: Any, model_layer: Layer, inputs: list[Input], arrays: dict[st
     """The model's outputs for one batch, flattened in the order of the graph's outputs."""
     import keras  # type: ignore[import-untyped]
 
-    result = model(feed(model_layer, inputs, arrays), training=False)
+    try:
+        result = model(feed(model_layer, inputs, arrays), training=False)
+    except Exception as e:  # e.g. channels_first convolutions, which TensorFlow has no CPU kernel for
+        line = (str(e).strip().splitlines() or [""])[0][:200]
+        refuse("KERAS_UNSUPPORTED", "/test_vectors", f"Keras cannot run this model here, so it has no test "
+               f"vectors ({type(e).__name__}: {line}); convert it without --test-vectors")
     return [np.array(keras.ops.convert_to_numpy(t), order="C") for t in keras.tree.flatten(result)]
 
 
