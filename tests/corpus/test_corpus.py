@@ -104,6 +104,11 @@ def test_entry(entry_id: str, script: ModuleType) -> None:
         assert r["from"]["exit"] == 1, r["from"]
         assert r["from"]["message"], "refused without a message"
         return
+    if status == "predict fails":
+        # The runtime builds the model but cannot run it here (e.g. channels_first convolutions on a
+        # CPU): test vectors cannot be computed either, so a clear refusal is the right answer too.
+        assert r["from"]["exit"] == 0 or (r["from"]["exit"] == 1 and r["from"]["message"]), r["from"]
+        return
     assert r["from"]["exit"] == 0, f"the runtime loads it, modeldoc does not: {r['from']['message']}"
     assert r["validate"]["exit"] == 0, r["validate"]["message"]
     if status != "loads" or entry["kind"] not in script.KERAS_KINDS:
