@@ -192,7 +192,7 @@ class _Modernizer:
             e["inbound_nodes"] = [self.node(n, e, shift, (*at, i, "inbound_nodes", k)) for k, n in enumerate(nodes)]
             for key in ("_function", "_positional", "_members"):
                 e.pop(key, None)
-        return entries, True, shift
+        return _explicit_masks(entries), True, shift
 
     def node(self, node: Any, entry: dict[str, Any], shift: dict[str, int], at: Where) -> Any:
         if not isinstance(node, list) or not node:
@@ -384,6 +384,51 @@ def _op_call(entry: dict[str, Any], first: Any, kwargs: dict[str, Any], at: Wher
         refuse("KERAS_UNSUPPORTED", at, f"TensorFlow call {function!r} with arguments {sorted(kwargs)!r} has no "
                "Keras 3 operation equivalent here")
     return {"args": args, "kwargs": {}}
+
+
+def _explicit_masks(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Recurrent calls with initial states on a masking Embedding's output, given that mask explicitly.
+
+    Keras 2 passed the Embedding's mask (``mask_zero=True``) on to a recurrent layer called as
+    ``rnn(x, initial_state=...)``; Keras 3 fills in ``mask`` only for a call with one tensor
+    argument, so the same graph would run the padded steps. The mask Keras 2 used is
+    ``ids != 0`` on the Embedding's input: that operation is added to the graph (as Keras 3
+    records a mask it computes) and passed as ``mask``.
+    """
+    by_name = {_name(e): e for e in entries}
+    out: list[dict[str, Any]] = []
+    for e in entries:
+        added = []
+        if e.get("class_name") in RECURRENT_CALLS:
+            for k, node in enumerate(e.get("inbound_nodes") or []):
+                kwargs = node.get("kwargs", {}) if isinstance(node, dict) else {}
+                args = node.get("args") if isinstance(node, dict) else None
+                if not kwargs.get("initial_state") or "mask" in kwargs or not args:
+                    continue
+                source = _history_of(args[0])
+                emb = by_name.get(source[0]) if source else None
+                if emb is None or emb.get("class_name") != "Embedding" or not emb["config"].get("mask_zero"):
+                    continue
+                emb_nodes = emb.get("inbound_nodes") or []
+                if source is None or not 0 <= source[1] < len(emb_nodes):
+                    continue
+                ids = emb_nodes[source[1]]["args"][0]
+                name = f"{_name(e)}_mask_{k}"
+                added.append({"module": "keras.src.ops.numpy", "class_name": "NotEqual", "registered_name": None,
+                              "name": name, "config": {"name": name},
+                              "inbound_nodes": [{"args": [ids, 0], "kwargs": {}}]})
+                kwargs["mask"] = {"class_name": "__keras_tensor__",
+                                  "config": {"shape": [], "dtype": "bool", "keras_history": [name, 0, 0]}}
+        out.extend(added)
+        out.append(e)
+    return out
+
+
+def _history_of(value: Any) -> list[Any] | None:
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        history = value.get("config", {}).get("keras_history")
+        return history if isinstance(history, list) and len(history) == 3 else None
+    return None
 
 
 def _history(item: list[Any], shift: dict[str, int]) -> list[Any]:
