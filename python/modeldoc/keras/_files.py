@@ -41,7 +41,27 @@ def load_keras_file(path: str, *, safe: bool = True, custom_objects: dict[str, A
         refuse("KERAS_INVALID_INPUT", "", f"--model is for weights-only .h5 files; {path!r} holds its own model")
     if kind == "zip":
         return _load_zip(path, resolver)
-    refuse("KERAS_INVALID_INPUT", "", f"{path!r} is neither a .keras (zip) nor a legacy .h5 (HDF5) file")
+    refuse("KERAS_INVALID_INPUT", "", f"{path!r} is neither a .keras (zip) nor a legacy .h5 (HDF5) file"
+           + _what_it_is(path))
+
+
+def _what_it_is(path: str) -> str:
+    """'; this is ...' for a file of another known format (a JSON architecture, a tfjs model), else ''."""
+    from ..foreign import describe
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(MAX_CONFIG_BYTES + 1)
+    except OSError:
+        return ""
+    tree = None
+    if len(head) <= MAX_CONFIG_BYTES and head.lstrip()[:1] == b"{":
+        try:
+            tree = json.loads(head)
+        except (ValueError, RecursionError):
+            pass
+    hint = describe(head[:64], tree)
+    return f"; {hint}" if hint else ""
 
 
 def _kind(path: str) -> str | None:
