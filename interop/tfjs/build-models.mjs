@@ -97,6 +97,22 @@ const MODELS = {
     const y = tf.layers.dense({ units: 2, name: 'post' }).apply(block.apply(h));
     return { model: tf.model({ inputs: x, outputs: y, name: 'nested' }), inputs: [{ shape: [2, 4], dtype: 'float32' }] };
   },
+  // Bidirectional with every merge mode tfjs-layers has (concat, its default; sum, mul, ave, and null: the
+  // two directions as two outputs), around LSTM, GRU and SimpleRNN, returning sequences or the last step;
+  // and TimeDistributed. tfjs saves their weights as bi_lstm/forward_lstm/kernel, td/kernel...
+  bidirectional() {
+    const x = tf.input({ shape: [5, 3], name: 'seq' });
+    const rnn = (kind, units, returnSequences, name) =>
+      tf.layers[kind]({ units, returnSequences, name, ...(kind === 'simpleRNN' ? {} : { recurrentActivation: 'sigmoid' }) });
+    const bi = (layer, mergeMode, name) => tf.layers.bidirectional({ layer, name, ...(mergeMode === undefined ? {} : { mergeMode }) });
+    const a = bi(rnn('lstm', 4, true, 'lstm'), undefined, 'bi_lstm').apply(x);
+    const b = bi(rnn('gru', 3, true, 'gru'), 'sum', 'bi_gru').apply(a);
+    const c = bi(rnn('simpleRNN', 3, false, 'simple_rnn'), 'ave', 'bi_rnn').apply(b);
+    const d = bi(rnn('lstm', 2, false, 'lstm'), 'mul', 'bi_mul').apply(x);
+    const [e, f] = bi(rnn('gru', 2, true, 'gru'), null, 'bi_none').apply(x);
+    const t = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, activation: 'tanh', name: 'dense' }), name: 'td' }).apply(e);
+    return { model: tf.model({ inputs: x, outputs: [c, d, t, f], name: 'bidirectional' }), inputs: [{ shape: [2, 5, 3], dtype: 'float32' }] };
+  },
   // The form of a Teachable Machine image model: a Sequential of two Sequentials, the first holding a
   // truncated MobileNet-style Functional model (which defines the input) and a pooling layer, the second
   // the classifier head, whose first layer declares its own input shape.

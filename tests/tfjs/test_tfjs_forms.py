@@ -95,6 +95,39 @@ def _input_batch_shape(m: dict[str, Any], folder: Path) -> None:
     cfg["batch_shape"] = cfg.pop("batch_input_shape")
 
 
+def _entry(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda m: next(e for e in _layers(m) if e["config"]["name"] == name)
+
+
+def _rename_weights(rename: Callable[[str], str]) -> Edit:
+    def edit(m: dict[str, Any], folder: Path) -> None:
+        for w in m["weightsManifest"][0]["weights"]:
+            w["name"] = rename(w["name"])
+    return edit
+
+
+def _cell_names(name: str) -> str:
+    """The Python converter on a TF 2.2+ model: bidirectional/forward_lstm/lstm_cell_1/kernel."""
+    parts = name.split("/")
+    return "/".join([*parts[:-1], f"{parts[1].split('_', 1)[1]}_cell_1", parts[-1]]) if len(parts) == 3 else name
+
+
+def _inner_config(layer: str, **members: Any) -> Edit:
+    def edit(m: dict[str, Any], folder: Path) -> None:
+        _entry(layer)(m)["config"]["layer"]["config"].update(members)
+    return edit
+
+
+def _backward_layer(layer: str, **changes: Any) -> Edit:
+    """tf.keras 2 writes backward_layer when one was given; tfjs ignores it and reverses the forward layer."""
+    def edit(m: dict[str, Any], folder: Path) -> None:
+        entry = _entry(layer)(m)["config"]
+        inner = json.loads(json.dumps(entry["layer"]))
+        inner["config"].update(name=f"backward_{inner['config']['name']}", go_backwards=True, **changes)
+        entry["backward_layer"] = inner
+    return edit
+
+
 # Forms tfjs loads, and from-tfjs reads: name -> (model built by build-models.mjs, edit).
 READ: dict[str, tuple[str, Edit]] = {
     "browser_save_dot_slash_path": ("mlp", _dot_slash),
@@ -118,6 +151,13 @@ READ: dict[str, tuple[str, Edit]] = {
     "activations_relu6_gelu_selu": ("mlp", _both(_set(0, activation="relu6"), _set(2, activation="gelu"),
                                                  _set(3, activation="selu"))),
     "teachable_machine_dot_slash": ("teachable", _dot_slash),
+    "bidirectional_converter_cell_names": ("bidirectional", _both(
+        _converter_wrapper, _rename_weights(_cell_names),
+        _inner_config("bi_lstm", time_major=False, implementation=2),
+        lambda m, f: [_entry(n)(m)["config"].update(dtype="float32") for n in ("bi_gru", "bi_rnn", "bi_mul")] and None)),
+    "bidirectional_backward_layer_reversed": ("bidirectional", _backward_layer("bi_gru")),
+    "time_distributed_keras3_weight_names": ("bidirectional", _rename_weights(
+        lambda n: n.replace("td/", "td/dense/"))),
 }
 
 # Forms from-tfjs refuses: name -> (model, edit, does tfjs load it?, words the refusal must contain).
@@ -142,7 +182,19 @@ REFUSED: dict[str, tuple[str, Edit, bool, str]] = {
     "dtype_policy_on_the_input_layer": ("mlp", _all(dtype=POLICY), False, "cannot predict"),
     "path_traversal": ("mlp", lambda m, f: m["weightsManifest"][0].update(paths=["./../mlp/weights.bin"]), False,
                        "no '..'"),
+    "bidirectional_backward_layer_other": ("bidirectional", _backward_layer("bi_gru", activation="relu"), True,
+                                           "go_backwards flipped"),
+    "bidirectional_merge_mode_unknown": ("bidirectional", lambda m, f: _entry("bi_gru")(m)["config"].update(
+        merge_mode="avg"), False, "cannot load"),
+    "bidirectional_num_constants": ("bidirectional", lambda m, f: _entry("bi_gru")(m)["config"].update(
+        num_constants=1), False, "cannot load"),
+    "bidirectional_of_dense": ("bidirectional", lambda m, f: _entry("bi_gru")(m)["config"].update(
+        layer={"class_name": "Dense", "config": {"name": "d", "units": 3}}), False, "Bidirectional of 'Dense'"),
 }
+
+
+# Built models with layers outside the NumPy evaluator's core profile (spec.md 15): it refuses them.
+OUTSIDE_CORE = ("bidirectional",)
 
 
 def _variant(built: Path, out: Path, base: str, edit: Edit) -> Path:
@@ -198,8 +250,13 @@ def test_form_is_read_and_predicts_what_tfjs_predicts(forms: dict[str, tuple[Pat
     out = model(inputs[0] if sequential else inputs, training=False)
     _check([np.asarray(y) for y in (out if isinstance(out, (list, tuple)) else [out])], want)
     # the NumPy evaluator checks input dtypes; tfjs (and Keras) take the int32 token ids of a float32 input
-    evaluated = modeldoc.evaluate(doc, {i.name: x.astype(i.dtype) for i, x in zip(doc.model.inputs, inputs)})
-    _check(list(evaluated.values()), want)
+    feed = {i.name: x.astype(i.dtype) for i, x in zip(doc.model.inputs, inputs)}
+    if READ[name][0] in OUTSIDE_CORE:
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            modeldoc.evaluate(doc, feed)
+        assert e.value.code == "EVAL_UNSUPPORTED"
+        return
+    _check(list(modeldoc.evaluate(doc, feed).values()), want)
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))

@@ -26,7 +26,7 @@ ZOO_REFUSED = {"conv1d": "causal", "gru": "reset_after", "merge": "Subtract", "s
 # The fixtures whose test vectors are a model's outputs (test-vectors-* holds placeholder values: it tests
 # the format, not a computation).
 FIXTURE_IDS = ("keras-mlp-base64", "keras-conv-two-inputs-base64", "keras-mlp-msgpack")
-BUILT = ("mlp", "cnn", "embedding_lstm", "gru", "multi_input", "nested", "teachable")
+BUILT = ("mlp", "cnn", "embedding_lstm", "gru", "multi_input", "nested", "teachable", "bidirectional")
 QUANTIZED = {"mlp": ("uint8", "uint16", "float16"), "cnn": ("float16", "uint8", "uint16")}
 # Keras vs tfjs, per element: |a - b| <= ATOL + RTOL * |b| (the same numbers as the Node test).
 ATOL = 1e-4

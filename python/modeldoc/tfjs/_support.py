@@ -20,11 +20,21 @@ TFJS_DTYPES = ("float32", "int32", "bool")
 DTYPE_BYTES = {"float32": 4, "int32": 4, "bool": 1, "uint8": 1, "uint16": 2, "float16": 2}
 QUANTIZED_DTYPES = ("uint8", "uint16", "float16")
 
-# Keras 3 activation name -> tfjs name (the same function; checked by the Node tests).
+# Keras 3 activation name (or ModelDoc's hard_sigmoid_keras2, spec.md 15.3) -> tfjs name (the same function;
+# checked by the Node tests). tfjs' hard_sigmoid is Keras 2's: clip(0.2 * x + 0.5, 0, 1), in that order.
 ACTIVATIONS_OUT = {
     "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "elu": "elu", "selu": "selu",
     "softplus": "softplus", "softsign": "softsign", "linear": "linear", "relu6": "relu6", "silu": "swish",
     "swish": "swish", "mish": "mish", "gelu": "gelu", "log_softmax": "log_softmax",
+    "hard_sigmoid_keras2": "hard_sigmoid",
+}
+# The name Keras writes as the function's config for ModelDoc's registered hard_sigmoid_keras2 (spec.md 15.3).
+ACTIVATION_ALIASES = {"modeldoc>hard_sigmoid_keras2": "hard_sigmoid_keras2"}
+# Activations that Keras 3 cannot resolve from a bare name, in the form Keras writes them (as from_keras does):
+# ModelDoc's registered function, which to-keras rebuilds.
+ACTIVATION_OBJECTS = {
+    "hard_sigmoid_keras2": {"module": "builtins", "class_name": "function", "config": "modeldoc>hard_sigmoid_keras2",
+                            "registered_name": "function"},
 }
 # tfjs reads an activation name by camel-casing it (``log_softmax`` -> ``logSoftmax``) and looking the
 # result up among the activation classes tfjs-layers 4.22 registers. Each class -> the Keras 3 activation
@@ -34,17 +44,18 @@ ACTIVATIONS_IN = {
     "elu": "elu", "selu": "selu", "relu": "relu", "relu6": "relu6", "linear": "linear", "sigmoid": "sigmoid",
     "softplus": "softplus", "softsign": "softsign", "tanh": "tanh", "softmax": "softmax",
     "logSoftmax": "log_softmax", "gelu": "gelu", "mish": "mish", "swish": "silu",
+    "hardSigmoid": "hard_sigmoid_keras2",  # Keras 2's function, not Keras 3's relu6(x+3)/6
 }
-# Registered tfjs activations with no identical Keras 3 activation, and why.
-ACTIVATIONS_DIFFERENT = {
-    "hardSigmoid": "tfjs computes clip(0.2x+0.5, 0, 1), Keras 3 relu6(x+3)/6",
-}
+# Registered tfjs activations with no identical Keras 3 activation, and why (none since hardSigmoid maps to
+# ModelDoc's hard_sigmoid_keras2).
+ACTIVATIONS_DIFFERENT: dict[str, str] = {}
 
 TFJS_UNSUPPORTED: dict[str, str] = {
     "float64 / int64 tensors": "tfjs-layers has no 64-bit dtypes; ModelDoc never narrows them silently",
     "int8, uint8, int16, uint16, uint32, uint64, float16, bfloat16 inputs or weights":
         "tfjs-layers computes in float32, int32 and bool only",
-    "activation hard_sigmoid": "Keras 3 computes relu6(x + 3) / 6, tfjs 0.2 * x + 0.5 (clipped): different functions",
+    "activation hard_sigmoid (Keras 3's)": "Keras 3 computes relu6(x + 3) / 6, tfjs 0.2 * x + 0.5 (clipped): "
+        "different functions (tfjs' is Keras 2's, hard_sigmoid_keras2, which maps)",
     "activations exponential, leaky_relu, hard_silu, celu, glu, ... (any not in ACTIVATIONS_OUT)":
         "tfjs-layers has no activation of that name, or one that computes something else",
     "GRU reset_after=True (the Keras 3 default)": "tfjs GRUCell throws for reset_after",
@@ -60,8 +71,13 @@ TFJS_UNSUPPORTED: dict[str, str] = {
     "Global pooling keepdims=True": "not in tfjs global pooling layers",
     "Keras quantized layers (quantization_config, LoRA)": "no tfjs equivalent",
     "dtype policies other than float32 (mixed_float16, ...)": "tfjs-layers computes in float32",
+    "Bidirectional of a layer other than LSTM, GRU, SimpleRNN": "the recurrent layers ModelDoc maps to tfjs",
+    "Bidirectional with a backward_layer that is not the forward layer with go_backwards flipped":
+        "tfjs-layers ignores backward_layer and builds the backward layer from the forward one",
+    "TimeDistributed of a merge layer, a model or a layer returning states": "tfjs' TimeDistributed calls one "
+        "layer on one tensor per step",
     "layers not in LAYERS (Subtract, ZeroPadding1D, Conv1DTranspose, Conv3D, Cropping1D, UpSampling1D, "
-    "Attention, MultiHeadAttention, Bidirectional, TimeDistributed, preprocessing layers, Keras ops, ...)":
+    "Attention, MultiHeadAttention, preprocessing layers, Keras ops, ...)":
         "tfjs-layers 4.22 has no such layer class, or its Layers-format loader does not read it",
     "call arguments other than the inputs (masks, keyword tensors)": "the Layers format's inbound nodes cannot "
         "carry them",
@@ -178,6 +194,13 @@ LAYERS: dict[str, LayerSpec] = {
     "Concatenate": LayerSpec(("axis",)),
     "Dot": LayerSpec(("axes", "normalize")),
 }
+
+# Layers wrapping one layer (its config in the member "layer"); the table maps the wrapped layer.
+WRAPPERS = ("Bidirectional", "TimeDistributed")
+RECURRENT = ("LSTM", "GRU", "SimpleRNN")
+# tfjs-layers 4.22's VALID_BIDIRECTIONAL_MERGE_MODES, and null: the two directions as two outputs (Keras 3
+# has the same five and computes them alike; ave is 0.5 * (forward + backward) in both).
+MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 MERGE_LAYERS = ("Add", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot")
 

@@ -18,8 +18,9 @@ import numpy as np
 from ..document import Graph, Input, Layer, Node
 from ..errors import ModelDocError, escape_pointer_token
 from ._legacy import camel, dtype_name, first_layer_shape, input_dtype_name, rewrite_members
-from ._support import (ACTIVATIONS_DIFFERENT, ACTIVATIONS_IN, CONSTRAINTS, IGNORED_TFJS, INITIALIZER_STRINGS,
-                       INITIALIZERS_IN, LAYERS, MERGE_LAYERS, ONLY_VALUES, REFUSED_VALUES, TFJS_DTYPES)
+from ._support import (ACTIVATION_OBJECTS, ACTIVATIONS_DIFFERENT, ACTIVATIONS_IN, CONSTRAINTS, IGNORED_TFJS, INITIALIZER_STRINGS,
+                       INITIALIZERS_IN, LAYERS, MERGE_LAYERS, MERGE_MODES, ONLY_VALUES, RECURRENT, REFUSED_VALUES,
+                       TFJS_DTYPES, WRAPPERS)
 from ._weights import ReadWeight
 
 GRAPH_MODELS = ("Sequential", "Model", "Functional")
@@ -171,46 +172,63 @@ class Importer:
         if entry["class_name"] in GRAPH_MODELS:
             return self.model(entry, at, nested=True)
         kind = entry["class_name"]
-        spec = LAYERS.get(kind)
-        if spec is None:
+        if kind not in LAYERS and kind not in WRAPPERS:
             raise _unsupported(f"{at}/class_name", f"layer class {kind!r} is not one ModelDoc maps from tfjs")
         cfg = entry.get("config")
         if not isinstance(cfg, dict):
             raise _invalid(f"{at}/config", "a layer needs a config object")
         name = _name(cfg.get("name", entry.get("name")), f"{at}/config/name")
-        dtype = dtype_name(cfg.get("dtype"), f"{at}/config/dtype")
-        if dtype != "float32":
-            raise _unsupported(f"{at}/config/dtype", f"layer dtype {dtype!r}: ModelDoc maps float32 tfjs layers")
-        cfg = rewrite_members(kind, cfg, f"{at}/config")
-        config: dict[str, Any] = {"name": name, "trainable": bool(cfg.get("trainable", True)), "dtype": policy(dtype)}
-        inverse = {v: k for k, v in spec.renamed.items()}
-        for key, value in cfg.items():
-            where = f"{at}/config/{escape_pointer_token(key)}"
-            if key in IGNORED_TFJS and key not in spec.keys:
-                continue
-            if (kind, key) in ONLY_VALUES and value != ONLY_VALUES[(kind, key)]:
-                raise _unsupported(where, f"{kind} {key}={value!r} is not implemented by tfjs")
-            if value is None and key in ("activation", "recurrent_activation"):
-                config[key] = "linear"  # tfjs reads a null activation as linear
-            elif value is None:
-                continue  # tfjs writes null for "not set": Keras' default then applies
-            elif value in REFUSED_VALUES.get((kind, key), ()):
-                raise _unsupported(where, f"{kind} {key}={value!r} is not implemented by tfjs-layers")
-            elif key in spec.keys:
-                config[key] = _value(key, value, where)
-            elif key in inverse:
-                config[inverse[key]] = _value(key, value, where)
-            elif key in spec.keras_defaults:
-                if value != spec.keras_defaults[key]:
-                    raise _unsupported(where, f"{kind} {key}={value!r} is not what tfjs computes")
-            elif key in spec.tfjs_defaults:
-                if value != spec.tfjs_defaults[key]:
-                    raise _unsupported(where, f"{kind} {key}={value!r} has no Keras 3 equivalent")
-            else:
-                raise _unsupported(where, f"{kind} config member {key!r} is not mapped to Keras 3")
-        config.update(spec.keras_defaults)
-        weights = [self._weight(name, w, f"{at}") for w in spec.weights(config)]
+        if kind == "Bidirectional":
+            return self._bidirectional(name, cfg, at)
+        if kind == "TimeDistributed":
+            return self._time_distributed(name, cfg, at)
+        config = _config(kind, name, cfg, f"{at}/config")
+        weights = [self._weight(name, w, f"{at}") for w in LAYERS[kind].weights(config)]
         return Layer(name, kind, config, weights)
+
+    def _bidirectional(self, name: str, cfg: dict[str, Any], at: str) -> Layer:
+        """tfjs builds the forward layer from ``layer`` named ``forward_<its name>`` and the backward one from
+        the same config with go_backwards flipped, named ``backward_<its name>``; it ignores
+        ``backward_layer``. Its weights are ``<name>/forward_<inner>/kernel``... (a cell name between, as
+        TF 2.2+ writes, is dropped when matching). Keras 3 gets both layers, as ``from_keras`` writes them."""
+        _wrapper_members("Bidirectional", cfg, ("layer", "merge_mode", "backward_layer", "num_constants"), at)
+        kind, inner, inner_at = _wrapped(cfg, f"{at}/config")
+        if kind not in RECURRENT:
+            raise _unsupported(f"{inner_at}/class_name", f"Bidirectional of {kind!r}: ModelDoc maps Bidirectional "
+                               f"of {', '.join(RECURRENT)}")
+        if cfg.get("num_constants") is not None:  # tfjs throws "not supported yet" when it reads one
+            raise _unsupported(f"{at}/config/num_constants", "Bidirectional num_constants: tfjs-layers 4.22 cannot "
+                               "load it")
+        mode = cfg.get("merge_mode", "concat")
+        if mode not in MERGE_MODES:
+            raise _unsupported(f"{at}/config/merge_mode", f"Bidirectional merge_mode {mode!r} is not one tfjs-layers "
+                               "4.22 has (tfjs itself cannot load this model)")
+        inner_name = _name(inner.get("name"), f"{inner_at}/config/name")
+        forward = _config(kind, f"forward_{inner_name}", inner, f"{inner_at}/config")
+        backward = {**forward, "name": f"backward_{inner_name}", "go_backwards": not forward.get("go_backwards")}
+        if cfg.get("backward_layer") is not None:
+            _check_backward(cfg["backward_layer"], kind, inner, f"{at}/config/backward_layer")
+        weights = [self._weight(name, f"{layer['name']}/{w}", at) for layer in (forward, backward)
+                   for w in LAYERS[kind].weights(layer)]
+        config: dict[str, Any] = {"name": name, "trainable": bool(cfg.get("trainable", True)),
+                                  "dtype": _layer_dtype(cfg, f"{at}/config"), "merge_mode": mode,
+                                  "layer": _keras_layer(kind, forward), "backward_layer": _keras_layer(kind, backward)}
+        return Layer(name, "Bidirectional", config, weights)
+
+    def _time_distributed(self, name: str, cfg: dict[str, Any], at: str) -> Layer:
+        """tfjs builds the wrapped layer inside the wrapper's name scope only, so its weights are
+        ``<name>/kernel``...; Keras 3 writes ``<name>/<inner>/kernel``, which tfjs matches by dropping the
+        inner name, as it does for a cell name."""
+        _wrapper_members("TimeDistributed", cfg, ("layer",), at)
+        kind, inner, inner_at = _wrapped(cfg, f"{at}/config")
+        if kind not in LAYERS or kind in MERGE_LAYERS or inner.get("return_state"):
+            raise _unsupported(f"{inner_at}/class_name", f"TimeDistributed of {kind!r}: ModelDoc maps "
+                               "TimeDistributed of one-input, one-output layers")
+        inner_config = _config(kind, _name(inner.get("name"), f"{inner_at}/config/name"), inner, f"{inner_at}/config")
+        weights = [self._weight(name, w, at) for w in LAYERS[kind].weights(inner_config)]
+        config = {"name": name, "trainable": bool(cfg.get("trainable", True)),
+                  "dtype": _layer_dtype(cfg, f"{at}/config"), "layer": _keras_layer(kind, inner_config)}
+        return Layer(name, "TimeDistributed", config, weights)
 
     def _weight(self, layer: str, suffix: str, at: str) -> str:
         wanted = f"{layer}/{suffix}"
@@ -229,11 +247,96 @@ class Importer:
         return found
 
 
+def _layer_dtype(cfg: dict[str, Any], at: str) -> dict[str, Any]:
+    """The dtype policy of the layer whose config is at ``at``."""
+    dtype = dtype_name(cfg.get("dtype"), f"{at}/dtype")
+    if dtype != "float32":
+        raise _unsupported(f"{at}/dtype", f"layer dtype {dtype!r}: ModelDoc maps float32 tfjs layers")
+    return policy(dtype)
+
+
+def _config(kind: str, name: str, cfg: dict[str, Any], at: str) -> dict[str, Any]:
+    """The Keras 3 config of a layer of the table, from its tfjs config at ``at``."""
+    spec = LAYERS[kind]
+    config: dict[str, Any] = {"name": name, "trainable": bool(cfg.get("trainable", True)),
+                              "dtype": _layer_dtype(cfg, at)}
+    cfg = rewrite_members(kind, cfg, at)
+    inverse = {v: k for k, v in spec.renamed.items()}
+    for key, value in cfg.items():
+        where = f"{at}/{escape_pointer_token(key)}"
+        if key in IGNORED_TFJS and key not in spec.keys:
+            continue
+        if (kind, key) in ONLY_VALUES and value != ONLY_VALUES[(kind, key)]:
+            raise _unsupported(where, f"{kind} {key}={value!r} is not implemented by tfjs")
+        if value is None and key in ("activation", "recurrent_activation"):
+            config[key] = "linear"  # tfjs reads a null activation as linear
+        elif value is None:
+            continue  # tfjs writes null for "not set": Keras' default then applies
+        elif value in REFUSED_VALUES.get((kind, key), ()):
+            raise _unsupported(where, f"{kind} {key}={value!r} is not implemented by tfjs-layers")
+        elif key in spec.keys:
+            config[key] = _value(key, value, where)
+        elif key in inverse:
+            config[inverse[key]] = _value(key, value, where)
+        elif key in spec.keras_defaults:
+            if value != spec.keras_defaults[key]:
+                raise _unsupported(where, f"{kind} {key}={value!r} is not what tfjs computes")
+        elif key in spec.tfjs_defaults:
+            if value != spec.tfjs_defaults[key]:
+                raise _unsupported(where, f"{kind} {key}={value!r} has no Keras 3 equivalent")
+        else:
+            raise _unsupported(where, f"{kind} config member {key!r} is not mapped to Keras 3")
+    config.update(spec.keras_defaults)
+    return config
+
+
+def _wrapper_members(kind: str, cfg: dict[str, Any], own: tuple[str, ...], at: str) -> None:
+    for key in cfg:
+        if key not in own and key not in IGNORED_TFJS:
+            raise _unsupported(f"{at}/config/{escape_pointer_token(key)}", f"{kind} config member {key!r} is not "
+                               "mapped to Keras 3")
+
+
+def _wrapped(cfg: dict[str, Any], at: str) -> tuple[str, dict[str, Any], str]:
+    """The class name and config of the layer a wrapper holds (tfjs reads ``layer`` as a layer entry)."""
+    entry = cfg.get("layer")
+    if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str) \
+            or not isinstance(entry.get("config"), dict):
+        raise _invalid(f"{at}/layer", "a wrapper needs the wrapped layer as {\"class_name\", \"config\"}")
+    kind = entry["class_name"]
+    if kind not in LAYERS:
+        raise _unsupported(f"{at}/layer/class_name", f"layer class {kind!r} is not one ModelDoc maps from tfjs")
+    return kind, entry["config"], f"{at}/layer"
+
+
+def _check_backward(entry: Any, kind: str, forward: dict[str, Any], at: str) -> None:
+    """tfjs ignores ``backward_layer`` (it reverses the forward layer), so it is read only when it says the
+    same; any other backward layer would compute something other than tfjs does."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+        raise _invalid(at, "backward_layer must be a layer entry {\"class_name\", \"config\"}")
+    config = entry["config"]
+    same = entry.get("class_name") == kind and bool(config.get("go_backwards")) != bool(forward.get("go_backwards"))
+    skip = ("name", "go_backwards", *IGNORED_TFJS)
+    same = same and {k: v for k, v in config.items() if k not in skip} == \
+        {k: v for k, v in forward.items() if k not in skip}
+    if not same:
+        raise _unsupported(at, "a backward_layer other than the forward layer with go_backwards flipped: "
+                           "tfjs-layers ignores it and runs the reversed forward layer")
+
+
+def _keras_layer(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    return {"module": "keras.layers", "class_name": kind, "config": config, "registered_name": None}
+
+
 def _outputs_per_call(layer: Layer) -> int:
     if layer.model is not None:
         return len(layer.model.outputs)
-    if layer.type in ("LSTM", "GRU", "SimpleRNN") and layer.config.get("return_state"):
+    if layer.type in RECURRENT and layer.config.get("return_state"):
         return 3 if layer.type == "LSTM" else 2
+    if layer.type == "Bidirectional":  # merged output (two when merge_mode is null), then each side's states
+        inner = layer.config["layer"]
+        states = (2 if inner["class_name"] == "LSTM" else 1) if inner["config"].get("return_state") else 0
+        return (2 if layer.config["merge_mode"] is None else 1) + 2 * states
     return 1
 
 
@@ -254,11 +357,13 @@ def _value(key: str, value: Any, where: str) -> Any:
     return value
 
 
-def _activation(value: Any, where: str) -> str:
-    """The Keras 3 name of the activation tfjs resolves ``value`` to (it camel-cases the name first)."""
+def _activation(value: Any, where: str) -> Any:
+    """The Keras 3 activation tfjs resolves ``value`` to (it camel-cases the name first): a name, or the object
+    Keras writes for ModelDoc's registered function (tfjs' hardSigmoid is Keras 2's)."""
     found = camel(value) if isinstance(value, str) else None
     if found in ACTIVATIONS_IN:
-        return ACTIVATIONS_IN[found]
+        name = ACTIVATIONS_IN[found]
+        return dict(ACTIVATION_OBJECTS[name]) if name in ACTIVATION_OBJECTS else name
     if found in ACTIVATIONS_DIFFERENT:
         raise _unsupported(where, f"activation {value!r} has no identical Keras 3 activation "
                            f"({ACTIVATIONS_DIFFERENT[found]})")

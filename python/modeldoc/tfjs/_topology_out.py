@@ -18,9 +18,8 @@ import numpy as np
 from ..document import Document
 from ..errors import Collector, Finding, escape_pointer_token
 from ..flatgraph import Call, flatten
-from ._support import (ACTIVATIONS_OUT, CONSTRAINTS, IGNORED_KERAS, INITIALIZERS, LAYERS, ONLY_VALUES,
-                       REFUSED_VALUES,
-                       TFJS_DTYPES)
+from ._support import (ACTIVATION_ALIASES, ACTIVATIONS_OUT, CONSTRAINTS, IGNORED_KERAS, INITIALIZERS, LAYERS, MERGE_LAYERS, MERGE_MODES,
+                       ONLY_VALUES, RECURRENT, REFUSED_VALUES, TFJS_DTYPES, WRAPPERS, LayerSpec)
 
 KERAS_VERSION = "2.15.0"  # the Keras JSON dialect tfjs-layers reads
 
@@ -111,34 +110,106 @@ class _Names:
 def _layer_entry(call: Call, name: str, out: Collector) -> dict[str, Any]:
     layer = call.layer
     at = call.pointer
-    spec = LAYERS.get(layer.type)
     entry: dict[str, Any] = {"name": name, "class_name": layer.type, "config": {}, "inbound_nodes": []}
-    if spec is None:
+    if layer.type in WRAPPERS:
+        entry["config"] = _wrapper_config(call, name, out)
+    elif layer.type in LAYERS:
+        entry["config"] = _config(layer.type, layer.config, name, f"{at}/config", out)
+    else:
         out.add("TFJS_UNSUPPORTED", f"{at}/type", f"layer {call.path!r}: tfjs-layers has no {layer.type} layer")
-        return entry
-    config: dict[str, Any] = {"name": name, "trainable": bool(layer.config.get("trainable", True))}
-    policy = _dtype(layer.config.get("dtype"), f"{at}/config/dtype", out)
+    return entry
+
+
+def _config(kind: str, keras: dict[str, Any], name: str, at: str, out: Collector,
+            own: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The tfjs config of a layer of the table (or, with ``own``, the members of a wrapper but those)."""
+    spec = LAYERS.get(kind, LayerSpec())
+    config: dict[str, Any] = {"name": name, "trainable": bool(keras.get("trainable", True))}
+    policy = _dtype(keras.get("dtype"), f"{at}/dtype", out)
     if policy is not None:
         config["dtype"] = policy
-    for key, value in layer.config.items():
-        where = f"{at}/config/{escape_pointer_token(key)}"
+    for key, value in keras.items():
+        where = f"{at}/{escape_pointer_token(key)}"
+        if key in own:
+            continue
         if key in spec.keys:
-            config[key] = _value(layer.type, key, value, where, out)
+            config[key] = _value(kind, key, value, where, out)
         elif key in spec.renamed:
-            config[spec.renamed[key]] = _value(layer.type, key, value, where, out)
+            config[spec.renamed[key]] = _value(kind, key, value, where, out)
         elif key in spec.keras_defaults:
             if not _same(value, spec.keras_defaults[key]):
-                out.add("TFJS_UNSUPPORTED", where, f"{layer.type} {key}={value!r}: tfjs-layers implements only "
+                out.add("TFJS_UNSUPPORTED", where, f"{kind} {key}={value!r}: tfjs-layers implements only "
                         f"{spec.keras_defaults[key]!r}")
         elif key not in IGNORED_KERAS:
-            out.add("TFJS_UNSUPPORTED", where, f"{layer.type} config member {key!r} has no tfjs equivalent")
+            out.add("TFJS_UNSUPPORTED", where, f"{kind} config member {key!r} has no tfjs equivalent")
     for key, only in spec.tfjs_defaults.items():
         config[key] = only
-    if layer.type == "GRU" and "reset_after" not in layer.config:
-        out.add("TFJS_UNSUPPORTED", f"{at}/config", "GRU without reset_after is reset_after=True in Keras 3; "
+    if kind == "GRU" and "reset_after" not in keras:
+        out.add("TFJS_UNSUPPORTED", at, "GRU without reset_after is reset_after=True in Keras 3; "
                 "tfjs supports only reset_after=False")
-    entry["config"] = config
-    return entry
+    return config
+
+
+def _wrapper_config(call: Call, name: str, out: Collector) -> dict[str, Any]:
+    """A Bidirectional or TimeDistributed config. tfjs reads the wrapped layer as ``layer`` and, for
+    Bidirectional, builds the backward layer itself from it (go_backwards flipped, named
+    ``backward_<name>``), so a Keras backward_layer is checked to be exactly that, then left out."""
+    layer = call.layer
+    at = f"{call.pointer}/config"
+    config = _config(layer.type, layer.config, name, at, out, own=("layer", "merge_mode", "backward_layer"))
+    inner = _inner(layer.config.get("layer"), f"{at}/layer", out)
+    if inner is None:
+        return config
+    kind, keras = inner
+    inner_at = f"{at}/layer/config"
+    if layer.type == "Bidirectional":
+        mode = layer.config.get("merge_mode", "concat")
+        if mode not in MERGE_MODES:
+            out.add("TFJS_UNSUPPORTED", f"{at}/merge_mode", f"Bidirectional merge_mode {mode!r} is not one tfjs-layers "
+                    "has")
+        if kind not in RECURRENT:
+            out.add("TFJS_UNSUPPORTED", f"{at}/layer/class_name", f"Bidirectional of {kind}: ModelDoc maps "
+                    f"Bidirectional of {', '.join(RECURRENT)}")
+        _check_backward(layer.config.get("backward_layer"), kind, keras, f"{at}/backward_layer", out)
+        config["merge_mode"] = mode
+    elif kind not in LAYERS or kind in MERGE_LAYERS or keras.get("return_state"):
+        out.add("TFJS_UNSUPPORTED", f"{at}/layer/class_name", f"TimeDistributed of {kind}: ModelDoc maps "
+                "TimeDistributed of one-input, one-output layers")
+    if kind not in LAYERS:
+        out.add("TFJS_UNSUPPORTED", f"{at}/layer/class_name", f"layer {call.path!r}: tfjs-layers has no {kind} layer")
+        return config
+    config["layer"] = {"class_name": kind, "config": _config(kind, keras, inner_name(keras), inner_at, out)}
+    return config
+
+
+def inner_name(keras: dict[str, Any]) -> str:
+    """The tfjs name of a wrapped layer: Keras 3 names Bidirectional's forward layer ``forward_<name>`` and
+    tfjs prefixes ``forward_`` itself, so the prefix is dropped (Keras 3 drops it too when it reads one)."""
+    name = str(keras.get("name") or "layer")
+    name = name[len("forward_"):] if name.startswith("forward_") and len(name) > len("forward_") else name
+    return re.sub(r"[^A-Za-z0-9_.\-]", "_", name)
+
+
+def _inner(value: Any, at: str, out: Collector) -> tuple[str, dict[str, Any]] | None:
+    if not isinstance(value, dict) or not isinstance(value.get("class_name"), str) \
+            or not isinstance(value.get("config"), dict):
+        out.add("TFJS_UNSUPPORTED", at, "the wrapped layer must be a layer object {class_name, config}")
+        return None
+    return value["class_name"], value["config"]
+
+
+def _check_backward(value: Any, kind: str, forward: dict[str, Any], at: str, out: Collector) -> None:
+    if value is None:
+        return
+    inner = _inner(value, at, out)
+    if inner is None:
+        return
+    skip = ("name", "go_backwards")
+    backward = inner[1]
+    if inner[0] != kind or bool(backward.get("go_backwards")) == bool(forward.get("go_backwards")) or \
+            {k: v for k, v in backward.items() if k not in skip} != {k: v for k, v in forward.items() if k not in skip}:
+        out.add("TFJS_UNSUPPORTED", at, "a backward_layer other than the forward layer with go_backwards flipped: "
+                "tfjs-layers always builds the backward layer from the forward one")
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -183,10 +254,14 @@ def _value(layer_type: str, key: str, value: Any, where: str, out: Collector) ->
 def _activation(value: Any, where: str, out: Collector) -> Any:
     if value is None:
         return "linear"
-    if isinstance(value, str) and value in ACTIVATIONS_OUT:
-        return ACTIVATIONS_OUT[value]
+    # A name, or {"class_name": "function", "config": NAME} as Keras writes a function (spec.md 15.3).
+    name = value.get("config") if isinstance(value, dict) and value.get("class_name") == "function" else value
+    name = ACTIVATION_ALIASES.get(name, name) if isinstance(name, str) else name
+    if isinstance(name, str) and name in ACTIVATIONS_OUT:
+        return ACTIVATIONS_OUT[name]
     shown = value if isinstance(value, str) else (value.get("config") if isinstance(value, dict) else value)
-    reason = " (Keras 3 computes relu6(x+3)/6, tfjs 0.2x+0.5)" if shown == "hard_sigmoid" else ""
+    reason = (" (Keras 3 computes relu6(x+3)/6, tfjs 0.2x+0.5, which is Keras 2's hard_sigmoid_keras2)"
+              if shown == "hard_sigmoid" else "")
     out.add("TFJS_UNSUPPORTED", where, f"activation {shown!r} has no identical tfjs activation{reason}")
     return value
 
@@ -253,13 +328,22 @@ def _check_arguments(call: Call, out: Collector) -> None:
 
 def _weights(doc: Document, call: Call, name: str, entry: dict[str, Any], out: Collector) -> list[Weight]:
     layer = call.layer
-    spec = LAYERS.get(layer.type)
+    config, kind = layer.config, layer.type
+    prefixes = [""]
+    if layer.type in WRAPPERS:
+        wrapped = entry["config"].get("layer")  # absent when the wrapped layer was refused
+        if wrapped is None:
+            return []
+        config, kind = layer.config["layer"]["config"], wrapped["class_name"]
+        if layer.type == "Bidirectional":  # tfjs scopes each side's weights by its layer's name
+            prefixes = [f"forward_{wrapped['config']['name']}/", f"backward_{wrapped['config']['name']}/"]
+    spec = LAYERS.get(kind)
     if spec is None:
         return []
-    expected = spec.weights(layer.config)
-    if len(expected) != len(layer.weights) and "use_bias" not in layer.config:
+    expected = [p + w for p in prefixes for w in spec.weights(config)]
+    if len(expected) != len(layer.weights) and "use_bias" not in config and layer.type not in WRAPPERS:
         # A document not written from Keras may leave use_bias out and simply have no bias tensor.
-        without = spec.weights({**layer.config, "use_bias": False})
+        without = spec.weights({**config, "use_bias": False})
         if len(without) == len(layer.weights) and len(without) < len(expected):
             expected = without
             entry["config"]["use_bias"] = False
