@@ -20,7 +20,8 @@ from tfjs_helpers import ATOL, INTEROP, RTOL, node_env
 
 def _keras_model() -> Any:
     """Every merge mode both frameworks have, LSTM, GRU (reset_after=False, as tfjs) and SimpleRNN inside,
-    returning sequences or the last step; TimeDistributed on one of the two outputs of merge_mode=None."""
+    returning sequences or the last step, or the states too; TimeDistributed on one of the two outputs of
+    merge_mode=None."""
     import keras  # type: ignore[import-untyped]
     from modeldoc.keras._zoo import seed_weights
 
@@ -34,7 +35,8 @@ def _keras_model() -> Any:
     e, f = k.layers.Bidirectional(k.layers.GRU(2, reset_after=False, return_sequences=True), merge_mode=None,
                                   name="bi_none")(x)
     t = k.layers.TimeDistributed(k.layers.Dense(2, activation="tanh"), name="td")(e)
-    return seed_weights(k.Model(x, [c, d, t, f], name="wrappers"), 11)
+    states = k.layers.Bidirectional(k.layers.LSTM(2, return_state=True), name="bi_states")(x)  # output, 4 states
+    return seed_weights(k.Model(x, [c, d, t, f, *states], name="wrappers"), 11)
 
 
 def test_keras_wrappers_export_load_in_tfjs_and_read_back(tmp_path: Path) -> None:
@@ -58,7 +60,7 @@ def test_keras_wrappers_export_load_in_tfjs_and_read_back(tmp_path: Path) -> Non
     x = np.random.default_rng(3).standard_normal((2, 6, 3)).astype("float32")
     want = [np.asarray(y) for y in model(x)]
     got = [np.asarray(y) for y in to_keras(modeldoc.loads(modeldoc.dumps(back)))([x])]
-    assert len(got) == len(want) == 4
+    assert len(got) == len(want) == 9
     for g, w in zip(got, want):
         assert g.shape == w.shape
         assert bool(np.all(np.abs(g - w) <= ATOL + RTOL * np.abs(w)))
