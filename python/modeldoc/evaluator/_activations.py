@@ -47,6 +47,16 @@ def hard_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(np.clip(x / 6 + 0.5, 0, 1))
 
 
+def hard_sigmoid_keras2(x: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+    """Keras 2's hard_sigmoid, clip(0.2 x + 0.5, 0, 1), computed as Keras does in the layer's policy ``dtype``:
+    the input rounded to it, multiplied by the constant 0.2 of that dtype, 0.5 added, then clipped, each step
+    rounded to ``dtype``. A float32 layer then matches Keras bit for bit wherever its input does."""
+    t = dtype.type
+    with np.errstate(over="ignore"):  # float64 beyond float32's range rounds to inf, which clips to 0 or 1
+        v = x.astype(dtype)
+    return np.asarray(np.clip(v * t(0.2) + t(0.5), t(0), t(1)).astype(x.dtype))
+
+
 def gelu(x: np.ndarray, approximate: bool = False) -> np.ndarray:
     """x * Phi(x) with the normal CDF Phi exact (erf), or with Keras' tanh approximation."""
     if approximate:
@@ -66,6 +76,10 @@ def relu(x: np.ndarray, negative_slope: float = 0.0, max_value: float | None = N
         y = y - negative_slope * np.maximum(threshold - x, 0)
     return y
 
+
+# The name Keras writes as a function's config for hard_sigmoid_keras2, which ModelDoc's Keras adapter registers
+# with Keras under it (spec.md 15.3).
+ALIASES = {"modeldoc>hard_sigmoid_keras2": "hard_sigmoid_keras2"}
 
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda x: x,
@@ -104,6 +118,11 @@ def activation(cfg: Config, member: str = "activation",
         value = "linear"
     if isinstance(value, dict) and value.get("class_name") == "function":
         value = value.get("config")
+    if isinstance(value, str):
+        value = ALIASES.get(value, value)
+    if value == "hard_sigmoid_keras2":  # the only activation whose constant depends on the policy dtype
+        dtype = np.dtype(cfg.policy(quiet=True))
+        return lambda x: hard_sigmoid_keras2(x, dtype)
     if not isinstance(value, str) or value not in ACTIVATIONS:
         cfg.refuse(member, "is not an activation of the core profile")
         return ACTIVATIONS["linear"]

@@ -114,9 +114,11 @@ class Config:
     def channels_last(self) -> None:
         self.require("data_format", ("channels_last", None), "is not supported (only channels_last)")
 
-    def policy(self) -> str:
+    def policy(self, *, quiet: bool = False) -> str:
         """The dtype the layer's float inputs, weights and results are rounded to, from its Keras dtype policy
-        (absent or null: float32; an object's members other than class_name and config are ignored)."""
+        (absent or null: float32; an object's members other than class_name and config are ignored). An
+        unknown policy is refused (float32 is returned), unless ``quiet``: a second reader of the policy
+        leaves that finding to the first."""
         value = self.values.get("dtype")
         name = value
         if isinstance(value, dict):
@@ -127,7 +129,8 @@ class Config:
         if value is None:
             return "float32"
         if name not in POLICY_DTYPES:
-            self.refuse("dtype", "is not a float32 or float64 dtype policy")
+            if not quiet:
+                self.refuse("dtype", "is not a float32 or float64 dtype policy")
             return "float32"
         return POLICY_DTYPES[str(name)]
 

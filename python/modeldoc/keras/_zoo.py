@@ -172,6 +172,25 @@ def _edge(k: Any) -> Any:
                    name="edge")
 
 
+def _keras2(k: Any) -> Any:
+    """Keras 2's hard_sigmoid, ``clip(0.2 x + 0.5, 0, 1)``, where Keras 2 files have it: as the recurrent
+    activation of LSTM and GRU (their default up to Keras 2.2, with Keras 2's GRU reset_after=False) and as an
+    activation. A Keras 2 file is rebuilt with ModelDoc's registered function, and so is this model."""
+    from ._functions import registered_functions
+
+    hard_sigmoid = registered_functions()["modeldoc>hard_sigmoid_keras2"]
+    seq = k.Input((6, 3), name="seq")
+    layers = k.layers
+    h = layers.LSTM(4, recurrent_activation=hard_sigmoid, return_sequences=True, name="lstm_k2")(seq)
+    h = layers.GRU(3, recurrent_activation=hard_sigmoid, reset_after=False, name="gru_k2")(h)
+    y = layers.Dense(3, activation=hard_sigmoid, name="dense_k2")(h)
+    # 4 x (exact) reaches both clipped ends for the test vectors' normal inputs, where Keras 3's hard_sigmoid
+    # (x / 6 + 0.5) would still be inside (0, 1).
+    times4 = layers.Add(name="times4")([seq, seq, seq, seq])
+    clipped = layers.Activation(hard_sigmoid, name="act_k2")(times4)
+    return k.Model(seq, [y, clipped], name="keras2")
+
+
 ZOO: dict[str, Callable[[Any], Any]] = {
     "mlp": _mlp,
     "cnn": _cnn,
@@ -183,6 +202,7 @@ ZOO: dict[str, Callable[[Any], Any]] = {
     "activations": _activations,
     "nested": _nested,
     "edge": _edge,
+    "keras2": _keras2,
 }
 
 

@@ -2,7 +2,7 @@
 
 Keras 3 definitions are followed exactly where ONNX has no op of the same
 meaning: hard_sigmoid is relu6(x + 3) / 6 (ONNX HardSigmoid with alpha 1/6,
-beta 0.5), gelu is the exact erf form (Keras' default ``approximate=False``),
+beta 0.5; Keras 2's, hard_sigmoid_keras2, is alpha 0.2), gelu is the exact erf form (Keras' default ``approximate=False``),
 swish/silu is x * sigmoid(x), and the ReLU layer's threshold/max_value/negative
 slope combination is built from the same steps as ``keras.activations.relu``.
 """
@@ -43,6 +43,11 @@ def _relu6(b: Builder, x: Value, h: str) -> str:
 
 def _hard_sigmoid(b: Builder, x: Value, h: str) -> str:
     return b.op("HardSigmoid", [x.name], h, alpha=1.0 / 6.0, beta=0.5)
+
+
+def _hard_sigmoid_keras2(b: Builder, x: Value, h: str) -> str:
+    # Keras 2's clip(0.2 x + 0.5, 0, 1): the float attribute alpha is 0.2 in float32, Keras' own constant.
+    return b.op("HardSigmoid", [x.name], h, alpha=0.2, beta=0.5)
 
 
 def _hard_silu(b: Builder, x: Value, h: str) -> str:
@@ -104,6 +109,7 @@ ACTIVATIONS: dict[str, tuple[str, Callable[[Builder, Value, str], str] | None]] 
     "swish": ("Mul(x, Sigmoid(x))", _swish),
     "silu": ("Mul(x, Sigmoid(x))", _swish),
     "hard_sigmoid": ("HardSigmoid(alpha=1/6, beta=0.5)", _hard_sigmoid),
+    "hard_sigmoid_keras2": ("HardSigmoid(alpha=0.2, beta=0.5)", _hard_sigmoid_keras2),
     "hard_silu": ("Mul(x, HardSigmoid(x))", _hard_silu),
     "hard_swish": ("Mul(x, HardSigmoid(x))", _hard_silu),
     "exponential": ("Exp", _simple("Exp")),
@@ -117,9 +123,21 @@ ACTIVATIONS: dict[str, tuple[str, Callable[[Builder, Value, str], str] | None]] 
 }
 
 
+# The name Keras writes as the function's config for ModelDoc's registered hard_sigmoid_keras2 (spec.md 15.3).
+ALIASES = {"modeldoc>hard_sigmoid_keras2": "hard_sigmoid_keras2"}
+
+
+def keras_name(value: Any) -> Any:
+    """The activation name of a config value: a name, or ``{"class_name": "function", "config": NAME}`` as
+    Keras writes a function (spec.md 15.3), ModelDoc's registered name read as its table name. Any other
+    value is returned as it is, for the refusal to show."""
+    name = value.get("config") if isinstance(value, dict) and value.get("class_name") == "function" else value
+    return ALIASES.get(name, name) if isinstance(name, str) else value
+
+
 def activation_name(cfg: Config, key: str = "activation") -> str:
     """The config's activation (absent or null means linear), which must be one export knows."""
-    value = cfg.get(key, "linear")
+    value = keras_name(cfg.get(key, "linear"))
     if not isinstance(value, str) or value not in ACTIVATIONS:
         cfg.reject(key, f"{key} {value!r} has no ONNX mapping (supported: {', '.join(sorted(ACTIVATIONS))})")
         return "linear"

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import ModelDocError
 from ..flatgraph import Call
+from ._activations import keras_name
 from ._builder import Builder, Value
 from ._config import Config, Issue, Op, Unsupported, compute_dtype
 
@@ -35,6 +36,7 @@ _RNN_ACTIVATIONS: dict[str, tuple[str, float | None, float | None]] = {
     "sigmoid": ("Sigmoid", None, None),
     "relu": ("Relu", None, None),
     "hard_sigmoid": ("HardSigmoid", 1.0 / 6.0, 0.5),  # Keras 3: relu6(x + 3) / 6
+    "hard_sigmoid_keras2": ("HardSigmoid", 0.2, 0.5),  # Keras 2: clip(0.2 x + 0.5, 0, 1)
     "linear": ("Affine", 1.0, 0.0),
     "softsign": ("Softsign", None, None),
     "softplus": ("Softplus", None, None),
@@ -60,7 +62,7 @@ class _Rnn:
 
 
 def _activation(cfg: Config, key: str, default: str) -> str:
-    value = cfg.get(key, default)
+    value = keras_name(cfg.get(key, default))
     if not isinstance(value, str) or value not in _RNN_ACTIVATIONS:
         cfg.reject(key, f"{cfg.type} {key} {value!r} is not one the ONNX recurrent ops offer "
                    f"(supported: {', '.join(sorted(_RNN_ACTIVATIONS))})")

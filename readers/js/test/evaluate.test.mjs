@@ -95,6 +95,17 @@ test('Keras 3 hard_sigmoid (x/6 + 1/2), exact gelu, selu, leaky_relu, softplus',
   close([erf(0.5), erf(3), erf(-2.6)], [0.5204998778130465, 0.9999779095030014, -0.9997639655834707], 1e-14);
 });
 
+test('Keras 2 hard_sigmoid (0.2x + 1/2) by its table name and by the name Keras writes for it', () => {
+  const act = (name, xs) => Array.from(run(layerDoc('Activation', { activation: name }, [xs.length]), [1, xs.length], xs).y.data);
+  const want = [0, 0.5 - 0.2, 0.5, 0.74, 1];
+  close(act('hard_sigmoid_keras2', [-4, -1, 0, 1.2, 4]), want);
+  close(act('modeldoc>hard_sigmoid_keras2', [-4, -1, 0, 1.2, 4]), want);
+  const keras = { module: 'builtins', class_name: 'function', config: 'modeldoc>hard_sigmoid_keras2', registered_name: 'function' };
+  close(act(keras, [-4, -1, 0, 1.2, 4]), want);
+  assert.deepEqual(findingsOf(() => run(layerDoc('Activation', { activation: 'keras2>hard_sigmoid' }, [1]), [1, 1], [0])),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/activation']);
+});
+
 test('Softmax over a list of axes takes them together', () => {
   const y = run(layerDoc('Softmax', { axis: [1, 2] }, [2, 2]), [1, 2, 2], [0, 0, 0, Math.log(5)]).y.data;
   close(y, [1 / 8, 1 / 8, 1 / 8, 5 / 8]);

@@ -7,6 +7,8 @@ const sigmoid = (x) => 1 / (1 + Math.exp(-x));
 // ln(1 + e^x) without overflow for large x or loss for very negative x
 const softplus = (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 const hardSigmoid = (x) => Math.min(Math.max(x / 6 + 0.5, 0), 1);
+// Keras 2's hard_sigmoid: product, then sum, then clip; in binary64 the constant is binary64 0.2 (15.3)
+const hardSigmoidKeras2 = (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1);
 
 /**
  * erf in binary64 (JavaScript has none): the Maclaurin series below 2.5
@@ -44,6 +46,7 @@ export const ELEMENTWISE = {
   celu: (x) => Math.max(x, 0) + Math.expm1(Math.min(x, 0)),
   sigmoid,
   hard_sigmoid: hardSigmoid,
+  hard_sigmoid_keras2: hardSigmoidKeras2,
   tanh: Math.tanh,
   exponential: Math.exp,
   hard_tanh: (x) => Math.min(Math.max(x, -1), 1),
@@ -60,6 +63,9 @@ export const ELEMENTWISE = {
 };
 
 export const ACTIVATION_NAMES = new Set([...Object.keys(ELEMENTWISE), 'softmax', 'log_softmax']);
+// 15.3: the name Keras writes for ModelDoc's registered function, in either form, is the table's name
+const ALIASES = { 'modeldoc>hard_sigmoid_keras2': 'hard_sigmoid_keras2' };
+const known = (name) => { const n = Object.hasOwn(ALIASES, name) ? ALIASES[name] : name; return ACTIVATION_NAMES.has(n) ? n : undefined; };
 
 /**
  * The activation name of a config value, or undefined when it is outside
@@ -67,10 +73,10 @@ export const ACTIVATION_NAMES = new Set([...Object.keys(ELEMENTWISE), 'softmax',
  */
 export function activationName(value) {
   if (value === null) return 'linear';
-  if (typeof value === 'string') return ACTIVATION_NAMES.has(value) ? value : undefined;
+  if (typeof value === 'string') return known(value);
   if (value && typeof value === 'object' && !Array.isArray(value) && value.class_name === 'function') {
     // further members (Keras writes "module" and "registered_name") are ignored (15.1)
-    if (typeof value.config === 'string' && ACTIVATION_NAMES.has(value.config)) return value.config;
+    if (typeof value.config === 'string') return known(value.config);
   }
   return undefined;
 }
