@@ -150,6 +150,8 @@ READ: dict[str, tuple[str, Edit]] = {
     "activation_swish": ("mlp", _set(2, activation="swish")),
     "activations_relu6_gelu_selu": ("mlp", _both(_set(0, activation="relu6"), _set(2, activation="gelu"),
                                                  _set(3, activation="selu"))),
+    # tfjs' hard_sigmoid is Keras 2's: read as ModelDoc's hard_sigmoid_keras2
+    "activation_hard_sigmoid": ("mlp", _set(2, activation="hard_sigmoid")),
     "teachable_machine_dot_slash": ("teachable", _dot_slash),
     "bidirectional_converter_cell_names": ("bidirectional", _both(
         _converter_wrapper, _rename_weights(_cell_names),
@@ -166,7 +168,6 @@ REFUSED: dict[str, tuple[str, Edit, bool, str]] = {
     "activation_silu": ("mlp", _set(2, activation="silu"), False, "cannot load"),
     "activation_hard_silu": ("mlp", _set(2, activation="hard_silu"), False, "cannot load"),
     "activation_gelu_new": ("mlp", _set(2, activation="gelu_new"), False, "cannot load"),
-    "activation_hard_sigmoid": ("mlp", _set(2, activation="hard_sigmoid"), True, "0.2x+0.5"),
     "initializer_old_class_name": ("mlp", _set(2, kernel_initializer={"class_name": "OrthogonalInitializer",
                                                                       "config": {"gain": 1.0}}), False, "cannot load"),
     "initializer_lecun_string": ("mlp", _set(2, kernel_initializer="lecun_normal"), False, "cannot load"),

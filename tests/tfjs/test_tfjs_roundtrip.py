@@ -12,14 +12,15 @@ import numpy as np
 import modeldoc
 from modeldoc.tfjs import METADATA_QUANTIZATION, from_tfjs, to_tfjs
 
-from tfjs_helpers import ATOL, BUILT, INTEROP, QUANTIZED, RTOL, Exports, _io_inputs, node_env, quantized_dir
+from tfjs_helpers import (ATOL, BUILT, INTEROP, QUANTIZED, RTOL, ZOO_SUPPORTED, Exports, _io_inputs, node_env,
+                          quantized_dir)
 
 
 def test_every_export_loads_in_tfjs_and_matches_its_test_vectors(tfjs_exports: Exports) -> None:
     r = tfjs_exports.result
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     models, vectors, worst = tfjs_exports.checked()
-    assert models == len(tfjs_exports.names) == 4 + 5 + 3 + len(QUANTIZED)
+    assert models == len(tfjs_exports.names) == len(ZOO_SUPPORTED) + 5 + 3 + len(QUANTIZED)
     assert vectors == sum(len(d.test_vectors) for d in tfjs_exports.docs.values())
     assert worst <= ATOL + RTOL  # the Node test checks each element; this is the largest it saw
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INTEROP = ROOT / "interop" / "tfjs"
 FIXTURES = ROOT / "conformance_fixtures" / "valid"
 # The zoo models tfjs can hold; the others are refused (test_tfjs_refusals.py checks why).
-ZOO_SUPPORTED = ("mlp", "cnn", "lstm", "nested")
+ZOO_SUPPORTED = ("mlp", "cnn", "lstm", "nested", "keras2")
 ZOO_REFUSED = {"conv1d": "causal", "gru": "reset_after", "merge": "Subtract", "shapes": "Reshape",
                "activations": "hard_sigmoid", "edge": "float64"}
 # The fixtures whose test vectors are a model's outputs (test-vectors-* holds placeholder values: it tests

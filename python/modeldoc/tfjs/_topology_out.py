@@ -18,8 +18,9 @@ import numpy as np
 from ..document import Document
 from ..errors import Collector, Finding, escape_pointer_token
 from ..flatgraph import Call, flatten
-from ._support import (ACTIVATION_ALIASES, ACTIVATIONS_OUT, CONSTRAINTS, IGNORED_KERAS, INITIALIZERS, LAYERS, MERGE_LAYERS, MERGE_MODES,
-                       ONLY_VALUES, RECURRENT, REFUSED_VALUES, TFJS_DTYPES, WRAPPERS, LayerSpec)
+from ._support import (ACTIVATION_ALIASES, ACTIVATIONS_OUT, CONSTRAINTS, IGNORED_KERAS, INITIALIZERS, LAYERS,
+                       MERGE_LAYERS, MERGE_MODES, ONLY_VALUES, RECURRENT, REFUSED_VALUES, TFJS_DTYPES, WRAPPERS,
+                       LayerSpec)
 
 KERAS_VERSION = "2.15.0"  # the Keras JSON dialect tfjs-layers reads
 
