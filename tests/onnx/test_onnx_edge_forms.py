@@ -13,14 +13,18 @@ onnx = pytest.importorskip("onnx")  # a formality: `make test` installs the extr
 ort = pytest.importorskip("onnxruntime")
 
 import modeldoc  # noqa: E402
-from modeldoc.onnx import TOLERANCE, check_onnx, to_onnx  # noqa: E402
+from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
+
+# Beyond the rule check_onnx applies (spec.md 15.11): ONNX Runtime stays this close to Keras on these float32
+# models (measured: at most 2.4e-7, docs/onnx.md).
+MEASURED_BOUND = 1e-4
 from modeldoc.onnx._conv import _Conv, _transpose_pads  # noqa: E402
 from onnx_helpers import extra_doc, zoo_doc  # noqa: E402
 
 
 def _matches_keras(doc: modeldoc.Document, model: Any) -> None:
     results = check_onnx(doc, model)
-    assert results and all(r.max_abs_diff <= TOLERANCE["float32"] for r in results), [str(r) for r in results]
+    assert results and all(r.ok and r.max_abs_diff <= MEASURED_BOUND for r in results), [str(r) for r in results]
 
 
 def _run(doc: modeldoc.Document, x: np.ndarray) -> list[np.ndarray]:

@@ -11,7 +11,11 @@ import numpy as np  # noqa: E402
 
 import modeldoc  # noqa: E402
 from modeldoc.keras._zoo import ZOO  # noqa: E402
-from modeldoc.onnx import TOLERANCE, check_onnx, to_onnx  # noqa: E402
+from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
+
+# Beyond the rule check_onnx applies (spec.md 15.11): ONNX Runtime stays this close to Keras on these float32
+# models (measured: at most 2.4e-7, docs/onnx.md).
+MEASURED_BOUND = 1e-4
 from onnx_extra_models import EXTRA  # noqa: E402
 from onnx_helpers import TEST_VECTORS, extra_doc, zoo_doc  # noqa: E402
 
@@ -22,7 +26,7 @@ ZOO_EXPORTED = list(ZOO)  # every zoo model, "edge" (go_backwards, output_paddin
 def _assert_matches(doc: modeldoc.Document, model: onnx.ModelProto) -> None:
     results = check_onnx(doc, model)  # raises on the checker or on a difference beyond tolerance
     assert len(results) == TEST_VECTORS * len(doc.model.outputs)
-    assert all(r.max_abs_diff <= TOLERANCE["float32"] for r in results), [str(r) for r in results]
+    assert all(r.ok and r.max_abs_diff <= MEASURED_BOUND for r in results), [str(r) for r in results]
 
 
 @pytest.mark.parametrize("name", ZOO_EXPORTED)

@@ -11,10 +11,12 @@ import * as tf from '@tensorflow/tfjs';
 import { read } from '../../../readers/js/src/index.mjs';
 import { loadModel } from '../io.mjs';
 
-// |tfjs - keras| <= ATOL + RTOL * |keras|, per element: float32 kernels in a different order
-// (tfjs' JS loops vs TensorFlow's oneDNN) differ in the last bits, and the differences grow through layers.
-export const ATOL = 1e-4;
-export const RTOL = 1e-4;
+// The test-vector rule of spec.md 15.11, as every consumer applies it:
+// |tfjs - keras| <= max(tolerance, ATOL) + RTOL * |keras| per element, `tolerance` being the vector's own
+// member. float32 kernels in another order (tfjs' JS loops vs TensorFlow) differ in the last bits; the
+// vector's tolerance says how far (the Keras adapter derives it from Keras' own distance to float64).
+export const ATOL = 1e-5;
+export const RTOL = 1e-5;
 
 const TYPED = { float32: 'float32', int32: 'int32', bool: 'bool' };
 
@@ -59,7 +61,7 @@ async function check(name, folder, stats) {
         const w = Number(want.data[i]);
         const diff = Math.abs(g[i] - w);
         stats.worst = Math.max(stats.worst, diff);
-        assert.ok(diff <= ATOL + RTOL * Math.abs(w),
+        assert.ok(diff <= Math.max(v.tolerance ?? 0, ATOL) + RTOL * Math.abs(w),
           `${name} ${v.name ?? ''} ${out}[${i}]: tfjs ${g[i]}, document ${w} (|diff| ${diff})`);
       }
     });

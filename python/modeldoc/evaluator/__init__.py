@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._api import CORE_LAYERS, evaluate
-    from ._vectors import ATOL, RTOL, VectorCheck, allowed_atol, check_test_vectors, compare
+    from ..vectorrule import ATOL, RTOL, allowed_atol, compare
+    from ._vectors import VectorCheck, check_test_vectors
 
 # Public name -> private module, loaded on first access (PEP 562): `modeldoc --help` registers
 # `modeldoc run` through .cli without importing the evaluator itself (about 15 ms).
 _LAZY = {
-    "CORE_LAYERS": "._api", "evaluate": "._api", "ATOL": "._vectors", "RTOL": "._vectors",
-    "VectorCheck": "._vectors", "allowed_atol": "._vectors", "check_test_vectors": "._vectors",
-    "compare": "._vectors",
+    "CORE_LAYERS": "._api", "evaluate": "._api", "ATOL": "..vectorrule", "RTOL": "..vectorrule",
+    "VectorCheck": "._vectors", "allowed_atol": "..vectorrule", "check_test_vectors": "._vectors",
+    "compare": "..vectorrule",
 }
 
 __all__ = ["ATOL", "CORE_LAYERS", "RTOL", "VectorCheck", "allowed_atol", "check_test_vectors", "compare", "evaluate"]

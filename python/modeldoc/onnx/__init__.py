@@ -29,17 +29,17 @@ from ._opsets import DEFAULT_OPSET, MIN_OPSET
 
 if TYPE_CHECKING:
     from ._api import check_onnx, save_onnx
-    from ._check import TOLERANCE, OutputCheck
+    from ._check import OutputCheck
     from ._graph import to_onnx
     from ._support import max_opset, supported_types
 
 # Public name -> private module; loaded on first access (PEP 562) because those modules import onnx.
 _LAZY = {
-    "check_onnx": "._api", "save_onnx": "._api", "to_onnx": "._graph", "TOLERANCE": "._check",
+    "check_onnx": "._api", "save_onnx": "._api", "to_onnx": "._graph",
     "OutputCheck": "._check", "max_opset": "._support", "supported_types": "._support",
 }
 
-__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "TOLERANCE", "OutputCheck", "check_onnx", "max_opset", "save_onnx",
+__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "OutputCheck", "check_onnx", "max_opset", "save_onnx",
            "supported_types", "to_onnx"]
 
 

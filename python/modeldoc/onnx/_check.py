@@ -1,11 +1,8 @@
 """Checking an exported model: onnx.checker (full check), then onnxruntime against the test vectors.
 
-Tolerance per output: the larger of the test vector's own ``tolerance`` and
-the export tolerance of the output's dtype (:data:`TOLERANCE`, scaled by the
-largest expected magnitude when that is above 1). The test vectors hold what
-the producing framework computed; ONNX Runtime orders float operations
-differently, so float outputs differ in the last bits. Integer and bool
-outputs must be equal.
+Each output is held to the test-vector rule of spec.md 15.11 (``modeldoc.vectorrule``), the one
+``modeldoc run`` applies: the test vectors hold what the producing framework computed, and their
+``tolerance`` says how far another correct implementation, such as ONNX Runtime, may land.
 """
 
 from __future__ import annotations
@@ -19,29 +16,24 @@ import onnx
 
 from ..document import Document
 from ..errors import Finding, ModelDocError, pointer
-
-# Absolute tolerance by output dtype (for |expected| <= 1; relative above). Measured differences on the
-# Keras zoo are listed in docs/onnx.md; these leave a margin of about two orders of magnitude.
-TOLERANCE = {"float16": 1e-2, "bfloat16": 5e-2, "float32": 1e-4, "float64": 1e-9}
-
+from ..vectorrule import RTOL, allowed_atol, compare
 
 @dataclass(frozen=True)
 class OutputCheck:
-    """One output of one test vector: the largest absolute difference and the tolerance it was held to."""
+    """One output of one test vector: the largest absolute difference and the bound it was held to,
+    ``atol + rtol * |want|`` per element."""
 
     vector: int
     output: str
     max_abs_diff: float
-    tolerance: float
-
-    @property
-    def ok(self) -> bool:
-        return self.max_abs_diff <= self.tolerance
+    atol: float
+    rtol: float
+    ok: bool
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "BEYOND TOLERANCE"
         return (f"test vector {self.vector}, output {self.output!r}: max abs difference {self.max_abs_diff:.3g} "
-                f"(tolerance {self.tolerance:.3g}) {verdict}")
+                f"(allowed {self.atol:.3g} + {self.rtol:.3g} * |want|) {verdict}")
 
 
 def run_checker(model: onnx.ModelProto) -> None:
@@ -80,34 +72,6 @@ def _session(model: onnx.ModelProto) -> Any:
                                f"{first}") from None
 
 
-def max_abs_diff(got: np.ndarray, expected: np.ndarray) -> float:
-    """Largest |got - expected| in float64; NaN at the same place counts as equal, elsewhere as infinite.
-
-    >>> max_abs_diff(np.array([1.0, np.nan]), np.array([1.5, np.nan]))
-    0.5
-    """
-    if got.shape != expected.shape:
-        return float("inf")
-    if got.size == 0:
-        return 0.0
-    a, b = got.astype(np.float64), expected.astype(np.float64)
-    both_nan = np.isnan(a) & np.isnan(b)
-    with np.errstate(invalid="ignore"):
-        diff = np.where(both_nan, 0.0, np.abs(a - b))
-    diff = np.where(np.isnan(diff), np.inf, diff)
-    return float(diff.max())
-
-
-def tolerance_for(expected: np.ndarray, vector_tolerance: float) -> float:
-    """The tolerance an output is held to (see the module docstring)."""
-    base = TOLERANCE.get(expected.dtype.name)
-    if base is None:
-        return vector_tolerance  # integer and bool outputs: exact unless the vector allows more
-    finite = expected[np.isfinite(expected.astype(np.float64))] if expected.size else expected
-    scale = max(1.0, float(np.abs(finite.astype(np.float64)).max())) if finite.size else 1.0
-    return max(vector_tolerance, base * scale)
-
-
 def run_test_vectors(doc: Document, model: onnx.ModelProto) -> list[OutputCheck]:
     """Run the model in onnxruntime on every test vector; one OutputCheck per vector and output.
 
@@ -134,14 +98,14 @@ def run_test_vectors(doc: Document, model: onnx.ModelProto) -> list[OutputCheck]
         for name, array in zip(doc.model.outputs, got):
             if name not in vector.outputs:
                 continue
-            expected = doc.tensors[vector.outputs[name]]
-            results.append(OutputCheck(k, name, max_abs_diff(np.asarray(array), expected),
-                                       tolerance_for(expected, vector.tolerance)))
+            atol = allowed_atol(vector.tolerance)
+            diff, ok, _ = compare(np.asarray(array), doc.tensors[vector.outputs[name]], atol)
+            results.append(OutputCheck(k, name, diff, atol, RTOL, ok))
     return results
 
 
 def failures(results: list[OutputCheck]) -> list[Finding]:
     """One ``EVAL_TEST_VECTOR`` finding per output beyond its tolerance."""
     return [Finding("EVAL_TEST_VECTOR", pointer("test_vectors", r.vector, "outputs", r.output),
-                    f"onnxruntime's output differs from the test vector by {r.max_abs_diff:.3g}, beyond the "
-                    f"tolerance {r.tolerance:.3g}") for r in results if not r.ok]
+                    f"onnxruntime's output differs from the test vector by {r.max_abs_diff:.3g}, beyond "
+                    f"{r.atol:.3g} + {r.rtol:.3g} * |want| (spec.md 15.11)") for r in results if not r.ok]
