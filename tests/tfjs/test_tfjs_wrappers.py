@@ -27,12 +27,12 @@ def _keras_model() -> Any:
 
     k = keras
     x = k.Input((6, 3), name="seq")
-    a = k.layers.Bidirectional(k.layers.LSTM(4, return_sequences=True), name="bi_lstm")(x)
-    b = k.layers.Bidirectional(k.layers.GRU(3, reset_after=False, return_sequences=True), merge_mode="sum",
+    a = k.layers.Bidirectional(k.layers.LSTM(4, return_sequences=True, name="lstm"), name="bi_lstm")(x)
+    b = k.layers.Bidirectional(k.layers.GRU(3, reset_after=False, return_sequences=True, name="gru"), merge_mode="sum",
                                name="bi_gru")(a)
-    c = k.layers.Bidirectional(k.layers.SimpleRNN(3), merge_mode="ave", name="bi_rnn")(b)
-    d = k.layers.Bidirectional(k.layers.LSTM(2), merge_mode="mul", name="bi_mul")(a)
-    e, f = k.layers.Bidirectional(k.layers.GRU(2, reset_after=False, return_sequences=True), merge_mode=None,
+    c = k.layers.Bidirectional(k.layers.SimpleRNN(3, name="rnn"), merge_mode="ave", name="bi_rnn")(b)
+    d = k.layers.Bidirectional(k.layers.LSTM(2, name="lstm2"), merge_mode="mul", name="bi_mul")(a)
+    e, f = k.layers.Bidirectional(k.layers.GRU(2, reset_after=False, return_sequences=True, name="gru2"), merge_mode=None,
                                   name="bi_none")(x)
     t = k.layers.TimeDistributed(k.layers.Dense(2, activation="tanh"), name="td")(e)
     states = k.layers.Bidirectional(k.layers.LSTM(2, return_state=True), name="bi_states")(x)  # output, 4 states
