@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from ._version import __version__
 from .digest import reader_report
+from .extras import MissingExtra
 from .errors import Finding, ModelDocError, printable
 from .limits import DEFAULT_LIMITS, Limits
 from .progress import terminal_bar
@@ -260,6 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for f in e.findings:
             print(_finding_line(name, f), file=sys.stderr)
         return _exit_for(e)
+    except MissingExtra as e:
+        print(f"modeldoc: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         # Output closed early (e.g. piped into `head`): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -15,6 +15,7 @@ import sys
 from typing import Any, NoReturn
 
 from ..errors import ModelDocError
+from ..extras import require
 from ..progress import terminal_bar
 
 ENCODINGS = ("base64", "list", "msgpack")
@@ -74,6 +75,7 @@ def _custom_objects(specs: list[str]) -> dict[str, Any]:
 
 def cmd_from_keras(args: argparse.Namespace) -> int:
     _quiet()
+    require("from-keras", "keras", "keras", "h5py")
     from .. import save
     from ._export import from_keras
     from ._files import load_keras_file
@@ -89,6 +91,7 @@ def cmd_from_keras(args: argparse.Namespace) -> int:
 
 def cmd_to_keras(args: argparse.Namespace) -> int:
     _quiet()
+    require("to-keras", "keras", "keras")
     from .. import load
     from ._files import save_keras_atomic
     from ._import import to_keras
@@ -104,6 +107,7 @@ def cmd_to_keras(args: argparse.Namespace) -> int:
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
     _quiet()
+    require("upgrade", "keras", "keras")
     from .. import save
     from ._upgrade import upgrade
 

@@ -11,17 +11,12 @@ import argparse
 import os
 from typing import Any
 
-from ..errors import ModelDocError
+from ..extras import require
 from ..progress import terminal_bar
 
 
 def cmd_to_onnx(args: argparse.Namespace) -> int:
-    try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-    except ImportError as e:
-        raise ModelDocError.of("ONNX_UNSUPPORTED", "", f"ONNX export needs the optional extra: pip install "
-                               f"'modeldoc[onnx]' ({e.name} is missing)") from None
+    require("to-onnx", "onnx", "onnx", "onnxruntime")
     from .. import load
     from . import DEFAULT_OPSET, save_onnx
 
