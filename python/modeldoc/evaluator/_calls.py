@@ -11,6 +11,7 @@ from typing import Any
 
 from ..document import Document, Graph
 from ..errors import Finding
+from ._preprocess import TWO_INPUTS
 
 # Layers whose call may pass initial states (extra inputs after the sequence), and how many they take.
 STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
@@ -73,6 +74,8 @@ def count_problem(layer_type: str, config: dict[str, Any], n_inputs: int, n_outp
     if layer_type in MERGES:
         takes = "2" if layer_type == "Subtract" else "2 or more"
         fits = n_inputs == 2 if layer_type == "Subtract" else n_inputs >= 2
+    elif layer_type in TWO_INPUTS:
+        takes, fits = "2", n_inputs == 2
     elif layer_type in STATES:
         states = STATES[layer_type]
         takes, fits = f"1 or {1 + states}", n_inputs in (1, 1 + states)

@@ -9,7 +9,7 @@ imply; a weight that does not fit raises ``EVAL_MISMATCH`` at that weight.
 
 from __future__ import annotations
 
-from typing import Callable, NoReturn
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 
@@ -22,8 +22,10 @@ class Ctx:
     """One call's weights, in the layer's order, and the float dtypes to round to and to compute in."""
 
     def __init__(self, weights: list[np.ndarray], pointer: str, layer_type: str, compute: np.dtype,
-                 policy: np.dtype | None = None, converted: dict[tuple[int, str], np.ndarray] | None = None) -> None:
+                 policy: np.dtype | None = None, converted: dict[tuple[int, str], np.ndarray] | None = None,
+                 arguments: Any = None) -> None:
         self._weights = weights
+        self.arguments = arguments  # the node's arguments: an operation's constant operands (spec.md 15.12)
         self._next = 0
         self.pointer = pointer
         self.layer_type = layer_type
@@ -51,6 +53,18 @@ class Ctx:
         if key not in self._converted:
             self._converted[key] = np.asarray(np.asarray(array).astype(self.policy), dtype=self.compute)
         return self._converted[key]
+
+    def skip(self, role: str, shape: tuple[int, ...]) -> None:
+        """The next weight, of any dtype and of ``shape``, which the layer does not read (Normalization's
+        ``count``)."""
+        k = self._next
+        if k >= len(self._weights):
+            self.fail(f"expects a weight {role} {list(shape)} at position {k}, the layer lists {len(self._weights)}",
+                      "/weights")
+        if tuple(self._weights[k].shape) != tuple(shape):
+            self.fail(f"weight {k} ({role}) has shape {list(self._weights[k].shape)}, not {list(shape)}",
+                      f"/weights/{k}")
+        self._next += 1
 
     def done(self) -> None:
         """Check that the kernel used every weight the layer lists."""

@@ -8,7 +8,9 @@ from ._dense import build_dense, build_embedding
 from ._kernel import Builder
 from ._merge import build_concatenate, build_merge
 from ._norm import build_batch_norm, build_layer_norm
+from ._ops import OPS
 from ._pool import build_global, build_pool
+from ._preprocess import PREPROCESSING
 from ._recurrent import build_gru, build_lstm, build_simple_rnn
 from ._shape import (IDENTITIES, build_cropping, build_flatten, build_identity, build_permute, build_repeat_vector,
                      build_reshape, build_upsampling, build_zero_padding)
@@ -61,4 +63,6 @@ BUILDERS: dict[str, Builder] = {
     "LSTM": build_lstm,
     "GRU": build_gru,
     **{name: build_identity for name in IDENTITIES},
+    **PREPROCESSING,  # spec.md 15.12
+    **OPS,
 }

@@ -21,6 +21,7 @@ from ..flatgraph import Call, Program, flatten
 from ._config import Config
 from ._kernel import Ctx, Kernel
 from ._calls import STATES, argument_problem, count_problem, nested_call_findings
+from ._ops import call_problem as op_call_problem, is_op
 from ._registry import BUILDERS
 
 FRAMEWORK = "keras"
@@ -38,12 +39,15 @@ class Plan:
         self.doc = doc
         self.program: Program = flatten(doc)
         self.kernels: dict[int, Kernel] = {}
-        self.policies: dict[int, np.dtype] = {}
+        self.policies: dict[int, np.dtype | None] = {}
         findings: list[Finding] = []
         for call in self.program.calls:
             findings.extend(self._build(call))
-            problem = argument_problem(call.arguments, len(call.inputs), call.layer.type in STATES)
-            if problem is None and call.layer.type in BUILDERS:
+            if is_op(call.layer.type):  # constants among the operands (spec.md 15.12)
+                problem = op_call_problem(call.layer.type, call.arguments, len(call.inputs), len(call.outputs))
+            else:
+                problem = argument_problem(call.arguments, len(call.inputs), call.layer.type in STATES)
+            if problem is None and call.layer.type in BUILDERS and not is_op(call.layer.type):
                 problem = count_problem(call.layer.type, call.layer.config, len(call.inputs), len(call.outputs))
             if problem:
                 findings.append(Finding("EVAL_UNSUPPORTED", call.pointer, f"a call of {call.path!r}: {problem}"))
@@ -62,7 +66,8 @@ class Plan:
                             f"layer {call.path!r} has type {layer.type!r}, which is not in the core profile")]
         cfg = Config(layer.config, call.pointer, layer.type)
         self.kernels[id(layer)] = builder(cfg)
-        self.policies[id(layer)] = np.dtype(cfg.policy())
+        # An operation has no dtype policy: its kernel gives results in its operands' dtype (spec.md 15.12).
+        self.policies[id(layer)] = None if is_op(layer.type) else np.dtype(cfg.policy())
         return cfg.findings
 
 
@@ -107,7 +112,7 @@ def run(plan: Plan, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
                 raise ModelDocError.of("EVAL_MISMATCH", f"{call.pointer}/weights/{k}", f"no tensor named {name!r}")
             weights.append(tensors[name])
         policy = plan.policies[id(call.layer)]
-        ctx = Ctx(weights, call.pointer, call.layer.type, COMPUTE, policy, converted)
+        ctx = Ctx(weights, call.pointer, call.layer.type, COMPUTE, policy, converted, call.arguments)
         # Keras casts a layer's float inputs to its policy's dtype (spec.md 15.2).
         args = [_round(env[v], policy) for v in call.inputs]
         outputs = plan.kernels[id(call.layer)](args, ctx)
@@ -118,9 +123,10 @@ def run(plan: Plan, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {name: np.ascontiguousarray(env[value]) for name, value in zip(plan.doc.model.outputs, plan.program.outputs)}
 
 
-def _round(value: np.ndarray, policy: np.dtype) -> np.ndarray:
-    """A float value in the policy's dtype; integer and bool values unchanged."""
+def _round(value: np.ndarray, policy: np.dtype | None) -> np.ndarray:
+    """A float value in the policy's dtype; integer and bool values unchanged; an operation's (no policy)
+    values unchanged."""
     dtype = dtype_of_array(value)
-    if dtype is not None and dtype.kind == "float" and value.dtype != policy:
+    if policy is not None and dtype is not None and dtype.kind == "float" and value.dtype != policy:
         return value.astype(policy)
     return value

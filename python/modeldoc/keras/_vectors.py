@@ -50,6 +50,8 @@ def float64_twin(model: Any) -> Any | None:
 
     def in_float64(layer: Any) -> Any:
         config = layer.get_config()
+        if not isinstance(layer, keras.layers.Layer):
+            return layer.__class__.from_config(config)  # an operation (x + 1.0) computes in its inputs' dtype
         config["dtype"] = "float64"
         return layer.__class__.from_config(config)
 
@@ -57,6 +59,9 @@ def float64_twin(model: Any) -> Any | None:
         twin = keras.models.clone_model(model, clone_function=in_float64, recursive=True)
         weights = model.get_weights()
         twin.set_weights([w.astype(np.float64) if w.dtype.kind == "f" else w for w in weights])
+        for layer in twin._flatten_layers():
+            if hasattr(layer, "finalize_state"):
+                layer.finalize_state()  # Normalization computes with copies of its weights, taken here
         return twin
     except Exception:  # noqa: BLE001 - any failure only means no float64 measurement
         return None

@@ -191,6 +191,39 @@ def _keras2(k: Any) -> Any:
     return k.Model(seq, [y, clipped], name="keras2")
 
 
+def _applications(k: Any) -> Any:
+    """What keras.applications models use beyond the layers above (spec.md 15.12): preprocessing layers,
+    LayerScale, CustomScaleLayer, grouped convolutions, and operations recorded from Python arithmetic,
+    with constants on either side."""
+    from keras.src.applications.convnext import LayerScale  # type: ignore[import-untyped]
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer  # type: ignore[import-untyped]
+
+    layers, ops = k.layers, k.ops
+    image = k.Input((8, 8, 3), name="image")
+    h = layers.Rescaling([0.5, 2.0, -1.0], offset=0.25, name="rescale_channels")(image)
+    h = layers.Normalization(axis=-1, name="norm_adapted")(h)  # mean and variance are weights
+    h = layers.Normalization(mean=[0.1, -0.2, 0.3], variance=[4.0, 0.25, 1.0], name="norm_given")(h)
+    h = layers.Normalization(axis=[1, 3], mean=0.5, variance=2.0, invert=True, name="norm_invert")(h)
+    h = layers.CenterCrop(6, 5, name="center_crop")(h)  # an odd margin: the extra row or column is at the end
+    h = layers.Resizing(12, 5, interpolation="nearest", name="resize_up")(h)
+    h = layers.Resizing(4, 5, interpolation="nearest", name="resize_down")(h)  # every third row, from row 1
+    h = layers.Resizing(4, 5, name="resize_same")(h)  # bilinear to the same size: unchanged
+    c = layers.Conv2D(6, 3, padding="same", groups=3, name="conv_groups")(h)
+    # MobileNetV3's hard sigmoid: ReLU(6)(x + 3) * (1 / 6), then hard_swish and the ops of keras.ops.
+    hs = layers.ReLU(6.0, name="relu_max6")(c + 3.0) * (1.0 / 6.0)
+    a = layers.Activation("hard_swish", name="act_hard_swish")(c) - hs
+    g = layers.Activation("gelu", name="act_gelu")(c) + ops.gelu(c, approximate=True)
+    s = ops.hard_silu(c) / 3.0 - ops.hard_sigmoid(c) + ops.relu6(c) * ops.sigmoid(c)
+    r = 1.0 - ops.maximum(a, -0.5) + ops.minimum(2.0, g) / (1.0 + ops.relu6(c)) + s
+    scaled = LayerScale(0.5, 6, name="layer_scale")(r)
+    joined = CustomScaleLayer(0.17, name="custom_scale")([c, scaled])
+    squeeze = layers.GlobalAveragePooling2D(keepdims=True, name="gap_keepdims")(joined)
+    excited = layers.Multiply(name="excite")([joined, squeeze])
+    mean = ops.mean(excited, axis=[1, 2], keepdims=False)
+    both = ops.concatenate([mean, ops.reshape(ops.mean(joined, axis=[2, 3]), (-1, 4))], axis=-1)
+    return k.Model(image, [both, ops.reshape(excited, (-1, 4 * 5 * 6))], name="applications")
+
+
 ZOO: dict[str, Callable[[Any], Any]] = {
     "mlp": _mlp,
     "cnn": _cnn,
@@ -203,6 +236,7 @@ ZOO: dict[str, Callable[[Any], Any]] = {
     "nested": _nested,
     "edge": _edge,
     "keras2": _keras2,
+    "applications": _applications,
 }
 
 
@@ -224,4 +258,7 @@ def seed_weights(model: Any, seed: int) -> Any:
     for variable in model.weights:
         low = 0.5 if "variance" in variable.path else -0.5
         variable.assign(rng.uniform(low, low + 1.0, tuple(variable.shape)).astype(variable.dtype))
+    for layer in model._flatten_layers():
+        if layer.__class__.__name__ == "Normalization":
+            layer.finalize_state()  # it computes with a copy of its mean and variance, taken from the weights here
     return model

@@ -3,6 +3,7 @@
 // every float result rounded to the layer's dtype policy.
 import { LAYERS } from './plan.mjs';
 import { EvalError, finding, isFloat, asFloat64, numel, roundInPlace } from './tensor.mjs';
+import { operandsOf } from './layers/apps.mjs';
 
 /** Node indexes in a topological order (Kahn's algorithm, ties by listing order). */
 export function topologicalOrder(graph) {
@@ -34,15 +35,24 @@ export function runGraph(graph, gptr, inputs, ctx) {
     const layer = graph.layers[i];
     const lptr = `${gptr}/layers/${i}`;
     const xs = node.inputs.map((v) => env.get(v));
-    const outs = layer.model ? runGraph(layer.model, `${lptr}/model`, xs, ctx) : runLayer(layer, lptr, xs, ctx);
+    const outs = layer.model ? runGraph(layer.model, `${lptr}/model`, xs, ctx) : runLayer(layer, lptr, xs, ctx, node.arguments);
     node.outputs.forEach((v, j) => env.set(v, outs[j]));
   }
   return graph.outputs.map((v) => env.get(v));
 }
 
-function runLayer(layer, lptr, xs, ctx) {
+function runLayer(layer, lptr, xs, ctx, nodeArguments) {
   const entry = LAYERS[layer.type];
   const p = ctx.configs.get(lptr);
+  if (entry.operation) {
+    // an operation has no dtype policy: it rounds to its operands' dtype itself (15.12)
+    const octx = {
+      ptr: lptr,
+      unsupported: (suffix, message) => finding('EVAL_UNSUPPORTED', lptr + suffix, message),
+      operands: (values) => operandsOf(nodeArguments, values.length).map((o) => ('ref' in o ? { value: values[o.ref] } : o)),
+    };
+    return entry.run(p, xs, [], octx);
+  }
   // Keras casts a layer's float inputs to its policy dtype (15.2); integer and bool values are kept by the
   // layers that only move them (and by Embedding), and read as floats of the policy by every other layer
   const rounded = xs.map((x) => (isFloat(x.dtype) && x.dtype !== p.dtype ? { dtype: p.dtype, shape: x.shape, data: roundInPlace(Float64Array.from(x.data), p.dtype) } : x));
@@ -68,13 +78,14 @@ function layerWeights(layer, lptr, entry, p, xs, ctx) {
   const got = layer.weights.map((name) => ctx.tensor(name));
   const same = (a, b) => a.length === b.length && a.every((v, k) => v === b[k]);
   for (let k = 0; k < Math.min(names.length, got.length); k++) {
-    if (!isFloat(got[k].dtype)) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights/${k}`, `weight ${names[k]} has dtype ${got[k].dtype}, not a float dtype`)]);
+    if (!isFloat(got[k].dtype) && !(entry.anyDtype ?? []).includes(names[k])) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights/${k}`, `weight ${names[k]} has dtype ${got[k].dtype}, not a float dtype`)]);
     if (!same(got[k].shape, want[k])) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights/${k}`, `weight ${names[k]} has shape [${got[k].shape}], expected [${want[k]}]`)]);
   }
   if (got.length < names.length) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights`, `${got.length} weights, expected ${names.length} (${names.join(', ')})`)]);
   if (got.length > names.length) throw new EvalError([finding('EVAL_MISMATCH', `${lptr}/weights/${names.length}`, `${got.length} weights, expected ${names.length} (${names.join(', ')})`)]);
   // a Keras layer holds its weights in its policy dtype (15.1): rounded once per tensor and dtype
   return got.map((w, k) => {
+    if (!isFloat(w.dtype)) return w; // a weight the layer does not read (Normalization's count)
     const key = `${p.dtype}\u0000${layer.weights[k]}`;
     if (!ctx.rounded.has(key)) ctx.rounded.set(key, w.dtype === p.dtype ? w : { ...w, dtype: p.dtype, data: roundInPlace(Float64Array.from(w.data), p.dtype) });
     return ctx.rounded.get(key);

@@ -6,11 +6,12 @@ import { CONV } from './layers/conv.mjs';
 import { NORM } from './layers/norm.mjs';
 import { SHAPE } from './layers/shape.mjs';
 import { RECURRENT } from './layers/recurrent.mjs';
+import { APPS, OPS, operationProblem } from './layers/apps.mjs';
 import { COMMON, readConfig } from './config.mjs';
 import { finding } from './tensor.mjs';
 
 /** Layer type -> {members, inputs: [min, max], weights(p), shapes(p, xs), outputs(p), run, keepsInts?, rawInputs?}. */
-export const LAYERS = Object.freeze({ ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT });
+export const LAYERS = Object.freeze({ ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT, ...APPS, ...OPS });
 
 const esc = (s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -85,6 +86,7 @@ function checkGraph(graph, gptr, findings, configs) {
 }
 
 function callProblem(node, layer, entry, p) {
+  if (entry && entry.operation) return operationProblem(layer.type, node.arguments, node.inputs.length, node.outputs.length);
   const refs = callReferences(node.arguments, ['SimpleRNN', 'LSTM', 'GRU'].includes(layer.type));
   if (refs === null) return `arguments ${JSON.stringify(node.arguments).slice(0, 200)} are outside the core profile`;
   if (refs !== undefined && (refs.length !== node.inputs.length || refs.some((r, k) => r !== k))) return 'the $input references are not the node\'s inputs in order';
