@@ -10,6 +10,7 @@ from ._merge import build_concatenate, build_merge
 from ._norm import build_batch_norm, build_layer_norm
 from ._pool import build_global, build_pool
 from ._recurrent import build_gru, build_lstm, build_simple_rnn
+from ._registry_seq import sequence_builders
 from ._shape import (IDENTITIES, build_cropping, build_flatten, build_identity, build_permute, build_repeat_vector,
                      build_reshape, build_upsampling, build_zero_padding)
 
@@ -62,3 +63,4 @@ BUILDERS: dict[str, Builder] = {
     "GRU": build_gru,
     **{name: build_identity for name in IDENTITIES},
 }
+BUILDERS.update(sequence_builders(BUILDERS))
