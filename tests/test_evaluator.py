@@ -75,7 +75,7 @@ def findings(doc: Document, inputs: dict[str, np.ndarray] | None = None) -> list
 def test_every_unsupported_layer_and_config_is_listed_at_once() -> None:
     layers = [
         Layer("lambda", "Lambda", {"function": "x"}),
-        Layer("attention", "MultiHeadAttention", {}),
+        Layer("attention", "Conv3D", {}),
         Layer("dense", "Dense", {"units": 2, "activation": "my_pkg>swoosh"}, ["k"]),
         Layer("conv", "Conv1D", {"filters": 1, "kernel_size": [1], "data_format": "channels_first",
                                  "padding": "reflect"}, ["c"]),

@@ -10,7 +10,7 @@ from keras_helpers import keras  # noqa: F401  (skips without Keras)
 
 from modeldoc.keras._applications import APPLICATIONS, check_application
 
-# One model per family of layers that spec.md 15.12 added: operations with constants and Rescaling
+# One model per family of layers that spec.md 15.15 added: operations with constants and Rescaling
 # (MobileNetV3Small), Rescaling and Normalization with weights (EfficientNetB0), LayerScale, grouped
 # convolutions and a constant Normalization (ConvNeXtTiny), CustomScaleLayer (InceptionResNetV2).
 SUBSET = ("MobileNetV3Small", "EfficientNetB0", "ConvNeXtTiny", "InceptionResNetV2")

@@ -31,3 +31,7 @@ def extra_doc(name: str) -> modeldoc.Document:
     with warnings.catch_warnings():  # Keras warns that rms_scaling (used by "norms") is deprecated
         warnings.simplefilter("ignore", UserWarning)
         return from_keras(build_extra(name), test_vectors=TEST_VECTORS)
+
+
+# Zoo models the exporter refuses, with a word of the reason its finding gives (their keras-zoo fixtures too).
+ZOO_REFUSED = {"bilstm": "mask_zero", "transformer": "MultiHeadAttention", "applications": "type 'Rescaling' has no ONNX mapping"}

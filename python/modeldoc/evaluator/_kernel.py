@@ -23,31 +23,37 @@ class Ctx:
 
     def __init__(self, weights: list[np.ndarray], pointer: str, layer_type: str, compute: np.dtype,
                  policy: np.dtype | None = None, converted: dict[tuple[int, str], np.ndarray] | None = None,
-                 arguments: Any = None) -> None:
+                 arguments: Any = None, offset: int = 0) -> None:
         self._weights = weights
-        self.arguments = arguments  # the node's arguments: an operation's constant operands (spec.md 15.12)
+        self.arguments = arguments  # the node's arguments: an operation's constant operands (spec.md 15.15)
         self._next = 0
         self.pointer = pointer
         self.layer_type = layer_type
         self.compute = compute
         self.policy = np.dtype(policy if policy is not None else compute)
         self._converted = converted if converted is not None else {}
+        self.offset = offset  # a wrapped layer's first weight is weight `offset` of its wrapper (spec.md 15.13)
+        # Masks and named tensor arguments of the call (spec.md 15.12, 15.13); kernels that take none ignore them.
+        self.mask: np.ndarray | list[np.ndarray | None] | None = None
+        self.named: dict[str, np.ndarray] = {}
+        self.flags: dict[str, bool] = {}
+        self.constants: dict[int, float] = {}
 
     def weight(self, role: str, shape: tuple[int, ...]) -> np.ndarray:
         """The next weight, which must be a float tensor of ``shape``, rounded to the layer's policy dtype (Keras
         holds a layer's weights in it) and given in the compute dtype."""
         k = self._next
         if k >= len(self._weights):
-            self.fail(f"expects a weight {role} {list(shape)} at position {k}, the layer lists {len(self._weights)}",
-                      "/weights")
+            self.fail(f"expects a weight {role} {list(shape)} at position {k + self.offset}, the layer lists "
+                      f"{len(self._weights) + self.offset}", "/weights")
         array = self._weights[k]
         dtype = dtype_of_array(array)
         if dtype is None or dtype.kind != "float":
             self.fail(f"weight {k} ({role}) has dtype {dtype.name if dtype else array.dtype}, not a float dtype",
-                      f"/weights/{k}")
+                      f"/weights/{k + self.offset}")
         if tuple(array.shape) != tuple(shape):
             self.fail(f"weight {k} ({role}) has shape {list(array.shape)}, the config and input need {list(shape)}",
-                      f"/weights/{k}")
+                      f"/weights/{k + self.offset}")
         self._next += 1
         key = (id(array), self.policy.str)  # a shared weight is converted once per policy
         if key not in self._converted:
@@ -69,7 +75,13 @@ class Ctx:
     def done(self) -> None:
         """Check that the kernel used every weight the layer lists."""
         if self._next != len(self._weights):
-            self.fail(f"lists {len(self._weights)} weights, the config needs {self._next}", f"/weights/{self._next}")
+            self.fail(f"lists {len(self._weights)} weights, the config needs {self._next}",
+                      f"/weights/{self._next + self.offset}")
+
+    def sub(self, start: int, stop: int | None, layer_type: str, policy: np.dtype | None = None) -> Ctx:
+        """The weights ``start:stop`` as the context of a wrapped layer (Bidirectional, TimeDistributed)."""
+        return Ctx(self._weights[start:stop], self.pointer, layer_type, self.compute,
+                   self.policy if policy is None else policy, self._converted, self.offset + start)
 
     def float(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x, dtype=self.compute)

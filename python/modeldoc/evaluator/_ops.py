@@ -1,4 +1,4 @@
-"""Keras operations recorded in Functional graphs (``x + 1.0``, ``keras.ops.mean``) (spec.md 15.12).
+"""Keras operations recorded in Functional graphs (``x + 1.0``, ``keras.ops.mean``) (spec.md 15.15).
 
 Plain Python arithmetic on Keras tensors (``layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)`` in MobileNetV3,
 ``x + y`` in ConvNeXt) becomes an operation node, type ``ops.<module>.<Class>``. The profile takes a

@@ -1,5 +1,5 @@
 """Preprocessing layers that keras.applications models start with, and the two scale layers of their
-blocks: Rescaling, Normalization, CenterCrop, Resizing, LayerScale, CustomScaleLayer (spec.md 15.12).
+blocks: Rescaling, Normalization, CenterCrop, Resizing, LayerScale, CustomScaleLayer (spec.md 15.15).
 
 CenterCrop and Resizing are in the profile only where they are exact: a crop that fits, and a resize
 to the same size or (``nearest``) by whole factors. Everything else, an interpolation by weights

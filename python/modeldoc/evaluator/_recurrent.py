@@ -29,11 +29,13 @@ class _Recurrent:
         self.return_sequences = cfg.flag("return_sequences", False)
         self.return_state = cfg.flag("return_state", False)
         self.go_backwards = cfg.flag("go_backwards", False)
+        # Only matters with a mask (spec.md 15.12): zeros, not the previous output, at masked steps.
+        self.zero_output_for_mask = cfg.flag("zero_output_for_mask", False)
         cfg.require("stateful", (False,), "is not supported (a stateful layer depends on earlier calls)")
         cfg.require("time_major", (False,), "is not supported")
 
     def run(self, xs: list[np.ndarray], ctx: Ctx, n_states: int,
-            make_step: Callable[[int, Ctx], Step]) -> list[np.ndarray]:
+            make_step: Callable[[int, Ctx], Step], mask: np.ndarray | None = None) -> list[np.ndarray]:
         if len(xs) not in (1, 1 + n_states):
             ctx.unfit(f"takes a sequence and optionally {n_states} initial state(s), the call passes {len(xs)} inputs")
         x = ctx.float(xs[0])
@@ -44,10 +46,21 @@ class _Recurrent:
         states = [ctx.float(s) for s in xs[1:]] or [np.zeros((x.shape[0], self.units), x.dtype)] * n_states
         if any(s.shape != (x.shape[0], self.units) for s in states):
             ctx.unfit(f"initial states must have shape {[x.shape[0], self.units]}")
+        if mask is not None and mask.shape != x.shape[:2]:
+            ctx.unfit(f"the mask has shape {list(mask.shape)}, the sequence {list(x.shape[:2])}")
         times = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
-        outputs = []
+        outputs: list[np.ndarray] = []
         for t in times:
-            h, states = step(x[:, t], states)
+            h, new_states = step(x[:, t], states)
+            if mask is None:
+                states = new_states
+            else:
+                # Keras 3: a masked step keeps every state, and its output is the previous step's output (zeros
+                # before the first step), or zeros with zero_output_for_mask.
+                keep = (mask[:, t] != 0)[:, None]
+                states = [np.where(keep, n, s) for n, s in zip(new_states, states)]
+                previous = outputs[-1] if outputs and not self.zero_output_for_mask else np.zeros_like(h)
+                h = np.where(keep, h, previous)
             outputs.append(h)
         # With go_backwards the sequence output stays in processing order (last time step first), as in Keras.
         out = np.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
@@ -75,7 +88,7 @@ def build_simple_rnn(cfg: Config) -> Kernel:
 
         return step
 
-    return lambda xs, ctx: r.run(xs, ctx, 1, make_step)
+    return _kernel(r, 1, make_step)
 
 
 def build_lstm(cfg: Config) -> Kernel:
@@ -98,7 +111,7 @@ def build_lstm(cfg: Config) -> Kernel:
 
         return step
 
-    return lambda xs, ctx: r.run(xs, ctx, 2, make_step)
+    return _kernel(r, 2, make_step)
 
 
 def build_gru(cfg: Config) -> Kernel:
@@ -128,4 +141,18 @@ def build_gru(cfg: Config) -> Kernel:
 
         return step
 
-    return lambda xs, ctx: r.run(xs, ctx, 1, make_step)
+    return _kernel(r, 1, make_step)
+
+
+def _kernel(r: _Recurrent, n_states: int, make_step: Callable[[int, Ctx], Step]) -> Kernel:
+    def kernel(xs: list[np.ndarray], ctx: Ctx) -> list[np.ndarray]:
+        mask = ctx.mask
+        if isinstance(mask, list):
+            ctx.unfit("takes one mask, the call passes a list")
+        return r.run(xs, ctx, n_states, make_step, None if mask is None else np.asarray(mask))
+
+    return kernel
+
+
+# Each recurrent builder also returned its _Recurrent, for Bidirectional (spec.md 15.13).
+RECURRENT_STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}

@@ -12,6 +12,7 @@ from ._ops import OPS
 from ._pool import build_global, build_pool
 from ._preprocess import PREPROCESSING
 from ._recurrent import build_gru, build_lstm, build_simple_rnn
+from ._registry_seq import sequence_builders
 from ._shape import (IDENTITIES, build_cropping, build_flatten, build_identity, build_permute, build_repeat_vector,
                      build_reshape, build_upsampling, build_zero_padding)
 
@@ -63,6 +64,7 @@ BUILDERS: dict[str, Builder] = {
     "LSTM": build_lstm,
     "GRU": build_gru,
     **{name: build_identity for name in IDENTITIES},
-    **PREPROCESSING,  # spec.md 15.12
+    **PREPROCESSING,  # spec.md 15.15
     **OPS,
 }
+BUILDERS.update(sequence_builders(BUILDERS))

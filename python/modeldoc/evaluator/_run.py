@@ -20,11 +20,15 @@ from ..errors import Finding, ModelDocError
 from ..flatgraph import Call, Program, flatten
 from ._config import Config
 from ._kernel import Ctx, Kernel
-from ._calls import STATES, argument_problem, count_problem, nested_call_findings
+from ._calls import count_problem, nested_call_findings
 from ._ops import call_problem as op_call_problem, is_op
+from ._masking import Roles, mask_problem, output_masks, roles
+from ._masking import count_problem as sequence_count_problem
 from ._registry import BUILDERS
+from ._registry_seq import sequence_builders
 
 FRAMEWORK = "keras"
+_SEQUENCE_TYPES = frozenset(sequence_builders({})) - {"GlobalAveragePooling1D"}
 COMPUTE = np.dtype(np.float64)
 
 
@@ -40,15 +44,37 @@ class Plan:
         self.program: Program = flatten(doc)
         self.kernels: dict[int, Kernel] = {}
         self.policies: dict[int, np.dtype | None] = {}
+        self.roles: list[Roles] = []
         findings: list[Finding] = []
+        masked: dict[str, bool] = {}  # values that carry a Keras mask (spec.md 15.12); known from the graph alone
         for call in self.program.calls:
             findings.extend(self._build(call))
-            if is_op(call.layer.type):  # constants among the operands (spec.md 15.12)
+            if is_op(call.layer.type):  # constants among the operands, read by the kernel (spec.md 15.15)
                 problem = op_call_problem(call.layer.type, call.arguments, len(call.inputs), len(call.outputs))
+                parts: Roles | str = Roles(list(range(len(call.inputs))))
+                if any(masked.get(v, False) for v in call.inputs):
+                    problem = problem or "an operation does not take a Keras mask"
             else:
-                problem = argument_problem(call.arguments, len(call.inputs), call.layer.type in STATES)
-            if problem is None and call.layer.type in BUILDERS and not is_op(call.layer.type):
-                problem = count_problem(call.layer.type, call.layer.config, len(call.inputs), len(call.outputs))
+                parts = roles(call.layer.type, call.arguments, len(call.inputs))
+                problem = parts if isinstance(parts, str) else None
+            if is_op(call.layer.type):
+                self.roles.append(parts)  # type: ignore[arg-type]
+            elif isinstance(parts, Roles):
+                self.roles.append(parts)
+                if call.layer.type in _SEQUENCE_TYPES:
+                    problem = sequence_count_problem(call.layer.type, call.layer.config, parts, len(call.outputs))
+                elif call.layer.type in BUILDERS:
+                    problem = count_problem(call.layer.type, call.layer.config, len(parts.data), len(call.outputs))
+                data = [masked.get(call.inputs[i], False) for i in parts.data]
+                for q in ("query", "value", "key"):
+                    if q in parts.named:
+                        data.append(masked.get(call.inputs[parts.named[q]], False))
+                problem = problem or mask_problem(call.layer.type, call.layer.config, data)
+                outs = output_masks(call.layer.type, call.layer.config, [True if m else None for m in data], [],
+                                    [None] * len(call.outputs))
+                masked.update({v: m is not None for v, m in zip(call.outputs, outs)})
+            else:
+                self.roles.append(Roles([]))
             if problem:
                 findings.append(Finding("EVAL_UNSUPPORTED", call.pointer, f"a call of {call.path!r}: {problem}"))
         findings.extend(nested_call_findings(doc))
@@ -66,7 +92,7 @@ class Plan:
                             f"layer {call.path!r} has type {layer.type!r}, which is not in the core profile")]
         cfg = Config(layer.config, call.pointer, layer.type)
         self.kernels[id(layer)] = builder(cfg)
-        # An operation has no dtype policy: its kernel gives results in its operands' dtype (spec.md 15.12).
+        # An operation has no dtype policy: its kernel gives results in its operands' dtype (spec.md 15.15).
         self.policies[id(layer)] = None if is_op(layer.type) else np.dtype(cfg.policy())
         return cfg.findings
 
@@ -105,7 +131,8 @@ def run(plan: Plan, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     env = bind_inputs(plan.program, inputs)
     tensors = plan.doc.tensors
     converted: dict[tuple[int, str], np.ndarray] = {}  # weights rounded to a policy, shared by every call
-    for call in plan.program.calls:
+    masks: dict[str, np.ndarray | None] = {}  # the mask Keras attaches to a value (spec.md 15.12)
+    for call, parts in zip(plan.program.calls, plan.roles):
         weights = []
         for k, name in enumerate(call.layer.weights):
             if name not in tensors:
@@ -115,11 +142,27 @@ def run(plan: Plan, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         ctx = Ctx(weights, call.pointer, call.layer.type, COMPUTE, policy, converted, call.arguments)
         # Keras casts a layer's float inputs to its policy's dtype (spec.md 15.2).
         args = [_round(env[v], policy) for v in call.inputs]
-        outputs = plan.kernels[id(call.layer)](args, ctx)
+        data = [args[i] for i in parts.data]
+        attached = [masks.get(call.inputs[i]) for i in parts.data]
+        ctx.named = {key: args[i] for key, i in parts.named.items()}
+        ctx.flags, ctx.constants = parts.flags, parts.constants
+        # An explicit mask argument wins over the attached one, as in Keras.
+        if isinstance(parts.mask, list):
+            ctx.mask = [None if i is None else env[call.inputs[i]] for i in parts.mask]
+        elif parts.mask is not None:
+            ctx.mask = env[call.inputs[parts.mask]]
+        elif call.layer.type in ("Attention", "AdditiveAttention"):
+            ctx.mask = attached[:2] if any(m is not None for m in attached[:2]) else None
+        else:
+            # Keras fills in the attached mask only when the call passes one tensor (not with initial states).
+            ctx.mask = attached[0] if len(attached) == 1 else None
+        outputs = plan.kernels[id(call.layer)](data, ctx)
         if len(outputs) != len(call.outputs):
             ctx.unfit(f"gives {len(outputs)} outputs, the call of {call.path!r} defines {len(call.outputs)}")
-        for name, value in zip(call.outputs, outputs):
+        for name, value, mask in zip(call.outputs, outputs, output_masks(call.layer.type, call.layer.config,
+                                                                         attached, data, outputs)):
             env[name] = _round(value, policy)
+            masks[name] = mask
     return {name: np.ascontiguousarray(env[value]) for name, value in zip(plan.doc.model.outputs, plan.program.outputs)}
 
 

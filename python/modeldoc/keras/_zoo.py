@@ -192,7 +192,7 @@ def _keras2(k: Any) -> Any:
 
 
 def _applications(k: Any) -> Any:
-    """What keras.applications models use beyond the layers above (spec.md 15.12): preprocessing layers,
+    """What keras.applications models use beyond the layers above (spec.md 15.15): preprocessing layers,
     LayerScale, CustomScaleLayer, grouped convolutions, and operations recorded from Python arithmetic,
     with constants on either side."""
     from keras.src.applications.convnext import LayerScale  # type: ignore[import-untyped]
@@ -224,6 +224,33 @@ def _applications(k: Any) -> Any:
     return k.Model(image, [both, ops.reshape(excited, (-1, 4 * 5 * 6))], name="applications")
 
 
+def _bilstm(k: Any) -> Any:
+    """A text classifier over padded token ids: Embedding(mask_zero) makes a mask that both Bidirectional
+    layers honour (the test vectors' ids include 0, so masked steps occur anywhere in a row)."""
+    tokens = k.Input((9,), dtype="int32", name="tokens")
+    layers = k.layers
+    h = layers.Embedding(20, 6, mask_zero=True, name="embed")(tokens)
+    h = layers.Bidirectional(layers.LSTM(5, return_sequences=True), name="bi_lstm")(h)
+    h = layers.TimeDistributed(layers.Dense(4, activation="tanh"), name="per_step")(h)
+    h = layers.Bidirectional(layers.GRU(3), merge_mode="ave", name="bi_gru")(h)
+    y = layers.Dense(2, activation="softmax", name="probs")(h)
+    return k.Model(tokens, y, name="bilstm")
+
+
+def _transformer(k: Any) -> Any:
+    """One transformer encoder block: self-attention, residual adds, layer normalization, a feed-forward
+    network, then mean pooling and a head."""
+    x = k.Input((6, 8), name="x")
+    layers = k.layers
+    att = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="self_attention")(x, x)
+    h = layers.LayerNormalization(epsilon=1e-6, name="norm1")(layers.Add(name="residual1")([x, att]))
+    ff = layers.Dense(16, activation="relu", name="ff1")(h)
+    ff = layers.Dense(8, name="ff2")(ff)
+    h = layers.LayerNormalization(epsilon=1e-6, name="norm2")(layers.Add(name="residual2")([h, ff]))
+    y = layers.Dense(3, name="head")(layers.GlobalAveragePooling1D(name="pool")(h))
+    return k.Model(x, y, name="transformer")
+
+
 ZOO: dict[str, Callable[[Any], Any]] = {
     "mlp": _mlp,
     "cnn": _cnn,
@@ -237,6 +264,8 @@ ZOO: dict[str, Callable[[Any], Any]] = {
     "edge": _edge,
     "keras2": _keras2,
     "applications": _applications,
+    "bilstm": _bilstm,
+    "transformer": _transformer,
 }
 
 

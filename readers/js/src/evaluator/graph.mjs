@@ -1,7 +1,7 @@
 // Evaluating a graph (spec.md 15.2): nodes in a topological order, nested
 // models evaluated at each call, shared layers with one set of weights, and
 // every float result rounded to the layer's dtype policy.
-import { LAYERS } from './plan.mjs';
+import { LAYERS, callRoles, outputMasks, maskRefused } from './plan.mjs';
 import { EvalError, finding, isFloat, asFloat64, numel, roundInPlace } from './tensor.mjs';
 import { operandsOf } from './layers/apps.mjs';
 
@@ -35,39 +35,55 @@ export function runGraph(graph, gptr, inputs, ctx) {
     const layer = graph.layers[i];
     const lptr = `${gptr}/layers/${i}`;
     const xs = node.inputs.map((v) => env.get(v));
-    const outs = layer.model ? runGraph(layer.model, `${lptr}/model`, xs, ctx) : runLayer(layer, lptr, xs, ctx, node.arguments);
+    const outs = layer.model ? runGraph(layer.model, `${lptr}/model`, xs, ctx) : runLayer(layer, lptr, xs, ctx, node);
     node.outputs.forEach((v, j) => env.set(v, outs[j]));
   }
   return graph.outputs.map((v) => env.get(v));
 }
 
-function runLayer(layer, lptr, xs, ctx, nodeArguments) {
+function runLayer(layer, lptr, all, ctx, node) {
   const entry = LAYERS[layer.type];
   const p = ctx.configs.get(lptr);
   if (entry.operation) {
-    // an operation has no dtype policy: it rounds to its operands' dtype itself (15.12)
+    // an operation has no dtype policy: it rounds to its operands' dtype itself (15.15); it takes no mask
+    if (all.some((x) => x.mask)) throw new EvalError([finding('EVAL_UNSUPPORTED', lptr, 'an operation does not take a Keras mask')]);
     const octx = {
       ptr: lptr,
       unsupported: (suffix, message) => finding('EVAL_UNSUPPORTED', lptr + suffix, message),
-      operands: (values) => operandsOf(nodeArguments, values.length).map((o) => ('ref' in o ? { value: values[o.ref] } : o)),
+      operands: (values) => operandsOf(node.arguments, values.length).map((o) => ('ref' in o ? { value: values[o.ref] } : o)),
     };
-    return entry.run(p, xs, [], octx);
+    return entry.run(p, all, [], octx);
   }
+  // 15.12: which inputs are data, masks and named tensors; masks ride on the values, as Keras attaches them
+  const roles = callRoles(node.arguments, layer.type, all.length);
+  const mha = layer.type === 'MultiHeadAttention';
+  const dataIdx = mha ? ['query', 'value', 'key'].filter((k) => roles.named[k] !== undefined).map((k) => roles.named[k]) : roles.data;
+  const xs = dataIdx.map((i) => all[i]);
+  const attached = xs.map((x) => x.mask ?? null);
+  const refused = maskRefused(layer.type, p, attached);
+  if (refused) throw new EvalError([finding('EVAL_UNSUPPORTED', lptr, refused)]);
+  let mask = null;
+  if (Array.isArray(roles.mask)) mask = roles.mask.map((i) => (i === null ? null : all[i]));
+  else if (roles.mask !== null) mask = all[roles.mask];
+  else if (['Attention', 'AdditiveAttention'].includes(layer.type)) mask = attached.some(Boolean) ? attached.slice(0, 2) : null;
+  else if (xs.length === 1) mask = attached[0]; // Keras fills in mask only for a call of one tensor
   // Keras casts a layer's float inputs to its policy dtype (15.2); integer and bool values are kept by the
   // layers that only move them (and by Embedding), and read as floats of the policy by every other layer
   const rounded = xs.map((x) => (isFloat(x.dtype) && x.dtype !== p.dtype ? { dtype: p.dtype, shape: x.shape, data: roundInPlace(Float64Array.from(x.data), p.dtype) } : x));
   const args = entry.keepsInts || entry.rawInputs ? rounded : rounded.map((x) => ({ dtype: 'float64', shape: x.shape, data: asFloat64(x) }));
   const weights = layerWeights(layer, lptr, entry, p, args, ctx);
   const lctx = {
-    ptr: lptr,
+    ptr: lptr, mask, flags: roles.flags, consts: roles.consts,
+    named: Object.fromEntries(Object.entries(roles.named).map(([k, i]) => [k, all[i]])),
     unsupported: (suffix, message) => finding('EVAL_UNSUPPORTED', lptr + suffix, message),
   };
   const outs = entry.run(p, args, weights, lctx);
-  return outs.map((y) => {
-    if (!(y.data instanceof Float64Array)) return y; // integer or bool, moved unchanged (15.9)
+  const masks = outputMasks(layer.type, p, xs, attached, outs.length);
+  return outs.map((y, j) => {
+    if (!(y.data instanceof Float64Array)) return { ...y, mask: masks[j] }; // integer or bool, moved unchanged (15.9)
     // Keras rounds float results to the layer's policy at the boundary (15.2)
     const data = xs.some((x) => x.data === y.data) ? Float64Array.from(y.data) : y.data;
-    return { dtype: p.dtype, shape: y.shape, data: roundInPlace(data, p.dtype) };
+    return { dtype: p.dtype, shape: y.shape, data: roundInPlace(data, p.dtype), mask: masks[j] };
   });
 }
 

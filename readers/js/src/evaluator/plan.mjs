@@ -7,11 +7,15 @@ import { NORM } from './layers/norm.mjs';
 import { SHAPE } from './layers/shape.mjs';
 import { RECURRENT } from './layers/recurrent.mjs';
 import { APPS, OPS, operationProblem } from './layers/apps.mjs';
+import { SEQUENCE, sequenceLayers, maskedAverage, callRoles, outputMasks, maskRefused } from './layers/sequence.mjs';
 import { COMMON, readConfig } from './config.mjs';
 import { finding } from './tensor.mjs';
 
 /** Layer type -> {members, inputs: [min, max], weights(p), shapes(p, xs), outputs(p), run, keepsInts?, rawInputs?}. */
-export const LAYERS = Object.freeze({ ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT, ...APPS, ...OPS });
+const BASE = { ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT, ...SEQUENCE, ...APPS };
+BASE.GlobalAveragePooling1D = maskedAverage(BASE.GlobalAveragePooling1D);
+export const LAYERS = Object.freeze({ ...BASE, ...sequenceLayers(BASE), ...OPS });
+export { callRoles, outputMasks, maskRefused };
 
 const esc = (s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -78,7 +82,11 @@ function checkGraph(graph, gptr, findings, configs) {
       called.add(i);
       if (layer.model) checkGraph(layer.model, `${lptr}/model`, findings, configs);
       else if (!entry) findings.push(finding('EVAL_UNSUPPORTED', `${lptr}/type`, `layer type ${JSON.stringify(layer.type)} is outside the core profile`));
-      else configs.set(lptr, readConfig(layer.config, { ...COMMON, ...entry.members() }, lptr, findings));
+      else {
+        const p = readConfig(layer.config, { ...COMMON, ...entry.members() }, lptr, findings);
+        if (entry.nested && p.layer !== undefined) entry.nested(p, lptr, findings); // a wrapped layer (15.13)
+        configs.set(lptr, p);
+      }
     }
     const problem = callProblem(node, layer, entry, configs.get(lptr));
     if (problem) findings.push(finding('EVAL_UNSUPPORTED', lptr, `call of ${JSON.stringify(layer.name)} with inputs ${JSON.stringify(node.inputs)}: ${problem}`));
@@ -87,14 +95,15 @@ function checkGraph(graph, gptr, findings, configs) {
 
 function callProblem(node, layer, entry, p) {
   if (entry && entry.operation) return operationProblem(layer.type, node.arguments, node.inputs.length, node.outputs.length);
-  const refs = callReferences(node.arguments, ['SimpleRNN', 'LSTM', 'GRU'].includes(layer.type));
-  if (refs === null) return `arguments ${JSON.stringify(node.arguments).slice(0, 200)} are outside the core profile`;
-  if (refs !== undefined && (refs.length !== node.inputs.length || refs.some((r, k) => r !== k))) return 'the $input references are not the node\'s inputs in order';
+  const roles = callRoles(node.arguments, layer.model ? null : layer.type, node.inputs.length);
+  if (roles === null) return `arguments ${JSON.stringify(node.arguments).slice(0, 200)} are outside the core profile`;
   if (!entry || !p) return null; // nested model: arity is checked by the semantic layer (4)
   const [min, max] = entry.inputs;
-  if (node.inputs.length < min || node.inputs.length > max) return `takes ${min === max ? min : `${min} to ${max}`} inputs, got ${node.inputs.length}`;
-  const n = entry.outputs(p);
-  if (node.outputs.length !== n) return `defines ${node.outputs.length} outputs, the layer returns ${n}`;
+  const n = layer.type === 'MultiHeadAttention' ? (roles.named.query !== undefined && roles.named.value !== undefined ? 2 : 0) : roles.data.length + roles.consts.length;
+  if (layer.type === 'Bidirectional' && p.fwd && ![1, 1 + 2 * (p.fwd.type === 'LSTM' ? 2 : 1)].includes(n)) return `passes ${n} data inputs`;
+  if (n < min || n > max) return `takes ${min === max ? min : `${min} to ${max}`} inputs, got ${n}`;
+  const nOut = entry.outputs(p);
+  if (node.outputs.length !== nOut) return `defines ${node.outputs.length} outputs, the layer returns ${nOut}`;
   return null;
 }
 

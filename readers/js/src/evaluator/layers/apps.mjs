@@ -1,4 +1,4 @@
-// Section 15.12: the preprocessing and scale layers of keras.applications
+// Section 15.15: the preprocessing and scale layers of keras.applications
 // models, and Keras operations (`ops.MODULE.CLASS`) with constant operands.
 import { member, REQUIRED, INVALID, int, bool, num, oneOf, nullOr, axes } from '../config.mjs';
 import { ELEMENTWISE } from '../activations.mjs';
@@ -9,7 +9,7 @@ const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isRef = (v) => isObj(v) && Object.keys(v).length === 1 && Number.isInteger(v.$input);
 const isNum = (v) => typeof v === 'number';
 
-/** A constant of 15.12 as {shape, data: Float64Array}, or null: a number or a rectangular nested list of numbers. */
+/** A constant of 15.15 as {shape, data: Float64Array}, or null: a number or a rectangular nested list of numbers. */
 export function constantOf(v) {
   if (isNum(v)) return { shape: [], data: Float64Array.of(v) };
   if (!Array.isArray(v) || v.length === 0) return null;
@@ -204,7 +204,7 @@ const UNARY = {
 };
 
 /**
- * The operands of an operation call (15.12): [{ref: i} | {constant}], or a
+ * The operands of an operation call (15.15): [{ref: i} | {constant}], or a
  * string saying why the call is outside the profile.
  */
 export function operandsOf(args, nInputs) {
@@ -239,7 +239,7 @@ export function operationProblem(type, args, nInputs, nOutputs) {
   return null;
 }
 
-/** The one float dtype of the tensor operands (15.12). */
+/** The one float dtype of the tensor operands (15.15). */
 function opDtype(xs, ctx, movesValues = false) {
   const dtypes = new Set(xs.map((x) => x.dtype));
   if (dtypes.size !== 1 || (!movesValues && !isFloat(xs[0].dtype))) throw new EvalError([ctx.unsupported('', `takes tensors of one float dtype, got ${[...dtypes].join(', ')}`)]);

@@ -83,7 +83,7 @@ export const CORE = {
   },
   Embedding: {
     members: () => ({
-      input_dim: member(REQUIRED, int(1)), output_dim: member(REQUIRED, int(1)), mask_zero: member(false, oneOf(false)), sparse: member(false, oneOf(false)),
+      input_dim: member(REQUIRED, int(1)), output_dim: member(REQUIRED, int(1)), mask_zero: member(false, bool), sparse: member(false, oneOf(false)),
       quantization_config: member(null, oneOf(null)), lora_rank: member(null, oneOf(null, 0)),
     }),
     inputs: one, outputs: () => 1, rawInputs: true,

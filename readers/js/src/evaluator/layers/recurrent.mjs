@@ -23,6 +23,7 @@ function entry(type) {
     units: member(REQUIRED, int(1)), activation: member('tanh', activation), use_bias: member(true, bool),
     return_sequences: member(false, bool), return_state: member(false, bool), go_backwards: member(false, bool),
     stateful: member(false, oneOf(false)), time_major: member(false, oneOf(false)),
+    zero_output_for_mask: member(false, bool),
   };
   if (type !== 'SimpleRNN') members.recurrent_activation = member('sigmoid', activation);
   if (type === 'GRU') members.reset_after = member(true, bool);
@@ -49,10 +50,14 @@ function entry(type) {
       const steps = Array.from({ length: T }, (_, t) => (p.go_backwards ? T - 1 - t : t));
       const seq = new Float64Array(B * T * u);
       const hOut = new Float64Array(B * u), cOut = new Float64Array(B * u);
+      const mask = ctx.mask ?? null;
+      if (mask && (mask.shape.length !== 2 || mask.shape[0] !== B || mask.shape[1] !== T)) throw new EvalError([ctx.unsupported('', `mask of shape [${mask.shape}], expected [${B}, ${T}]`)]);
       for (let b = 0; b < B; b++) {
+        let prevOut = new Float64Array(u); // 15.12: the output before the first step is 0
         let h = init[0] ? init[0].data.slice(b * u, b * u + u) : new Float64Array(u);
         let c = init[1] ? init[1].data.slice(b * u, b * u + u) : new Float64Array(u);
         steps.forEach((t, k) => {
+          const hPrev = h, cPrev = c;
           const xt = x.data.subarray((b * T + t) * n, (b * T + t + 1) * n);
           if (type === 'SimpleRNN') {
             const z = matvec(xt, kernel.data, gu, 0, u, bx);
@@ -82,12 +87,21 @@ function entry(type) {
             }
             h = h.map((hv, j) => z[j] * hv + (1 - z[j]) * cand[j]);
           }
-          seq.set(h, (b * T + k) * u);
+          let o = h;
+          if (mask && Number(mask.data[b * T + t]) === 0) {
+            // a masked step keeps the states; its output is the previous output, or 0 (15.12)
+            h = hPrev; c = cPrev;
+            o = p.zero_output_for_mask ? new Float64Array(u) : prevOut;
+          }
+          prevOut = o;
+          seq.set(o, (b * T + k) * u);
         });
         hOut.set(h, b * u);
         cOut.set(c, b * u);
       }
-      const out = p.return_sequences ? { shape: [B, T, u], data: seq } : { shape: [B, u], data: Float64Array.from(hOut) };
+      const last = new Float64Array(B * u);
+      for (let b = 0; b < B; b++) last.set(seq.subarray((b * T + T - 1) * u, (b * T + T) * u), b * u);
+      const out = p.return_sequences ? { shape: [B, T, u], data: seq } : { shape: [B, u], data: last };
       if (!p.return_state) return [out];
       return [out, { shape: [B, u], data: hOut }, ...(type === 'LSTM' ? [{ shape: [B, u], data: cOut }] : [])];
     },
