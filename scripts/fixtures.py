@@ -804,6 +804,18 @@ def add_invalid_structure(s: Suite) -> None:
         ]
         t["model"]["outputs"] = ["b"]
     m("cycle", cycle, "two nodes that feed each other", [("SEMANTIC_CYCLE", "/model/nodes/0")])
+    def duplicate_value_cycle(t: dict[str, Any]) -> None:
+        t["model"]["layers"].append({"name": "relu", "type": "Activation", "config": {}, "weights": []})
+        t["model"]["nodes"] = [
+            {"layer": "dense", "inputs": ["v"], "outputs": ["w"]},
+            {"layer": "relu", "inputs": ["w"], "outputs": ["v"]},
+            {"layer": "relu", "inputs": ["x"], "outputs": ["v"]},
+        ]
+        t["model"]["outputs"] = ["w"]
+    m("duplicate-value-cycle", duplicate_value_cycle,
+      "v is defined by nodes 1 and 2; node 0 takes v, so it depends on node 1 (the first definition), which takes "
+      "node 0's output: a cycle (with v from node 2 there would be none)",
+      [("SEMANTIC_DUPLICATE_VALUE", "/model/nodes/2/outputs/0"), ("SEMANTIC_CYCLE", "/model/nodes/0")])
     m("self-cycle", lambda t: t["model"]["nodes"][0].update(inputs=["y"]), "a node that consumes its own output",
       [("SEMANTIC_CYCLE", "/model/nodes/0")])
     m("nested-cycle", lambda t: t["model"]["layers"][1]["model"]["nodes"][1].update(inputs=["out"]),
