@@ -753,6 +753,9 @@ def add_invalid_structure(s: Suite) -> None:
       "sha256 in upper-case hex", [("SCHEMA_PATTERN", "/tensors/0/sha256")])
     m("shape-negative", lambda t: t["tensors"][0].update(shape=[-2, -3]), "a negative dimension",
       [("SCHEMA_RANGE", "/tensors/0/shape/0")])
+    m("shape-fraction-negative", lambda t: t["tensors"][0].update(shape=[2, -1.5]),
+      "a tensor dimension of -1.5, which fails two sibling keywords (type integer, minimum 0): one finding each",
+      [("SCHEMA_TYPE", "/tensors/0/shape/1"), ("SCHEMA_RANGE", "/tensors/0/shape/1")])
     m("shape-not-array", lambda t: t["tensors"][0].update(shape=6), "shape is a number", [("SCHEMA_TYPE", "/tensors/0/shape")])
     m("input-dim-negative", lambda t: t["model"]["inputs"][0].update(shape=[None, -1]), "an input dimension of -1",
       [("SCHEMA_RANGE", "/model/inputs/0/shape/1")])
@@ -853,6 +856,12 @@ def add_invalid_data(s: Suite) -> None:
     m("base64-unpadded", set_data("AAAAAAAAAAAAAAAA"[:15]), "padding left out", [("DATA_BASE64", "/tensors/1/data")])
     m("base64-whitespace", set_data("AAAAAAAA\nAAAAAAA"), "a line break in base64", [("DATA_BASE64", "/tensors/1/data")])
     m("base64-inner-padding", set_data("AA==AAAAAAAAAAAA"), "'=' in the middle", [("DATA_BASE64", "/tensors/1/data")])
+    def three_pads(t: dict[str, Any]) -> None:
+        t["tensors"].append({"name": "u8", "dtype": "uint8", "shape": [1], "encoding": "base64", "data": "A===",
+                             "sha256": hashlib.sha256(b"\x00").hexdigest()})
+    m("base64-three-padding", three_pads,
+      "'A===' for one byte: the length counts two '=' (4 / 4 x 3 - 2 = 1, as declared), so the third '=' from the "
+      "end is padding in the wrong place, not a length error", [("DATA_BASE64", "/tensors/2/data")])
     m("base64-short", set_data("AAAAAAAA"), "6 bytes for a 12-byte tensor", [("DATA_LENGTH", "/tensors/1/data")])
     m("base64-long", set_data("AAAAAAAAAAAAAAAAAAAA"), "15 bytes for a 12-byte tensor", [("DATA_LENGTH", "/tensors/1/data")])
 
@@ -868,6 +877,13 @@ def add_invalid_data(s: Suite) -> None:
       [("DATA_DOCUMENT_CHECKSUM", "/document_sha256")], keep_digest=True)
     m("document-checksum-msgpack", config_edit, "the same in MessagePack", [("DATA_DOCUMENT_CHECKSUM", "/document_sha256")],
       encoding="msgpack", keep_digest=True)
+
+    def unused_and_edited(t: dict[str, Any]) -> None:
+        t["tensors"].append({"name": "u8", "dtype": "uint8", "shape": [1], "encoding": "base64", "data": "AA==",
+                             "sha256": hashlib.sha256(b"\x00").hexdigest()})
+    m("document-checksum-with-warning", unused_and_edited,
+      "a tensor no layer uses (a warning) added after the document checksum was computed: warnings do not skip "
+      "the check", [("DATA_DOCUMENT_CHECKSUM", "/document_sha256")], keep_digest=True)
 
     def renamed(t: dict[str, Any]) -> None:
         t["tensors"][1]["name"] = "dense/bias2"
@@ -899,6 +915,9 @@ def add_invalid_data(s: Suite) -> None:
             edit(t["tensors"][0]["quantization"])
         return fn
     m("quantization-scale-count", quant(lambda q: q.update(scale=[0.5, 0.25])), "two scales for three channels",
+      [("DATA_QUANTIZATION", "/tensors/0/quantization/scale")])
+    m("quantization-axis-one-scale", quant(lambda q: q.update(scale=[0.5], zero_point=[0])),
+      "axis 1 (3 channels) with one scale and one zero point: with axis, one per channel; one is not spread",
       [("DATA_QUANTIZATION", "/tensors/0/quantization/scale")])
     m("quantization-scale-zero", quant(lambda q: q.update(scale=[0.5, 0.0, 0.125])), "a scale of 0",
       [("DATA_QUANTIZATION", "/tensors/0/quantization/scale/1")])
