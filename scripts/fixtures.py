@@ -752,7 +752,7 @@ def add_invalid_structure(s: Suite) -> None:
     m("sha256-uppercase", lambda t: t["tensors"][0].update(sha256=t["tensors"][0]["sha256"].upper()),
       "sha256 in upper-case hex", [("SCHEMA_PATTERN", "/tensors/0/sha256")])
     m("shape-negative", lambda t: t["tensors"][0].update(shape=[-2, -3]), "a negative dimension",
-      [("SCHEMA_RANGE", "/tensors/0/shape/0")])
+      [("SCHEMA_RANGE", "/tensors/0/shape/0"), ("SCHEMA_RANGE", "/tensors/0/shape/1")])
     m("shape-fraction-negative", lambda t: t["tensors"][0].update(shape=[2, -1.5]),
       "a tensor dimension of -1.5, which fails two sibling keywords (type integer, minimum 0): one finding each",
       [("SCHEMA_TYPE", "/tensors/0/shape/1"), ("SCHEMA_RANGE", "/tensors/0/shape/1")])
@@ -779,7 +779,8 @@ def add_invalid_structure(s: Suite) -> None:
 
     def dup_tensor(t: dict[str, Any]) -> None:
         t["tensors"][1]["name"] = "dense/kernel"
-    m("duplicate-tensor", dup_tensor, "two tensors named dense/kernel", [("SEMANTIC_DUPLICATE_TENSOR", "/tensors/1/name")])
+    m("duplicate-tensor", dup_tensor, "two tensors named dense/kernel, so the layer's weight dense/bias names no tensor",
+      [("SEMANTIC_DUPLICATE_TENSOR", "/tensors/1/name"), ("SEMANTIC_UNKNOWN_TENSOR", "/model/layers/0/weights/1")])
 
     def dup_value(t: dict[str, Any]) -> None:
         t["model"]["nodes"][0]["outputs"] = ["x"]
@@ -1025,7 +1026,7 @@ def add_invalid_data(s: Suite) -> None:
                                  "data": "", "sha256": "0" * 64})
     m("limit-total-size", total, "two small tensors, then five declaring 2^38 bytes each with no data: the running "
       "total passes 2^40 at the sixth tensor and stays above it",
-      [("DATA_LENGTH", "/tensors/2/data"), ("DATA_LENGTH", "/tensors/4/data"), ("LIMIT_TOTAL_SIZE", "/tensors/5"),
+      [("DATA_LENGTH", "/tensors/2/data"), ("DATA_LENGTH", "/tensors/3/data"), ("DATA_LENGTH", "/tensors/4/data"), ("LIMIT_TOTAL_SIZE", "/tensors/5"),
        ("LIMIT_TOTAL_SIZE", "/tensors/6")])
     m("limit-tensor-size-msgpack", huge, "a declared size beyond 2^64 bytes, MessagePack",
       [("LIMIT_TENSOR_SIZE", "/tensors/1/shape")], encoding="msgpack")
