@@ -346,10 +346,13 @@ class Suite:
         cid = f"invalid/{name}"
         path = self._add_file(cid, data, container)
         report = modeldoc.validate(data)
-        got = {(f.code, printable(f.pointer)) for f in report.errors}
+        got = [(f.code, printable(f.pointer)) for f in report.errors]
+        unused = list(got)  # an entry listed n times needs n findings (spec.md 14)
         for code, ptr in errors:
-            if (code, ptr) not in got and not (ptr is None and code in {c for c, _ in got}):
+            match = next((g for g in unused if g[0] == code and (ptr is None or g[1] == ptr)), None)
+            if match is None:
                 raise AssertionError(f"{cid}: expected {(code, ptr)}, reader reported {sorted(got)}")
+            unused.remove(match)
         self.cases.append({
             "id": cid, "file": path, "container": container, "description": description, "valid": False,
             "errors": [{"code": c} if p is None else {"code": c, "pointer": p} for c, p in errors],
@@ -834,6 +837,10 @@ def add_invalid_structure(s: Suite) -> None:
       base=test_vector_doc)
     m("test-vector-missing-output", lambda t: t["test_vectors"][1]["outputs"].pop("l1"),
       "a test vector without one of the model outputs", [("SEMANTIC_TEST_VECTOR", "/test_vectors/1/outputs")],
+      base=test_vector_doc)
+    m("test-vector-missing-outputs", lambda t: t["test_vectors"][0]["outputs"].clear(),
+      "a test vector without both model outputs: one finding per missing key, both at the outputs object",
+      [("SEMANTIC_TEST_VECTOR", "/test_vectors/0/outputs"), ("SEMANTIC_TEST_VECTOR", "/test_vectors/0/outputs")],
       base=test_vector_doc)
     m("test-vector-unknown-tensor", lambda t: t["test_vectors"][0]["outputs"].update(sum="nope"),
       "a test vector naming a missing tensor", [("SEMANTIC_UNKNOWN_TENSOR", "/test_vectors/0/outputs/sum")],

@@ -112,14 +112,17 @@ def judge(case: dict[str, Any], outcome: Outcome, fixtures: Path) -> CaseResult:
         if outcome.exit_code != 1:
             problems.append(f"expected invalid (exit 1), got exit {outcome.exit_code}")
         got = [tuple(line.split("\t", 1)) if "\t" in line else (line, None) for line in outcome.stdout.splitlines()]
+        unused = list(got)  # an entry listed n times needs n findings (spec.md 14)
         for e in case["errors"]:
             if "pointer" in e:
-                ok = (e["code"], e["pointer"]) in got
+                match = next((g for g in unused if g == (e["code"], e["pointer"])), None)
                 want = f"{e['code']} at {e['pointer'] or '(document)'}"
             else:
-                ok = any(code == e["code"] for code, _ in got)
+                match = next((g for g in unused if g[0] == e["code"]), None)
                 want = e["code"]
-            if not ok:
+            if match is not None:
+                unused.remove(match)
+            else:
                 shown = ", ".join(f"{c} at {p or '(document)'}" for c, p in got[:3]) or "nothing"
                 problems.append(f"expected {want}; reader reported {shown}")
     return CaseResult(case["id"], not problems, problems)
