@@ -746,6 +746,10 @@ def add_invalid_structure(s: Suite) -> None:
       [("SCHEMA_REQUIRED", "/model/layers/0")])
     m("unknown-top-member", lambda t: t.update(extra=1), "a member 1.0 does not define",
       [("SCHEMA_ADDITIONAL_PROPERTY", "/extra")])
+    m("pointer-control-characters", lambda t: t.update({"a\\b\tc\nd\re": 1}),
+      "a member name with a backslash, a tab, a line feed and a carriage return: the reader protocol prints the "
+      "pointer escaped (spec.md 13) as /a\\\\b\\tc\\nd\\re",
+      [("SCHEMA_ADDITIONAL_PROPERTY", "/a\\b\tc\nd\re")])
     m("schema-id-wrong", lambda t: t.update({"$schema": "https://example.com/other.json"}), "$schema of another format",
       [("SCHEMA_PATTERN", "/$schema")])
     m("unknown-dtype", lambda t: t["tensors"][0].update(dtype="float8"), "a dtype that 1.0 does not have",
