@@ -15,8 +15,8 @@ from typing import Any, Sequence
 
 from ._version import __version__
 from .digest import reader_report
+from .errors import Finding, ModelDocError, printable, protocol_pointer
 from .extras import MissingExtra
-from .errors import Finding, ModelDocError, printable
 from .limits import DEFAULT_LIMITS, Limits
 from .progress import terminal_bar
 from .quantize import MODES as QUANTIZE_MODES
@@ -157,12 +157,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
         if _exit_for(e) == EXIT_USAGE:
             raise
         for f in e.findings:
-            print(f"{f.code}\t{printable(f.pointer)}")
+            print(f"{f.code}\t{protocol_pointer(f.pointer)}")
             print(_finding_line(args.file, f), file=sys.stderr)
         return EXIT_INVALID
     sys.stdout.write(reader_report(result.document()))
     for w in result.warnings:  # the reader protocol's channel for warnings (spec.md section 13)
-        print(f"warning\t{w.code}\t{printable(w.pointer)}", file=sys.stderr)
+        print(f"warning\t{w.code}\t{protocol_pointer(w.pointer)}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelDocError
+from .errors import ModelDocError, protocol_pointer
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -102,24 +102,29 @@ def judge(case: dict[str, Any], outcome: Outcome, fixtures: Path) -> CaseResult:
             problems.append(f"expected valid (exit 0), got exit {outcome.exit_code}: {first[:120]}")
         elif outcome.stdout != expected:
             problems.append("reader report differs: " + _first_difference(expected, outcome.stdout))
+        # Lines end at LF only: splitlines() would also cut at U+2028 and others a pointer may hold.
         warnings = {
-            tuple(line.split("\t")[1:3]) for line in outcome.stderr.splitlines() if line.startswith("warning\t")
+            tuple(line.split("\t")[1:3]) for line in outcome.stderr.split("\n") if line.startswith("warning\t")
         }
         for w in case.get("warnings", []):
-            if (w["code"], w["pointer"]) not in warnings:
+            if (w["code"], protocol_pointer(w["pointer"])) not in warnings:
                 problems.append(f"missing warning {w['code']} at {w['pointer'] or '(document)'}")
     else:
         if outcome.exit_code != 1:
             problems.append(f"expected invalid (exit 1), got exit {outcome.exit_code}")
-        got = [tuple(line.split("\t", 1)) if "\t" in line else (line, None) for line in outcome.stdout.splitlines()]
+        lines = [line for line in outcome.stdout.split("\n") if line]
+        got = [tuple(line.split("\t", 1)) if "\t" in line else (line, None) for line in lines]
+        unused = list(got)  # an entry listed n times needs n findings (spec.md 14)
         for e in case["errors"]:
             if "pointer" in e:
-                ok = (e["code"], e["pointer"]) in got
+                match = next((g for g in unused if g == (e["code"], protocol_pointer(e["pointer"]))), None)
                 want = f"{e['code']} at {e['pointer'] or '(document)'}"
             else:
-                ok = any(code == e["code"] for code, _ in got)
+                match = next((g for g in unused if g[0] == e["code"]), None)
                 want = e["code"]
-            if not ok:
+            if match is not None:
+                unused.remove(match)
+            else:
                 shown = ", ".join(f"{c} at {p or '(document)'}" for c, p in got[:3]) or "nothing"
                 problems.append(f"expected {want}; reader reported {shown}")
     return CaseResult(case["id"], not problems, problems)

@@ -29,6 +29,19 @@ def printable(text: str) -> str:
     return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
+_PROTOCOL_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def protocol_pointer(ptr: str) -> str:
+    """``ptr`` as a reader-protocol line writes it (spec.md 13).
+
+    Member names may hold tabs and line breaks, which would split a
+    ``CODE<TAB>POINTER`` line; they are escaped as in JSON strings, and so is
+    the backslash, so the text maps back to one pointer.
+    """
+    return printable(ptr).translate(_PROTOCOL_ESCAPES)
+
+
 def pointer(*tokens: str | int) -> str:
     """Build a JSON Pointer from raw tokens: ``pointer("tensors", 3, "data")``."""
     return "".join("/" + escape_pointer_token(t) for t in tokens)

@@ -40,6 +40,15 @@ export function escapeToken(tok) {
   return String(tok).replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+// A member name may hold a tab or a line break, which would split a reader
+// protocol line: backslash, TAB, LF and CR are written as in JSON strings (13).
+const PROTOCOL_ESCAPES = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A pointer as a reader-protocol line prints it (spec.md section 13). */
+export function protocolPointer(p) {
+  return p.replace(/[\\\t\n\r]/g, (c) => PROTOCOL_ESCAPES[c]);
+}
+
 /** RFC 6901 pointer from a list of member names and item indexes. */
 export function pointer(path) {
   let out = '';

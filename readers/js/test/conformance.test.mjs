@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { validate } from '../src/index.mjs';
+import { protocolPointer } from '../src/values.mjs';
 import { FIXTURES, loadManifest, checkCase, runAll } from './fixtures.mjs';
 
 const manifest = loadManifest();
@@ -21,8 +22,8 @@ test('every fixture, in process', () => {
     const r = validate(readFileSync(join(FIXTURES, c.file)));
     // the same output the CLI prints, checked by the same rules
     const out = r.valid
-      ? { status: 0, stdout: r.report, stderr: r.warnings.map((w) => `warning\t${w.code}\t${w.pointer}\n`).join('') }
-      : { status: 1, stdout: r.errors.map((e) => `${e.code}\t${e.pointer.toWellFormed()}\n`).join(''), stderr: '' };
+      ? { status: 0, stdout: r.report, stderr: r.warnings.map((w) => `warning\t${w.code}\t${protocolPointer(w.pointer)}\n`).join('') }
+      : { status: 1, stdout: r.errors.map((e) => `${e.code}\t${protocolPointer(e.pointer.toWellFormed())}\n`).join(''), stderr: '' };
     const problems = checkCase(c, out);
     if (problems.length) failures.push(`${c.id}: ${problems.join('; ')}`);
   }
