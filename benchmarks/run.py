@@ -1,4 +1,4 @@
-"""ModelDoc benchmarks (issue 5): write, read and validate the same tensors in
+"""ModelDoc benchmarks: write, read and validate the same tensors in
 ModelDoc JSON base64, JSON list and MessagePack, Keras .keras and .weights.h5,
 safetensors, raw bytes and the hand-rolled json + tolist recipe.
 
