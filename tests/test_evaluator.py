@@ -491,3 +491,18 @@ def test_the_evaluator_loads_on_first_use() -> None:
             "f = modeldoc.evaluate\n"
             "assert 'modeldoc.evaluator._run' in sys.modules and f.__name__ == 'evaluate'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_evaluate_takes_a_mapping_a_sequence_or_one_array() -> None:
+    """As Keras predict does: a list in input order, or one array for a one-input model."""
+    g = modeldoc.Graph(layers=[modeldoc.Layer("d", "Dense", {"units": 1}, ["k", "b"])],
+                       inputs=[modeldoc.Input("x", "float32", [None, 2])], nodes=[modeldoc.Node("d", ["x"], ["y"])],
+                       outputs=["y"])
+    doc = modeldoc.Document(g, {"k": np.ones((2, 1), "float32"), "b": np.zeros(1, "float32")},
+                            producer=modeldoc.Producer(framework="keras"))
+    x = np.array([[1.0, 2.0]], np.float32)
+    want = modeldoc.evaluate(doc, {"x": x})["y"]
+    assert modeldoc.evaluate(doc, x)["y"].tolist() == want.tolist() == modeldoc.evaluate(doc, [x])["y"].tolist()
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        modeldoc.evaluate(doc, [x, x])
+    assert e.value.code == "EVAL_INPUT" and e.value.pointer == "/model/inputs"

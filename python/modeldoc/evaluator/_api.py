@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..document import Document
+from ..errors import ModelDocError
 from ._registry import BUILDERS
 from ._run import Plan, run
 
@@ -14,8 +15,12 @@ CORE_LAYERS = tuple(sorted(BUILDERS))
 """Every layer type of the core profile."""
 
 
-def evaluate(doc: Document, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The outputs of ``doc``'s model for ``inputs`` (graph input name -> array), by output name, in order.
+def evaluate(doc: Document, inputs: Mapping[str, np.ndarray] | Sequence[np.ndarray] | np.ndarray
+             ) -> dict[str, np.ndarray]:
+    """The outputs of ``doc``'s model for ``inputs``, by output name, in order.
+
+    ``inputs`` is a mapping (graph input name -> array), a sequence of arrays in the order of the
+    graph's inputs, or one array for a model with one input, as Keras ``predict`` takes them.
 
     Raises ModelDocError: ``EVAL_UNSUPPORTED`` listing every layer type and
     config value outside the core profile (checked before anything runs),
@@ -30,5 +35,24 @@ def evaluate(doc: Document, inputs: Mapping[str, np.ndarray]) -> dict[str, np.nd
     ...     producer=modeldoc.Producer(framework="keras"))
     >>> modeldoc.evaluate(doc, {"x": np.array([[1.0, 0.5]], "float32")})
     {'y': array([[2., 0.]], dtype=float32)}
+    >>> modeldoc.evaluate(doc, np.array([[1.0, 0.5]], "float32"))["y"].tolist()
+    [[2.0, 0.0]]
     """
-    return run(Plan(doc), inputs)
+    return run(Plan(doc), _by_name(doc, inputs))
+
+
+def _by_name(doc: Document, inputs: Mapping[str, np.ndarray] | Sequence[np.ndarray] | np.ndarray
+             ) -> Mapping[str, np.ndarray]:
+    names = [i.name for i in doc.model.inputs]
+    if isinstance(inputs, Mapping):
+        return inputs
+    if isinstance(inputs, np.ndarray):
+        if len(names) != 1:
+            raise ModelDocError.of("EVAL_INPUT", "/model/inputs", f"one array given, the model has {len(names)} "
+                                   f"inputs ({', '.join(names)}): give a list in that order or a mapping")
+        return {names[0]: inputs}
+    arrays = list(inputs)
+    if len(arrays) != len(names):
+        raise ModelDocError.of("EVAL_INPUT", "/model/inputs", f"{len(arrays)} arrays given, the model has "
+                               f"{len(names)} inputs ({', '.join(names)})")
+    return dict(zip(names, arrays))
