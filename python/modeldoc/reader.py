@@ -90,6 +90,16 @@ def read_source(source: Source | bytes | bytearray | memoryview, limits: Limits)
     return buf
 
 
+def read_file_bounded(path: str | os.PathLike[str], limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the file at ``path``, read in chunks (a caller compares the length
+    with ``limit`` and refuses in its own words); ``IO_UNREADABLE`` if the file cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return _read_bounded(f, limit)
+    except OSError as e:
+        raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(path)!r}: {e.strerror}") from None
+
+
 def _read_bounded(f: IO[bytes], limit: int) -> bytes:
     # read(limit + 1) would allocate the whole limit up front; read in chunks instead.
     chunks: list[bytes] = []

@@ -16,6 +16,7 @@ import zipfile
 from typing import Any
 
 from ..errors import ModelDocError
+from ..reader import read_file_bounded
 from ..writer import atomic_path
 from ._allowlist import Resolver
 from ._errors import refuse
@@ -50,9 +51,8 @@ def _what_it_is(path: str) -> str:
     from ..foreign import describe
 
     try:
-        with open(path, "rb") as f:
-            head = f.read(MAX_CONFIG_BYTES + 1)
-    except OSError:
+        head = read_file_bounded(path, MAX_CONFIG_BYTES)
+    except ModelDocError:
         return ""
     tree = None
     if len(head) <= MAX_CONFIG_BYTES and head.lstrip()[:1] == b"{":
@@ -156,11 +156,7 @@ def _architecture(path: str, resolver: Resolver) -> Any:
         if config is None:
             refuse("KERAS_INVALID_INPUT", "", f"--model {path!r} holds weights only, no architecture")
         return model_from_config(config, resolver, "model_config")
-    try:
-        with open(path, "rb") as f:
-            text = f.read(MAX_CONFIG_BYTES + 1)
-    except OSError as e:
-        raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {path!r}: {e.strerror}") from None
+    text = read_file_bounded(path, MAX_CONFIG_BYTES)
     if len(text) > MAX_CONFIG_BYTES:
         refuse("KERAS_INVALID_INPUT", "", f"{path!r} is larger than 256 MiB")
     config = parse_config(text, path)

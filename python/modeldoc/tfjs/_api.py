@@ -10,6 +10,7 @@ from typing import IO, Any, Callable
 from .._version import __version__
 from ..document import Document, Graph, Node, Producer
 from ..errors import ModelDocError
+from ..reader import read_file_bounded
 from ..writer import atomic_write
 from ._topology_in import Importer, tensors_of
 from ._topology_out import build_topology
@@ -67,11 +68,10 @@ def _shards_named_by(model_json: str) -> set[str]:
     """Shard file names (tfjs' own naming only) that an existing model.json lists; empty if there is
     none or it cannot be read: only files a replaced model owned are ever removed."""
     try:
-        with open(model_json, "rb") as f:
-            tree = json.loads(f.read(MAX_MODEL_JSON_BYTES + 1))
+        tree = json.loads(read_file_bounded(model_json, MAX_MODEL_JSON_BYTES))
         groups = tree["weightsManifest"]
         return {p for g in groups for p in g["paths"] if isinstance(p, str) and _SHARD_NAME.match(p)}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ModelDocError, ValueError, KeyError, TypeError):
         return set()
 
 
@@ -143,11 +143,7 @@ def _document(top: Any, tensors: dict[str, Any], tree: dict[str, Any]) -> Docume
 
 
 def _read_json(path: str) -> Any:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_MODEL_JSON_BYTES + 1)
-    except OSError as e:
-        raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {path!r}: {e.strerror}") from None
+    data = read_file_bounded(path, MAX_MODEL_JSON_BYTES)
     if len(data) > MAX_MODEL_JSON_BYTES:
         raise invalid("", f"model.json is larger than {MAX_MODEL_JSON_BYTES} bytes")
 
