@@ -1042,3 +1042,16 @@ def add_invalid_data(s: Suite) -> None:
     m("limit-tensor-size-msgpack", huge, "a declared size beyond 2^64 bytes, MessagePack",
       [("LIMIT_TENSOR_SIZE", "/tensors/1/shape")], encoding="msgpack")
 
+    def zero_dimensions(t: dict[str, Any]) -> None:
+        empty = hashlib.sha256(b"").hexdigest()
+        for name, shape in [("zero-last", [2**40, 0]), ("zero-first", [0, 2**40]),
+                            ("zero-overflow", [0, 2**32, 2**32, 2**32]), ("zero-fits", [0, 2**30])]:
+            t["tensors"].append({"name": name, "dtype": "float32", "shape": shape, "encoding": "base64", "data": "",
+                                 "sha256": empty})
+    m("limit-tensor-size-zero-dimension", zero_dimensions,
+      "four float32 tensors with a 0 dimension and no data: for the per-tensor limit a 0 counts as 1, so [2^40, 0] "
+      "and [0, 2^40] are refused alike (4 x 2^40 bytes > 2^38), [0, 2^32, 2^32, 2^32] overflows 2^64, and [0, 2^30] "
+      "(2^32 bytes) passes",
+      [("LIMIT_TENSOR_SIZE", "/tensors/2/shape"), ("LIMIT_TENSOR_SIZE", "/tensors/3/shape"),
+       ("LIMIT_TENSOR_SIZE", "/tensors/4/shape")])
+
