@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import sys
 
+import copy
 import hashlib
 import math
 
@@ -49,6 +50,34 @@ def test_count_limits() -> None:
     assert check(t, Limits(max_layers=5)) == [("LIMIT_COUNT", "/model/layers/2/model/layers")]
     assert check(t, Limits(max_nodes=5)) == [("LIMIT_COUNT", "/model/nodes")]
     assert check(t, Limits(max_tensors=7)) == [("LIMIT_COUNT", "/tensors")]
+
+
+def two_nested_tree() -> dict[str, object]:
+    """The example (5 outer layers, layer 2 holding 1 layer and 1 node) plus a sixth outer layer whose model
+    holds 2 layers and 2 nodes: the nested graphs in layer order are 2's, then 5's."""
+    t = tree()
+    head = copy.deepcopy(t["model"]["layers"][2])  # type: ignore[index]
+    head["name"] = "head2"
+    inner = head["model"]
+    inner["layers"].append(dict(inner["layers"][0], name="dense2"))
+    inner["nodes"].append(dict(inner["nodes"][0], layer="dense2", outputs=["hidden2"]))
+    t["model"]["layers"].append(head)  # type: ignore[index]
+    return t
+
+
+def test_counts_take_nested_graphs_in_layer_order_depth_first() -> None:
+    t = two_nested_tree()
+    assert check(t, Limits(max_layers=9)) == []
+    # 6 outer layers fit 6; layer 2's model comes next in pre-order and passes the limit, not layer 5's.
+    assert check(t, Limits(max_layers=6)) == [("LIMIT_COUNT", "/model/layers/2/model/layers")]
+    assert check(t, Limits(max_layers=7)) == [("LIMIT_COUNT", "/model/layers/5/model/layers")]
+    assert check(t, Limits(max_layers=5)) == [("LIMIT_COUNT", "/model/layers")]
+    n = len(t["model"]["nodes"])  # type: ignore[index]
+    assert check(t, Limits(max_nodes=n)) == [("LIMIT_COUNT", "/model/layers/2/model/nodes")]
+    assert check(t, Limits(max_nodes=n + 1)) == [("LIMIT_COUNT", "/model/layers/5/model/nodes")]
+    assert check(t, Limits(max_layers=6, max_nodes=n, max_tensors=1)) == [
+        ("LIMIT_COUNT", "/tensors"), ("LIMIT_COUNT", "/model/layers/2/model/layers"),
+        ("LIMIT_COUNT", "/model/layers/2/model/nodes")]
 
 
 def test_total_and_document_size_limits() -> None:

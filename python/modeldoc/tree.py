@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from .errors import Collector, escape_pointer_token
 from .limits import Limits
 
 
-class DuplicateKeys(dict):  # type: ignore[type-arg]
-    """An object in which some member names occurred more than once."""
+class Irregular(dict):  # type: ignore[type-arg]
+    """An object with repeated member names or (MessagePack) keys that are not strings.
 
-    duplicates: list[str]
+    As a dict it holds the last value of each string key; ``pairs`` keeps every
+    member as written, so the values a repeat replaced are checked too (a
+    streaming parser meets them) and entries under non-string keys still count
+    for the depth limit.
+    """
 
-
-class NonStringKeys(dict):  # type: ignore[type-arg]
-    """A MessagePack map with keys that are not strings (those are left out)."""
-
+    pairs: list[tuple[Any, Any]]
+    duplicates: list[str]  # each repeated name once
     bad_keys: list[Any]
 
 
@@ -39,22 +41,21 @@ class Marker:
 
 
 def pairs_hook(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
-    if not all(type(k) is str for k, _ in pairs):
-        nd = NonStringKeys((k, v) for k, v in pairs if type(k) is str)
-        nd.bad_keys = [k for k, _ in pairs if type(k) is not str]
-        return nd
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        seen: set[Any] = set()
-        dups = []
-        for k, _ in pairs:
-            if k in seen and k not in dups:
-                dups.append(k)
+    if all(type(k) is str for k, _ in pairs):
+        d = dict(pairs)
+        if len(d) == len(pairs):
+            return d  # the common case: nothing to remember
+    node = Irregular((k, v) for k, v in pairs if type(k) is str)
+    node.pairs = pairs
+    node.bad_keys = [k for k, _ in pairs if type(k) is not str]
+    seen: set[str] = set()
+    node.duplicates = []
+    for k, _ in pairs:
+        if type(k) is str:
+            if k in seen and k not in node.duplicates:
+                node.duplicates.append(k)
             seen.add(k)
-        dd = DuplicateKeys(d)
-        dd.duplicates = dups
-        return dd
-    return d
+    return node
 
 
 _TENSOR_DATA_PARENT = re.compile(r"/tensors/\d+\Z")
@@ -62,29 +63,48 @@ _TENSOR_CHUNKS_PARENT = re.compile(r"/tensors/\d+/data\Z")  # raw data split int
 
 
 def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> None:
-    """Walk ``root`` without recursion and report what the parser let through."""
-    stack: list[tuple[Any, str, int]] = [(root, "", 1)]
+    """Walk ``root`` without recursion and report what the parser let through.
+
+    The walk is in document order, so the first container deeper than the
+    limit is the one a streaming parser stops at: that ``SYNTAX_DEPTH`` ends
+    the layer and is its only finding (spec.md section 7).
+    """
+    start = len(out.findings)
+    # (value, pointer, depth, opaque): an opaque value sits under a non-string map key; it has no
+    # pointer of its own and counts only for depth, reported at that map.
+    stack: list[tuple[Any, str, int, bool]] = [(root, "", 1, False)]
     max_len = limits.max_string_length
     while stack:
-        node, ptr, depth = stack.pop()
+        node, ptr, depth, opaque = stack.pop()
         if depth > limits.max_depth:
+            del out.findings[start:]
             out.add("SYNTAX_DEPTH", ptr, f"nesting depth exceeds the limit of {limits.max_depth}")
-            continue
-        if isinstance(node, dict):
-            if isinstance(node, NonStringKeys):
-                kinds = sorted({type(k).__name__ for k in node.bad_keys})
-                out.add("SYNTAX_MSGPACK_TYPE", ptr, f"map keys must be strings, not {', '.join(kinds)}")
-            if isinstance(node, DuplicateKeys):
+            return
+        kids: list[tuple[Any, str, int, bool]] = []
+        if opaque:
+            items = node.pairs if isinstance(node, Irregular) else node.items() if isinstance(node, dict) else enumerate(node)
+            for k, v in items:
+                kids.extend((x, ptr, depth + 1, True) for x in (k, v) if type(x) in _CONTAINERS)
+        elif isinstance(node, dict):
+            members: Iterable[tuple[Any, Any]] = node.items()
+            if isinstance(node, Irregular):
+                if node.bad_keys:  # one finding per map, however many keys are not strings
+                    kinds = sorted({type(k).__name__ for k in node.bad_keys})
+                    out.add("SYNTAX_MSGPACK_TYPE", ptr, f"map keys must be strings, not {', '.join(kinds)}")
                 for k in node.duplicates:
                     out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
-            for k, v in node.items():
+                members = node.pairs
+            for k, v in members:
+                if type(k) is not str:
+                    kids.extend((x, ptr, depth + 1, True) for x in (k, v) if type(x) in _CONTAINERS)
+                    continue
                 if not k.isascii() and not _is_scalar_valid_text(k):
                     out.add("SYNTAX_UTF8", f"{ptr}/{escape_pointer_token(k)}", "member name holds an unpaired surrogate")
                 if len(k) > max_len:
                     out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k[:64])}", f"member name longer than {max_len}")
                 if type(v) is str and len(v) > max_len and not (k == "data" and _TENSOR_DATA_PARENT.match(ptr)):
                     out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k)}", f"string longer than {max_len}")
-                _check_scalar(v, f"{ptr}/{escape_pointer_token(k)}", depth, stack, out, msgpack, ptr, k)
+                _check_scalar(v, f"{ptr}/{escape_pointer_token(k)}", depth, kids, out, msgpack, ptr, k)
         else:  # list
             for i, v in enumerate(node):
                 t = type(v)
@@ -94,18 +114,22 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
                     if v == _INF or v == -_INF or v != v:  # cheap enough for every element
                         _bad_float(v, f"{ptr}/{i}", out, msgpack)
                     continue
-                if t is str and len(v) > max_len:
+                if t is str and len(v) > max_len:  # strings inside list tensor data count too (section 8)
                     out.add("LIMIT_STRING", f"{ptr}/{i}", f"string longer than {max_len}")
-                _check_scalar(v, f"{ptr}/{i}", depth, stack, out, msgpack, ptr, i)
+                _check_scalar(v, f"{ptr}/{i}", depth, kids, out, msgpack, ptr, i)
+        stack.extend(reversed(kids))  # popped in document order
+
+
+_CONTAINERS = (dict, list, Irregular)
 
 
 def _check_scalar(
-    v: Any, vptr: str, depth: int, stack: list[tuple[Any, str, int]], out: Collector,
+    v: Any, vptr: str, depth: int, kids: list[tuple[Any, str, int, bool]], out: Collector,
     msgpack: bool, parent_ptr: str, key: str | int,
 ) -> None:
     t = type(v)
-    if t is dict or t is list or t is DuplicateKeys or t is NonStringKeys:
-        stack.append((v, vptr, depth + 1))
+    if t is dict or t is list or t is Irregular:
+        kids.append((v, vptr, depth + 1, False))
     elif t is str:
         if not v.isascii() and not _is_scalar_valid_text(v):
             out.add("SYNTAX_UTF8", vptr, "string holds an unpaired surrogate")

@@ -22,6 +22,10 @@ for (const [dtype, size] of Object.entries(ITEMSIZE)) {
 export const DEFAULT_LIMITS = Object.freeze({
   documentSize: 2n ** 40n,
   depth: 128,
+  string: 2 ** 20, // characters (code points) of a string or member name
+  layers: 1000000, // in all graphs together
+  nodes: 1000000, // in all graphs together
+  tensors: 1000000,
   rank: 32,
   tensorSize: 2n ** 38n,
   totalSize: 2n ** 40n,
