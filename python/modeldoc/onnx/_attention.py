@@ -37,8 +37,7 @@ def _length(b: Builder, x: Value, h: str) -> str:
 
 def causal(b: Builder, query: Value, key: Value, h: str) -> str:
     """The bool (T, S) mask of the positions s <= t (Keras: row index >= column index)."""
-    one, zero = b.const(np.asarray(1, np.int64), f"{h}/one", key=("int64", 1)), b.const(
-        np.asarray(0, np.int64), f"{h}/zero", key=("int64", 0))
+    one, zero = (b.squeeze(b.ints([v], h), [0], h) for v in (1, 0))  # Range takes 0-D bounds
     rows = b.unsqueeze(b.op("Range", [zero, _length(b, query, h), one], h), [1], h)
     cols = b.unsqueeze(b.op("Range", [zero, _length(b, key, h), one], h), [0], h)
     return b.op("LessOrEqual", [cols, rows], h)
