@@ -185,7 +185,8 @@ class _Group:
     groups: int
     axis: int
     epsilon: float
-    weights: dict[str, np.ndarray]
+    gamma: np.ndarray | None
+    beta: np.ndarray | None
     dtype: np.dtype[Any] | None
 
 
@@ -202,7 +203,7 @@ def _parse_group(cfg: Config) -> _Group:
         cfg.issues.append(Issue("/weights", f"GroupNormalization weights must be vectors of the channel count, "
                                 f"a multiple of groups={groups}"))
         raise Unsupported
-    return _Group(groups, axis, cfg.number("epsilon", 1e-3), w, cfg.float_weights(w))
+    return _Group(groups, axis, cfg.number("epsilon", 1e-3), w.get("gamma"), w.get("beta"), cfg.float_weights(w))
 
 
 def _emit_group(b: Builder, p: _Group, xs: list[Value], call: Call) -> list[Value]:
@@ -225,15 +226,15 @@ def _emit_group(b: Builder, p: _Group, xs: list[Value], call: Call) -> list[Valu
     inv = b.op("Reciprocal", [b.op("Sqrt", [b.op("Add", [variance, b.scalar(p.epsilon, x.dtype, h)], h)], h)], h)
     trailing = [1] * (x.rank - 1 - a)
 
-    def grouped(role: str) -> str:
-        w = p.weights[role].astype(x.dtype).reshape([p.groups, -1, *trailing])
-        return b.const(w, f"{h}/{role}", key=(key, role, a, x.dtype.str))
+    def grouped(w: np.ndarray, role: str) -> str:
+        shaped = w.astype(x.dtype).reshape([p.groups, -1, *trailing])
+        return b.const(shaped, f"{h}/{role}", key=(key, role, a, x.dtype.str))
 
-    if "gamma" in p.weights:
-        inv = b.op("Mul", [inv, grouped("gamma")], h)
+    if p.gamma is not None:
+        inv = b.op("Mul", [inv, grouped(p.gamma, "gamma")], h)
     shift = b.op("Mul", [b.op("Neg", [mean], h), inv], h)
-    if "beta" in p.weights:
-        shift = b.op("Add", [shift, grouped("beta")], h)
+    if p.beta is not None:
+        shift = b.op("Add", [shift, grouped(p.beta, "beta")], h)
     y = b.op("Reshape", [b.op("Add", [b.op("Mul", [g, inv], h), shift], h), shape], h)
     return [b.cast(Value(y, x.dtype, x.rank), x0.dtype, h)]
 

@@ -110,8 +110,7 @@ def _step(s: Builder, cell: Cell, xw: str, states: list[str], consts: dict[str, 
     return y, [y]
 
 
-def _constants(b: Builder, cell: Cell, dtype: np.dtype[Any], h: str, key: Any) -> tuple[str, str | None,
-                                                                                         dict[str, str]]:
+def _constants(b: Builder, cell: Cell, h: str, key: Any) -> tuple[str, str | None, dict[str, str]]:
     """The kernel, the bias added to x·W before the Scan (GRU, SimpleRNN), and the body's constants."""
     w = cell.weights
     u = cell.units
@@ -140,7 +139,7 @@ def scan(b: Builder, cell: Cell, x: Value, initial: list[Value], mask: Value, *,
          zero_output: bool, h: str, key: Any) -> Scanned:
     """The recurrent layer over ``x`` (batch, time, features) with a bool ``mask`` (batch, time)."""
     dtype = x.dtype
-    kernel, input_bias, consts = _constants(b, cell, dtype, h, key)
+    kernel, input_bias, consts = _constants(b, cell, h, key)
     xw = b.op("MatMul", [x.name, kernel], h)
     if input_bias is not None:
         xw = b.op("Add", [xw, input_bias], h)
@@ -162,10 +161,10 @@ def scan(b: Builder, cell: Cell, x: Value, initial: list[Value], mask: Value, *,
     state_out = [s.op("Identity", [k], f"{h}/scan/state_out") for k in kept]
     out_state = s.op("Identity", [out], f"{h}/scan/output_out")
     out_scan = s.op("Identity", [out], f"{h}/scan/output_t")
-    body = helper.make_graph(
-        s.nodes, s.fresh(f"{h}/scan/body"),
-        [_info(v, dtype, u) for v in state_in + [out_in]] + [_info(xw_t, dtype, width), _info(m_t, np.dtype(bool), None)],
-        [_info(v, dtype, u) for v in state_out + [out_state, out_scan]])
+    inputs = [_info(v, dtype, u) for v in state_in + [out_in]]
+    inputs += [_info(xw_t, dtype, width), _info(m_t, np.dtype(bool), None)]
+    body = helper.make_graph(s.nodes, s.fresh(f"{h}/scan/body"), inputs,
+                             [_info(v, dtype, u) for v in state_out + [out_state, out_scan]])
     direction = 1 if go_backwards else 0
     results = b.op_multi("Scan", [v.name for v in states] + [first_output.name, xw, mask.name], h,
                          outputs=n + 2, body=body, num_scan_inputs=2, scan_input_axes=[1, 1],

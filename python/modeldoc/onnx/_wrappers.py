@@ -16,6 +16,7 @@ from typing import Any, Mapping
 from ..document import Layer
 from ..errors import ModelDocError
 from ..evaluator._masking import ATTENTION, RECURRENT
+from ..evaluator._wrappers import pair_problems
 from ..flatgraph import Call
 from ._builder import Builder, Extras, Value
 from ._config import Config, Issue, Op, Unsupported
@@ -85,12 +86,8 @@ def _parse_bidirectional(cfg: Config) -> _Bidirectional:
     backward = _inner(cfg, "backward_layer", (kind,))[1] if cfg.has("backward_layer") else {**forward,
                                                                                             "go_backwards": True}
     sequences = forward.get("return_sequences", False) is True
-    for member, c in (("layer", forward), ("backward_layer", backward)):
-        for shared in ("return_sequences", "return_state", "stateful"):
-            if c.get(shared, False) != forward.get(shared, False):
-                cfg.reject(member, f"the backward layer differs from the forward layer in {shared}")
-    if (forward.get("go_backwards", False) is True) == (backward.get("go_backwards", False) is True):
-        cfg.reject("backward_layer", "the backward layer has the forward layer's go_backwards")
+    for member, why in pair_problems(forward, backward):
+        cfg.reject(member, f"the wrapped layer {why}")
     weights = cfg.layer.weights
     n_forward = 3 if forward.get("use_bias", True) is not False else 2
     n_backward = 3 if backward.get("use_bias", True) is not False else 2
