@@ -170,6 +170,19 @@ def test_masking_layer_and_masked_average() -> None:
     assert np.isnan(doc.tensors[doc.test_vectors[0].outputs[doc.model.outputs[0]]][2]).all()
 
 
+def test_masking_into_recurrent_layers_of_unknown_length() -> None:
+    # The time axis is unknown at export (None): the Scan runs however many steps the input has.
+    model = keras.Sequential([keras.Input((None, 2), name="x"), L.Masking(),
+                              L.Bidirectional(L.LSTM(3, return_sequences=True)), L.SimpleRNN(2)])
+    x = np.random.default_rng(8).uniform(-1, 1, (3, STEPS, 2)).astype(np.float32)
+    x[0, 4:] = 0.0
+    x[1, :2] = 0.0
+    x[2, 3] = 0.0
+    doc = _doc(model, [{"x": x}, {"x": x[:, :5].copy()}])
+    assert doc.model.inputs[0].shape == [None, None, 2]
+    _check(doc)
+
+
 @pytest.mark.parametrize("causal,with_key", [(False, False), (False, True), (True, False)])
 def test_multi_head_attention_with_a_mask(causal: bool, with_key: bool) -> None:
     q = keras.Input((5, 6), name="q")
