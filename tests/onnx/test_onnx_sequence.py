@@ -183,6 +183,20 @@ def test_masking_into_recurrent_layers_of_unknown_length() -> None:
     _check(doc)
 
 
+def test_masking_in_a_functional_model() -> None:
+    # A functional model saves the mask the LSTM reads as ops.numpy.Any(ops.numpy.NotEqual(x, mask_value)).
+    x = keras.Input((STEPS, 2), name="x")
+    y = L.LSTM(3, return_sequences=True)(L.Masking(mask_value=0.5)(x))
+    data = np.random.default_rng(9).uniform(-1, 1, (3, STEPS, 2)).astype(np.float32)
+    data[0, 1:3] = 0.5
+    data[1, 5:] = 0.5
+    data[2, 2, 1] = 0.5  # one feature alone does not mask the step
+    doc = _doc(keras.Model(x, y), [{"x": data}])
+    types = {layer.type for layer in doc.model.layers[0].model.layers}  # type: ignore[union-attr]
+    assert {"ops.numpy.NotEqual", "ops.numpy.Any"} <= types
+    _check(doc)
+
+
 @pytest.mark.parametrize("causal,with_key", [(False, False), (False, True), (True, False)])
 def test_multi_head_attention_with_a_mask(causal: bool, with_key: bool) -> None:
     q = keras.Input((5, 6), name="q")

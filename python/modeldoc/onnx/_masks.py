@@ -18,6 +18,7 @@ from ..evaluator._masking import ANY, ATTENTION, CONSUMERS, NOT_EQUAL, Roles, ma
 from ..evaluator._ops import is_op
 from ..flatgraph import Call, Program
 from ._builder import Builder, Extras, Value
+from ._config import Config
 
 # Calls whose arguments may pass a mask, tensors by name or constants: their inputs are sorted by role.
 ROLE_TYPES = frozenset((*CONSUMERS, "MultiHeadAttention", NOT_EQUAL, ANY))
@@ -119,9 +120,11 @@ class Masks:
             x = xs[0]
             zero = b.scalar(0, x.dtype, h)
             return Value(b.op("Not", [b.op("Equal", [x.name, zero], h)], h), _BOOL, x.rank)
-        if call.layer.type == "Masking":
+        if call.layer.type == "Masking":  # on the input as the layer computes it (in its policy's float dtype)
             value = call.layer.config.get("mask_value")
-            return nonzero_steps(b, xs[0], 0.0 if value is None else float(value), h)
+            policy = Config(call.layer, {}).policy()
+            x = b.cast(xs[0], np.dtype(policy), h) if policy and xs[0].dtype.kind == "f" else xs[0]
+            return nonzero_steps(b, x, 0.0 if value is None else float(value), h)
         masks = [as_bool(b, m, h) for m in in_masks if m is not None]
         y = masks[0].name
         for other in masks[1:]:
