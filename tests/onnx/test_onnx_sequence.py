@@ -20,6 +20,7 @@ import modeldoc  # noqa: E402
 from modeldoc.keras import from_keras  # noqa: E402
 from modeldoc.keras._zoo import seed_weights  # noqa: E402
 from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
+from onnx_helpers import zoo_doc  # noqa: E402
 
 L = keras.layers
 STEPS = 7
@@ -273,3 +274,28 @@ def test_a_mask_reaching_multi_head_attention_is_refused_with_a_pointer() -> Non
                    if layer.name == "mha")  # type: ignore[union-attr]
     assert (finding.code, finding.pointer) == ("ONNX_UNSUPPORTED", pointer)
     assert "mask" in finding.message
+
+
+@pytest.mark.parametrize("opset", [18, 21, 26])
+@pytest.mark.parametrize("name", ["bilstm", "transformer"])
+def test_zoo_sequence_models_in_later_opsets(name: str, opset: int) -> None:
+    # From opset 18 on ReduceMax/ReduceMean take their axes as an input; the Scan body follows the same opset.
+    doc = zoo_doc(name)
+    model = to_onnx(doc, opset=opset)
+    assert model.opset_import[0].version == opset
+    results = check_onnx(doc, model)
+    assert results and all(r.ok and r.max_abs_diff <= MEASURED_BOUND for r in results)
+
+
+def test_a_float64_masked_recurrent_model() -> None:
+    # Nothing is narrowed: float64 layers stay float64. onnxruntime has no float64 LSTM or GRU kernel, but the
+    # masked form (a Scan of MatMul, Add, Sigmoid, Tanh, Where) runs in float64.
+    model = keras.Sequential([keras.Input((STEPS,), dtype="int32", name="tokens"),
+                              L.Embedding(5, 3, mask_zero=True, dtype="float64"),
+                              L.Bidirectional(L.LSTM(3, return_sequences=True, dtype="float64"), dtype="float64"),
+                              L.GRU(2, dtype="float64")])
+    doc = _doc(model, _tokens())
+    onnx_model = to_onnx(doc)
+    assert onnx_model.graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    results = check_onnx(doc, onnx_model)
+    assert results and all(r.ok and r.max_abs_diff <= 1e-12 for r in results)
