@@ -56,7 +56,7 @@ def static_findings(program: Program) -> list[Finding]:
         outs = output_masks(call.layer.type, call.layer.config, [True if m else None for m in data], [],
                             [None] * len(call.outputs))
         masked.update({v: m is not None for v, m in zip(call.outputs, outs)})
-    return findings
+    return list(dict.fromkeys(findings))  # a shared layer is reported once
 
 
 def as_bool(b: Builder, mask: Value, hint: str) -> Value:
