@@ -67,6 +67,7 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
     max_len = limits.max_string_length
     while stack:
         node, ptr, depth = stack.pop()
+        children: list[tuple[Any, str, int]] = []  # pushed reversed below, so findings come in document order
         if depth > limits.max_depth:
             out.add("SYNTAX_DEPTH", ptr, f"nesting depth exceeds the limit of {limits.max_depth}")
             continue
@@ -84,7 +85,7 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
                     out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k[:64])}", f"member name longer than {max_len}")
                 if type(v) is str and len(v) > max_len and not (k == "data" and _TENSOR_DATA_PARENT.match(ptr)):
                     out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k)}", f"string longer than {max_len}")
-                _check_scalar(v, f"{ptr}/{escape_pointer_token(k)}", depth, stack, out, msgpack, ptr, k)
+                _check_scalar(v, f"{ptr}/{escape_pointer_token(k)}", depth, children, out, msgpack, ptr, k)
         else:  # list
             for i, v in enumerate(node):
                 t = type(v)
@@ -96,7 +97,8 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
                     continue
                 if t is str and len(v) > max_len:
                     out.add("LIMIT_STRING", f"{ptr}/{i}", f"string longer than {max_len}")
-                _check_scalar(v, f"{ptr}/{i}", depth, stack, out, msgpack, ptr, i)
+                _check_scalar(v, f"{ptr}/{i}", depth, children, out, msgpack, ptr, i)
+        stack.extend(reversed(children))
 
 
 def _check_scalar(
