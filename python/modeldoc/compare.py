@@ -94,16 +94,24 @@ def _tensor_key(t: dict[str, Any]) -> tuple[Any, ...]:
     return (t["dtype"], list(t["shape"]), t.get("quantization"))
 
 
+_BLOCK = 1 << 18  # elements compared at a time: the float64 copies stay at a few MiB
+
+
 def max_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
-    """Largest |a - b| over all elements, in float64; NaN against NaN counts as equal, NaN
-    against a number as infinitely far, equal infinities as equal."""
-    x, y = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        d = np.abs(x - y)
-        d[x == y] = 0.0
-        d[np.isnan(x) & np.isnan(y)] = 0.0
-        d[np.isnan(x) != np.isnan(y)] = np.inf
-    return float(d.max()) if d.size else 0.0
+    """Largest |a - b| over all elements, in float64, a block at a time; NaN against NaN counts as
+    equal, NaN against a number as infinitely far, equal infinities as equal."""
+    flat_a, flat_b = a.reshape(-1), b.reshape(-1)
+    worst = 0.0
+    for start in range(0, flat_a.size, _BLOCK):
+        x = flat_a[start:start + _BLOCK].astype(np.float64)
+        y = flat_b[start:start + _BLOCK].astype(np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            d = np.abs(x - y)
+            d[x == y] = 0.0
+            d[np.isnan(x) & np.isnan(y)] = 0.0
+            d[np.isnan(x) != np.isnan(y)] = np.inf
+        worst = max(worst, float(d.max()))
+    return worst
 
 
 def diff_documents(

@@ -262,6 +262,9 @@ def _decode_tensors(
             else:
                 arr = _decode_one(t, dt, shape, nbytes, ptr)
                 digest = enc.sha256_hex(to_le_bytes(arr, dt)) if verify else ""
+            if verify and isinstance(digest, Future) and each is not None:
+                # Streaming: settle this checksum now, since a pending hash keeps its tensor alive.
+                digest = digest.result()
             if verify and isinstance(digest, Future):
                 deferred.append((i, digest))  # compared below, once every tensor has been read
             elif verify:
