@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from contextlib import contextmanager
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 from .errors import Finding, ModelDocError, printable
 from .limits import Limits
@@ -165,18 +165,21 @@ def report_failure(name: str, findings: Sequence[Finding], exit_code: int, *, as
 
 
 @contextmanager
-def local_file(path: str, suffix: str = "") -> Iterator[str]:
+def local_file(path: str, suffix_of: Callable[[bytes], str] | None = None) -> Iterator[str]:
     """A path to read ``path`` from: itself, or for ``-`` a temporary copy of standard input
-    (for readers that need a real file, such as HDF5), removed afterwards."""
+    (for readers that need a real file, such as HDF5), removed afterwards. ``suffix_of`` names the
+    copy's extension from its first bytes, for readers that go by the name."""
     if path != STDIO:
         yield path
         return
     import shutil
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix="modeldoc-stdin-", suffix=suffix)
+    head = sys.stdin.buffer.read(1 << 16)
+    fd, tmp = tempfile.mkstemp(prefix="modeldoc-stdin-", suffix=suffix_of(head) if suffix_of else "")
     try:
         with os.fdopen(fd, "wb") as f:
+            f.write(head)
             shutil.copyfileobj(sys.stdin.buffer, f, 1 << 20)
         yield tmp
     finally:

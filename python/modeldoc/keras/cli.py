@@ -87,7 +87,8 @@ def cmd_from_keras(args: argparse.Namespace) -> int:
     check_output(args, args.output, [args.input])
     encoding = encoding_for(args.output if args.output != STDIO else "", args.encoding)
     objects = _custom_objects(args.custom_object)
-    with local_file(args.input) as path:
+    # Keras goes by the name: a zip from standard input must be called *.keras.
+    with local_file(args.input, lambda head: ".h5" if head.startswith(b"\x89HDF") else ".keras") as path:
         model = load_keras_file(path, architecture=args.model, custom_objects=objects, safe=not args.unsafe)
     doc = from_keras(model, test_vectors=args.test_vectors, seed=args.seed, custom_objects=objects,
                      safe=not args.unsafe)
