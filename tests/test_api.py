@@ -70,3 +70,53 @@ def test_repr_is_short() -> None:
     text = repr(doc)
     assert text.startswith("<modeldoc.Document 'example': ") and len(text) < 120
     assert "array(" not in text and "\n" not in text and "7 layers" not in text and "9 tensors" in text
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_names_every_public_name() -> None:
+    text = README.read_text()
+    paragraph = text[text.index("Public names:"):].split("\n\n")[0]
+    import re
+
+    named = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", paragraph.split("Options are")[0]))
+    assert named == set(modeldoc.__all__)
+
+
+def test_the_readme_synopsis_lists_every_option_of_every_command() -> None:
+    import argparse
+    import re
+
+    from modeldoc.cli import build_parser
+
+    text = README.read_text()
+    block = text[text.index("## Command line"):].split("```")[1]
+    synopsis: dict[str, str] = {}
+    current = ""
+    for line in block.splitlines():
+        m = re.match(r"modeldoc (conformance \S+|\S+)", line)
+        if m:
+            current = m.group(1)
+            synopsis[current] = synopsis.get(current, "") + line.split("#")[0]
+        elif line.startswith("        [") and current:
+            synopsis[current] += line.split("#")[0]
+    common = {"--json", "--quiet", "-q", "--no-progress", "--help", "-h"}
+
+    def commands(parser: argparse.ArgumentParser, prefix: str) -> dict[str, argparse.ArgumentParser]:
+        out = {}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    nested = commands(sub, f"{prefix}{name} ")
+                    out.update(nested or {f"{prefix}{name}": sub})
+        return out
+
+    parsers = commands(build_parser(), "")
+    assert set(parsers) == set(synopsis), set(parsers) ^ set(synopsis)
+    for name, parser in parsers.items():
+        shown = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", synopsis[name]))
+        known = {o for a in parser._actions for o in a.option_strings}
+        missing = [a.option_strings for a in parser._actions
+                   if a.option_strings and not set(a.option_strings) & (shown | common)]
+        assert missing == [] and shown <= known, (name, missing, shown - known)
