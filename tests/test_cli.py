@@ -131,27 +131,13 @@ def test_console_script_is_installed() -> None:
 
 
 def test_progress_bar_on_a_terminal_and_silence_otherwise(files: dict[str, Path], tmp_path: Path) -> None:
-    import pty
-
     out = tmp_path / "o.msgpack"
     cmd = [sys.executable, "-m", "modeldoc", "convert", str(files["base64"]), str(out), "--encoding", "msgpack"]
     r = subprocess.run(cmd, capture_output=True, text=True)  # pipes: not a terminal
     assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
     out.unlink()
-    leader, follower = pty.openpty()
-    p = subprocess.Popen(cmd, stdout=follower, stderr=follower, stdin=subprocess.DEVNULL)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 4096)
-        except OSError:  # the terminal closes when the process ends
-            break
-        if not data:
-            break
-        chunks.append(data)
-    assert p.wait() == 0
-    text = b"".join(chunks).decode()
+    code, text = _on_terminal(cmd)
+    assert code == 0
     assert "writing o.msgpack [" in text and "100%" in text
     assert modeldoc.validate(out).ok
 

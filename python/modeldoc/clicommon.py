@@ -133,6 +133,26 @@ def save_document(args: argparse.Namespace, doc: Any, output: str, encoding: str
     return chosen
 
 
+def output_encoding(args: argparse.Namespace) -> str:
+    """The encoding for ``args.output`` under ``args.encoding`` (writer.encoding_for; stdout: base64 unless told)."""
+    from .writer import encoding_for
+
+    return encoding_for(args.output if args.output != STDIO else "", args.encoding)
+
+
+def save_and_report(args: argparse.Namespace, doc: Any, encoding: str) -> None:
+    """Save a converted ``doc`` to ``args.output`` with a progress bar and say so (a line, or the --json object)."""
+    from .progress import terminal_bar
+
+    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
+        save_document(args, doc, args.output, encoding, progress)
+    out = shown(args.output, output=True)
+    if args.json:
+        print_json({"ok": True, "output": out, "encoding": encoding, "tensors": len(doc.tensors)})
+    else:
+        say(args, f"{out}: {len(doc.tensors)} tensors written ({encoding})")
+
+
 def write_bytes_to(output: str, fill: Any) -> None:
     """``fill(fp)`` into ``output`` atomically, or into standard output for ``-``."""
     from .writer import atomic_write

@@ -15,13 +15,13 @@ import sys
 from typing import Any, NoReturn
 
 from ..clicommon import (
-    STDIO, add_force_option, check_output, local_file, print_json, read_stdin, save_document, say, shown,
-    write_bytes_to,
+    STDIO, add_force_option, check_output, local_file, output_encoding, print_json, read_stdin, save_and_report, say,
+    shown, write_bytes_to,
 )
 from ..errors import ModelDocError
 from ..extras import require
 from ..progress import terminal_bar
-from ..writer import ENCODINGS, encoding_for
+from ..writer import ENCODINGS
 
 
 def _quiet() -> None:
@@ -85,26 +85,15 @@ def cmd_from_keras(args: argparse.Namespace) -> int:
     from ._files import load_keras_file
 
     check_output(args, args.output, [args.input])
-    encoding = encoding_for(args.output if args.output != STDIO else "", args.encoding)
+    encoding = output_encoding(args)
     objects = _custom_objects(args.custom_object)
     # Keras goes by the name: a zip from standard input must be called *.keras.
     with local_file(args.input, lambda head: ".h5" if head.startswith(b"\x89HDF") else ".keras") as path:
         model = load_keras_file(path, architecture=args.model, custom_objects=objects, safe=not args.unsafe)
     doc = from_keras(model, test_vectors=args.test_vectors, seed=args.seed, custom_objects=objects,
                      safe=not args.unsafe)
-    _written(args, doc, encoding)
+    save_and_report(args, doc, encoding)
     return 0
-
-
-def _written(args: argparse.Namespace, doc: Any, encoding: str) -> None:
-    """Save ``doc`` to OUT and say so (a line, or the --json object)."""
-    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
-        save_document(args, doc, args.output, encoding, progress)
-    out = shown(args.output, output=True)
-    if args.json:
-        print_json({"ok": True, "output": out, "encoding": encoding, "tensors": len(doc.tensors)})
-    else:
-        say(args, f"{out}: {len(doc.tensors)} tensors written ({encoding})")
 
 
 def cmd_to_keras(args: argparse.Namespace) -> int:
@@ -154,10 +143,10 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     from ._upgrade import upgrade
 
     check_output(args, args.output, [args.input])
-    encoding = encoding_for(args.output if args.output != STDIO else "", args.encoding)
+    encoding = output_encoding(args)
     doc = upgrade(_read(args.input), input_shape=args.input_shape, input_dtype=args.input_dtype,
                   test_vectors=args.test_vectors)
-    _written(args, doc, encoding)
+    save_and_report(args, doc, encoding)
     return 0
 
 

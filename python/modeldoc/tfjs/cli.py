@@ -10,11 +10,11 @@ import argparse
 import os
 from typing import Any
 
-from ..clicommon import STDIO, add_force_option, check_output, document_source, print_json, save_document, say, shown
-from ..clicommon import usage_error
+from ..clicommon import STDIO, add_force_option, check_output, document_source, output_encoding, print_json
+from ..clicommon import save_and_report, say, usage_error
 from ..limits import DEFAULT_LIMITS
 from ..progress import terminal_bar
-from ..writer import ENCODINGS, encoding_for
+from ..writer import ENCODINGS
 
 
 def cmd_to_tfjs(args: argparse.Namespace) -> int:
@@ -38,15 +38,8 @@ def cmd_from_tfjs(args: argparse.Namespace) -> int:
     if args.input == STDIO:
         raise usage_error("from-tfjs reads model.json beside its weight files, which standard input cannot carry")
     check_output(args, args.output, [args.input])
-    encoding = encoding_for(args.output if args.output != STDIO else "", args.encoding)
-    doc = from_tfjs(args.input)
-    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
-        save_document(args, doc, args.output, encoding, progress)
-    out = shown(args.output, output=True)
-    if args.json:
-        print_json({"ok": True, "output": out, "encoding": encoding, "tensors": len(doc.tensors)})
-    else:
-        say(args, f"{out}: {len(doc.tensors)} tensors written ({encoding})")
+    encoding = output_encoding(args)
+    save_and_report(args, from_tfjs(args.input), encoding)
     return 0
 
 
