@@ -197,6 +197,10 @@ def test_dash_is_standard_input_and_output(files: dict[str, Path], tmp_path: Pat
     assert b"conv/kernel: float32 -> float16" in r.stderr  # the report moves to stderr
     r = subprocess.run([sys.executable, "-m", "modeldoc", "digest", "-"], input=data, capture_output=True)
     assert r.stdout.decode() == modeldoc.reader_report(modeldoc.load(files["base64"]))
+    for argv in (["inspect", "-"], ["conformance", "check-producer", "-"], ["extract", "-", "conv/bias", "-o", "-"]):
+        r = subprocess.run([sys.executable, "-m", "modeldoc", *argv], input=data, capture_output=True)
+        assert r.returncode == 0, (argv, r.stderr)
+        assert r.stdout.startswith(b"\x93NUMPY" if argv[0] == "extract" else b"<stdin>: ")
     assert not (tmp_path / "-").exists() and not Path("-").exists()
 
 

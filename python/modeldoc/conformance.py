@@ -160,8 +160,8 @@ def run_suite(
 # --- check-producer -------------------------------------------------------------------
 
 
-def check_producer(path: str) -> tuple[bool, list[str]]:
-    """Is a third-party file valid, and does it read back bit-exactly in every encoding?"""
+def check_producer(path: str | bytes) -> tuple[bool, list[str]]:
+    """Is a third-party file (a path, or its bytes) valid, and does it read back bit-exactly in every encoding?"""
     from . import dumps, loads, validate
     from .digest import reader_report
 
@@ -171,8 +171,11 @@ def check_producer(path: str) -> tuple[bool, list[str]]:
         lines += [f"INVALID {f.code} at {f.pointer or '(document)'}: {f.message}" for f in report.errors]
         return False, lines
     lines += [f"warning {f.code} at {f.pointer or '(document)'}: {f.message}" for f in report.warnings]
-    with open(path, "rb") as f:
-        data = f.read()
+    if isinstance(path, bytes):
+        data = path
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
     doc = loads(data)
     original = reader_report(doc)
     ok = True
@@ -214,7 +217,8 @@ def add_commands(sub: Any) -> None:
     r.set_defaults(run=cmd_run)
     p = csub.add_parser("check-producer", help="are these files valid, and do they read back bit-exactly?",
                         parents=common)
-    p.add_argument("files", nargs="+", metavar="FILE", help="documents written by the producer under test")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="documents written by the producer under test (- reads standard input)")
     p.set_defaults(run=cmd_check_producer)
 
 
@@ -247,8 +251,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_check_producer(args: argparse.Namespace) -> int:
     all_ok = True
     checked = []
-    for path in args.files:
-        ok, lines = check_producer(path)
+    from .clicommon import document_source, shown
+    from .limits import DEFAULT_LIMITS
+
+    for given in args.files:
+        path = shown(given)
+        ok, lines = check_producer(document_source(given, DEFAULT_LIMITS))
         all_ok &= ok
         checked.append({"file": path, "ok": ok, "lines": lines})
         if getattr(args, "json", False) or (ok and getattr(args, "quiet", False)):
