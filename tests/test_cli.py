@@ -316,6 +316,9 @@ def test_the_readme_example_runs(tmp_path: Path) -> None:
     assert y[0, 0] == 6.0 and np.isnan(y[0, 1])
     r = run("run", str(doc))
     assert r.returncode == 0 and "no test vectors" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "modeldoc", "run", str(doc), "--input", "x=-", "--json"],
+                       input=(tmp_path / "x.npy").read_bytes(), capture_output=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["outputs"]["y"]["shape"] == [1, 2]
 
 
 def _parser_actions() -> list[tuple[str, Any]]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
 import os
 import re
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 import numpy as np
 
-from ..clicommon import FileError, document_source, print_json, say, shown
+from ..clicommon import STDIO, FileError, document_source, print_json, read_stdin, say, shown
 from ..errors import ModelDocError
 
 
@@ -28,13 +29,21 @@ def _input_arg(text: str) -> tuple[str, str]:
 
 
 def _load_npy(path: str) -> np.ndarray:
-    """The array of an ``--input`` file; a problem names that file, not the document."""
-    if _holds_objects(path):
+    """The array of an ``--input`` file (``-``: standard input); a problem names that file, not the document."""
+    if path == STDIO:
+        data = read_stdin(1 << 40)
+        return _load_npy_from(shown(path), lambda: io.BytesIO(data))
+    return _load_npy_from(path, lambda: open(path, "rb"))
+
+
+def _load_npy_from(path: str, opened: Callable[[], IO[bytes]]) -> np.ndarray:
+    if _holds_objects(opened):
         raise FileError(path, "IO_UNREADABLE", "holds pickled Python objects; refused, since loading them "
                                                "would run code (save a numeric array)")
     try:
         # allow_pickle=False: an .npy file of Python objects would run code when loaded.
-        array = np.load(path, allow_pickle=False)
+        with opened() as f:
+            array = np.load(f, allow_pickle=False)
     except OSError as e:
         raise FileError(path, "IO_UNREADABLE", f"cannot read the --input file: {e.strerror or e}") from None
     except ValueError as e:
@@ -44,10 +53,10 @@ def _load_npy(path: str) -> np.ndarray:
     return array
 
 
-def _holds_objects(path: str) -> bool:
+def _holds_objects(opened: Callable[[], IO[bytes]]) -> bool:
     """Whether the .npy header declares Python objects (read before any data, nothing unpickled)."""
     try:
-        with open(path, "rb") as f:
+        with opened() as f:
             version = np.lib.format.read_magic(f)
             read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                            else np.lib.format.read_array_header_2_0)
@@ -159,7 +168,7 @@ def add_commands(sub: Any) -> None:
                                    "outputs.")
     r.add_argument("file", metavar="DOC", help="the document (- reads standard input)")
     r.add_argument("--input", dest="inputs", action="append", type=_input_arg, default=[], metavar="NAME=FILE.npy",
-                   help="an array for the graph input NAME (repeat for each input)")
+                   help="an array for the graph input NAME (repeat for each input; FILE - reads standard input)")
     r.add_argument("--output", metavar="DIR",
                    help="write each output as DIR/OUTPUT_NAME.npy (replacing files of those names)")
     r.set_defaults(run=cmd_run)
