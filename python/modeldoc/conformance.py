@@ -16,7 +16,6 @@ import json
 import os
 import shlex
 import subprocess
-import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
