@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import Collector, escape_pointer_token
 from .limits import Limits
@@ -62,51 +62,46 @@ _TENSOR_DATA_PARENT = re.compile(r"/tensors/\d+\Z")
 _TENSOR_CHUNKS_PARENT = re.compile(r"/tensors/\d+/data\Z")  # raw data split into several bins
 
 
-def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> None:
-    """Walk ``root`` without recursion and report what the parser let through.
+_CONTAINERS = (dict, list, Irregular)
 
-    The walk is in document order, so the first container deeper than the
-    limit is the one a streaming parser stops at: that ``SYNTAX_DEPTH`` ends
-    the layer and is its only finding (spec.md section 7).
+
+def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> None:
+    """Walk ``root`` without recursion and report what the parser let through, in document order.
+
+    The stack holds each open container with an iterator over its items: a nested
+    container is entered where it occurs and its parent resumes after it, so the
+    findings come in the order of the text at every depth. The first container
+    deeper than the limit is therefore the one a streaming parser stops at: that
+    ``SYNTAX_DEPTH`` ends the layer and is its only finding (spec.md section 7).
     """
     start = len(out.findings)
-    # (value, pointer, depth, opaque): an opaque value sits under a non-string map key; it has no
-    # pointer of its own and counts only for depth, reported at that map.
-    stack: list[tuple[Any, str, int, bool]] = [(root, "", 1, False)]
+    stack: list[tuple[Any, Any, str, int]] = []  # (container, iterator over its items, pointer, depth)
     max_len = limits.max_string_length
-    while stack:
-        node, ptr, depth, opaque = stack.pop()
-        if depth > limits.max_depth:
-            del out.findings[start:]
-            out.add("SYNTAX_DEPTH", ptr, f"nesting depth exceeds the limit of {limits.max_depth}")
-            return
-        kids: list[tuple[Any, str, int, bool]] = []
-        if opaque:
-            items = node.pairs if isinstance(node, Irregular) else node.items() if isinstance(node, dict) else enumerate(node)
+    too_deep = _enter(root, "", 1, stack, limits, out)
+    while stack and too_deep is None:
+        node, items, ptr, depth = stack[-1]
+        child: tuple[Any, str] | None = None
+        if isinstance(node, dict):
             for k, v in items:
-                kids.extend((x, ptr, depth + 1, True) for x in (k, v) if type(x) in _CONTAINERS)
-        elif isinstance(node, dict):
-            members: Iterable[tuple[Any, Any]] = node.items()
-            if isinstance(node, Irregular):
-                if node.bad_keys:  # one finding per map, however many keys are not strings
-                    kinds = sorted({type(k).__name__ for k in node.bad_keys})
-                    out.add("SYNTAX_MSGPACK_TYPE", ptr, f"map keys must be strings, not {', '.join(kinds)}")
-                for k in node.duplicates:
-                    out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
-                members = node.pairs
-            for k, v in members:
                 if type(k) is not str:
-                    kids.extend((x, ptr, depth + 1, True) for x in (k, v) if type(x) in _CONTAINERS)
+                    # An entry under a key that is not a str has no pointer: it counts only for depth, at the map.
+                    if _deeper_than(k, depth + 1, limits.max_depth) or _deeper_than(v, depth + 1, limits.max_depth):
+                        too_deep = ptr
+                        break
                     continue
+                vptr = f"{ptr}/{escape_pointer_token(k)}"
                 if not k.isascii() and not _is_scalar_valid_text(k):
-                    out.add("SYNTAX_UTF8", f"{ptr}/{escape_pointer_token(k)}", "member name holds an unpaired surrogate")
+                    out.add("SYNTAX_UTF8", vptr, "member name holds an unpaired surrogate")
                 if len(k) > max_len:
                     out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k[:64])}", f"member name longer than {max_len}")
                 if type(v) is str and len(v) > max_len and not (k == "data" and _TENSOR_DATA_PARENT.match(ptr)):
-                    out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k)}", f"string longer than {max_len}")
-                _check_scalar(v, f"{ptr}/{escape_pointer_token(k)}", depth, kids, out, msgpack, ptr, k)
+                    out.add("LIMIT_STRING", vptr, f"string longer than {max_len}")
+                if type(v) in _CONTAINERS:
+                    child = (v, vptr)
+                    break
+                _check_scalar(v, vptr, out, msgpack, ptr, k)
         else:  # list
-            for i, v in enumerate(node):
+            for i, v in items:
                 t = type(v)
                 if t is int:
                     continue  # the common case in list-encoded tensors: nothing to check
@@ -116,21 +111,57 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
                     continue
                 if t is str and len(v) > max_len:  # strings inside list tensor data count too (section 8)
                     out.add("LIMIT_STRING", f"{ptr}/{i}", f"string longer than {max_len}")
-                _check_scalar(v, f"{ptr}/{i}", depth, kids, out, msgpack, ptr, i)
-        stack.extend(reversed(kids))  # popped in document order
+                if t in _CONTAINERS:
+                    child = (v, f"{ptr}/{i}")
+                    break
+                _check_scalar(v, f"{ptr}/{i}", out, msgpack, ptr, i)
+        if too_deep is not None:
+            break
+        if child is None:
+            stack.pop()  # every item seen
+        else:
+            too_deep = _enter(child[0], child[1], depth + 1, stack, limits, out)
+    if too_deep is not None:
+        del out.findings[start:]  # found before the depth problem: dropped
+        out.add("SYNTAX_DEPTH", too_deep, f"nesting depth exceeds the limit of {limits.max_depth}")
 
 
-_CONTAINERS = (dict, list, Irregular)
+def _enter(node: Any, ptr: str, depth: int, stack: list[tuple[Any, Any, str, int]], limits: Limits,
+           out: Collector) -> str | None:
+    """Report what belongs to a container itself, then open it; if it is too deep to enter, its pointer."""
+    if depth > limits.max_depth:
+        return ptr
+    if isinstance(node, Irregular):
+        if node.bad_keys:  # one finding per map, however many keys are not strings
+            kinds = sorted({type(k).__name__ for k in node.bad_keys})
+            out.add("SYNTAX_MSGPACK_TYPE", ptr, f"map keys must be strings, not {', '.join(kinds)}")
+        for k in node.duplicates:
+            out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
+        stack.append((node, iter(node.pairs), ptr, depth))  # every value, also those a repeat replaced
+    elif isinstance(node, dict):
+        stack.append((node, iter(node.items()), ptr, depth))
+    elif isinstance(node, list):
+        stack.append((node, enumerate(node), ptr, depth))
+    return None
 
 
-def _check_scalar(
-    v: Any, vptr: str, depth: int, kids: list[tuple[Any, str, int, bool]], out: Collector,
-    msgpack: bool, parent_ptr: str, key: str | int,
-) -> None:
+def _deeper_than(value: Any, depth: int, max_depth: int) -> bool:
+    """Does ``value`` (at ``depth``) hold a container deeper than ``max_depth``?"""
+    todo = [(value, depth)]
+    while todo:
+        v, d = todo.pop()
+        if type(v) not in _CONTAINERS:
+            continue
+        if d > max_depth:
+            return True
+        items = v.pairs if isinstance(v, Irregular) else v.items() if isinstance(v, dict) else enumerate(v)
+        todo.extend((x, d + 1) for pair in items for x in pair)
+    return False
+
+
+def _check_scalar(v: Any, vptr: str, out: Collector, msgpack: bool, parent_ptr: str, key: str | int) -> None:
     t = type(v)
-    if t is dict or t is list or t is Irregular:
-        kids.append((v, vptr, depth + 1, False))
-    elif t is str:
+    if t is str:
         if not v.isascii() and not _is_scalar_valid_text(v):
             out.add("SYNTAX_UTF8", vptr, "string holds an unpaired surrogate")
     elif t is float:
