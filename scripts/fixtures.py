@@ -690,6 +690,18 @@ def add_invalid_syntax(s: Suite) -> None:
             [("SYNTAX_MSGPACK", None)])
     inv("msgpack-trailing", goodm + b"\xc0", "msgpack", "a nil after the MessagePack map", [("SYNTAX_TRAILING_DATA", "")])
 
+    def deep_purpose(levels: int) -> bytes:
+        """The dense document with metadata.purpose nested ``levels`` arrays deep (packed by hand:
+        msgpack-python's packer stops at its own recursion limit)."""
+        placeholder = _mutated(dense_doc, lambda t: t["metadata"].update(purpose="DEEPBOMB"), "msgpack")
+        return placeholder.replace(msgpack.packb("DEEPBOMB"), b"\x91" * levels + b"\x01")
+    inv("msgpack-depth-then-truncated", deep_purpose(200)[:-3], "msgpack",
+        "arrays nested 200 deep in metadata, then the data is cut off: a streaming decoder stops at the first "
+        "container beyond the limit, before it reaches the end", [("SYNTAX_DEPTH", "/metadata/purpose" + "/0" * 126)])
+    inv("msgpack-depth-bomb-deep", deep_purpose(5000), "msgpack",
+        "arrays nested 5000 deep in metadata (beyond msgpack-python's own stack; the pointer is advisory there, 9.3)",
+        [("SYNTAX_DEPTH", None)])
+
     def ext_in_metadata(t: dict[str, Any]) -> None:
         t["metadata"]["purpose"] = msgpack.ExtType(5, b"x")
     inv("msgpack-ext-type", _mutated(dense_doc, ext_in_metadata, "msgpack"), "msgpack", "an extension type value",
