@@ -13,6 +13,7 @@ import hashlib
 import math
 
 import msgpack
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 import modeldoc
 from modeldoc import Limits
 
-from testutil import codes
+from testutil import codes, doc_with
 
 
 def tree() -> dict[str, object]:
@@ -208,3 +209,12 @@ def test_limit_findings_come_in_document_order_at_every_depth() -> None:
     assert [(f.code, f.pointer) for f in report.findings] == [
         ("LIMIT_STRING", p) for p in ("/a/x", "/b/y", "/c/0/0", "/c/1/0", "/d")
     ]
+
+
+def test_the_writer_refuses_a_zero_size_shape_over_the_per_tensor_limit() -> None:
+    """(0, 2^40) holds no element, and numpy builds it, but a reader refuses it: so does the writer."""
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        modeldoc.dumps(doc_with({"z": np.zeros((0, 2**40), np.float32)}))
+    assert [(f.code, f.pointer) for f in e.value.findings] == [("LIMIT_TENSOR_SIZE", "/tensors/0/shape")]
+    data = modeldoc.dumps(doc_with({"z": np.zeros((0, 2**30), np.float32)}))
+    assert modeldoc.loads(data).tensors["z"].shape == (0, 2**30)
