@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import tempfile
-import sys
-
 import copy
 import hashlib
+import json
 import math
+import os
+import subprocess
+import sys
+import tempfile
 
 import msgpack
 import numpy as np
