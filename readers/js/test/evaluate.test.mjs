@@ -436,3 +436,104 @@ test('modeldoc-js-run: exit 0 with one line per output, 1 outside the profile, 2
   assert.equal(other.stdout, 'EVAL_UNSUPPORTED\t/producer/framework\n');
   assert.equal(runCli(join(FIXTURES, 'no-such-file.json')).status, 2);
 });
+
+// ---------------------------------------------------------------- attention and group normalization (15.14)
+
+/**
+ * One attention layer on float inputs q, v (and k when `withKey`), each (1, steps, dim); with `masks`, the
+ * call passes `mask: [query mask, value mask]` computed by ops.numpy.NotEqual from int32 inputs mq, mv.
+ */
+function attentionDoc(type, config, { dims, weights = {}, withKey = false, masks = false, kwargs = {} }) {
+  const names = Object.keys(weights).map((w) => `att/${w}`);
+  const tensors = Object.fromEntries(Object.entries(weights).map(([w, [shape, values]]) => [`att/${w}`, ['float64', shape, values]]));
+  const data = ['q', 'v', ...(withKey ? ['k'] : [])];
+  const inputs = data.map((name, i) => ({ name, dtype: 'float64', shape: [null, null, dims[i]] }));
+  const layers = [{ name: 'att', type, config: { dtype: 'float64', ...config }, weights: names }];
+  const nodes = [];
+  const args = { args: [data.map((_, i) => ({ $input: i }))], kwargs: { ...kwargs } };
+  if (masks) {
+    for (const m of ['mq', 'mv']) {
+      inputs.push({ name: m, dtype: 'int32', shape: [null, null] });
+      layers.push({ name: `ne_${m}`, type: 'ops.numpy.NotEqual', config: {} });
+      nodes.push({ layer: `ne_${m}`, inputs: [m], outputs: [`${m}_bool`], arguments: { args: [{ $input: 0 }, 0] } });
+    }
+    args.kwargs.mask = [{ $input: data.length }, { $input: data.length + 1 }];
+  }
+  nodes.push({ layer: 'att', inputs: [...data, ...(masks ? ['mq_bool', 'mv_bool'] : [])], outputs: ['y'], arguments: args });
+  return makeDoc({ layers, inputs, nodes, outputs: ['y'] }, tensors);
+}
+
+const seq = (steps, dim, values, dtype = 'float64') => ({ dtype, shape: [1, steps, dim], data: RAW[dtype].from(values) });
+const ids = (values) => ({ dtype: 'int32', shape: [1, values.length], data: Int32Array.from(values) });
+/** softmax(scores) · values for one query step with one-dimensional values. */
+const mix = (scores, values) => {
+  const m = Math.max(...scores), e = scores.map((s) => Math.exp(s - m)), z = e.reduce((a, b) => a + b, 0);
+  return e.reduce((acc, w, s) => acc + (w / z) * values[s], 0);
+};
+
+test('Attention dot scores: query · key times the scale, the causal mask, the key defaulting to the value', () => {
+  const doc = attentionDoc('Attention', { use_scale: true, dropout: 0.5 }, { dims: [1, 1], weights: { scale: [[], [0.5]] } });
+  const inputs = { q: seq(2, 1, [1, 2]), v: seq(2, 1, [3, 5]) };
+  // score[t, s] = q[t] · v[s] · 0.5; dropout does nothing at inference
+  close(evaluate(doc, inputs).y.data, [mix([1.5, 2.5], [3, 5]), mix([3, 5], [3, 5])]);
+  const causal = attentionDoc('Attention', { use_scale: true }, { dims: [1, 1], weights: { scale: [[], [0.5]] }, kwargs: { use_causal_mask: true } });
+  close(evaluate(causal, inputs).y.data, [3, mix([3, 5], [3, 5])]);
+  const keyed = attentionDoc('Attention', {}, { dims: [1, 1, 1], withKey: true });
+  // scores from the key (no scale), weights applied to the value
+  close(evaluate(keyed, { ...inputs, k: seq(2, 1, [-1, 1]) }).y.data, [mix([-1, 1], [3, 5]), mix([-2, 2], [3, 5])]);
+});
+
+test('Attention concat scores and AdditiveAttention: tanh of the sums, scaled as 15.14 writes', () => {
+  const q = seq(1, 2, [0.5, -1]), v = seq(2, 2, [1, 2, -3, 0.25]);
+  const concat = attentionDoc('Attention', { score_mode: 'concat', use_scale: true }, { dims: [2, 2], weights: { scale: [[], [0.7]], concat_score_weight: [[], [-2]] } });
+  const cs = (s) => -2 * (Math.tanh(0.7 * (0.5 + v.data[2 * s])) + Math.tanh(0.7 * (-1 + v.data[2 * s + 1])));
+  const want = (score) => [0, 1].map((d) => mix([score(0), score(1)], [v.data[d], v.data[2 + d]]));
+  close(evaluate(concat, { q, v }).y.data, want(cs));
+  const plain = attentionDoc('Attention', { score_mode: 'concat' }, { dims: [2, 2], weights: { concat_score_weight: [[], [3]] } });
+  close(evaluate(plain, { q, v }).y.data, want((s) => 3 * (Math.tanh(0.5 + v.data[2 * s]) + Math.tanh(-1 + v.data[2 * s + 1]))));
+  const additive = attentionDoc('AdditiveAttention', {}, { dims: [2, 2], weights: { scale: [[2], [1.5, -0.5]] } });
+  close(evaluate(additive, { q, v }).y.data, want((s) => 1.5 * Math.tanh(0.5 + v.data[2 * s]) - 0.5 * Math.tanh(-1 + v.data[2 * s + 1])));
+  const unscaled = attentionDoc('AdditiveAttention', { use_scale: false }, { dims: [2, 2] });
+  close(evaluate(unscaled, { q, v }).y.data, want((s) => Math.tanh(0.5 + v.data[2 * s]) + Math.tanh(-1 + v.data[2 * s + 1])));
+  // the scale has one entry per query (and key) channel
+  const wide = attentionDoc('AdditiveAttention', {}, { dims: [3, 3], weights: { scale: [[2], [1.5, -0.5]] } });
+  assert.deepEqual(findingsOf(() => evaluate(wide, { q: seq(1, 3, [1, 2, 3]), v: seq(2, 3, [1, 2, 3, 4, 5, 6]) })), ['EVAL_MISMATCH /model/layers/0/weights/0']);
+});
+
+test('attention masks: value-masked steps get -1e9 in the policy dtype, query-masked steps give 0', () => {
+  const inputs = (mq, mv, dtype = 'float64') => ({ q: seq(2, 1, [1, 2], dtype), v: seq(3, 1, [3, 5, 7], dtype), mq: ids(mq), mv: ids(mv) });
+  const doc64 = attentionDoc('Attention', {}, { dims: [1, 1], masks: true });
+  // value step 2 masked out; query step 1 masked: its output is 0
+  close(evaluate(doc64, inputs([4, 0], [1, 1, 0])).y.data, [mix([3, 5], [3, 5]), 0]);
+  // no value step allowed: in float64 the shifted scores keep their differences ...
+  close(evaluate(doc64, inputs([1, 1], [0, 0, 0])).y.data, [mix([3, 5, 7], [3, 5, 7]), mix([6, 10, 14], [3, 5, 7])]);
+  // ... in float32 every score minus 1e9 rounds to -1e9 (a multiple of 64), so the row weighs all steps alike
+  const doc32 = makeDoc({ ...JSON.parse(doc64.report).model, layers: JSON.parse(doc64.report).model.layers.map((l) => (l.name === 'att' ? { ...l, config: { dtype: 'float32' } } : l)) });
+  close(evaluate(doc32, inputs([1, 1], [0, 0, 0])).y.data, [5, 5]);
+  // a mask of another length than its sequence is a shape the layer cannot take
+  assert.deepEqual(findingsOf(() => evaluate(doc64, inputs([1, 1, 1], [1, 1, 1]))), ['EVAL_UNSUPPORTED /model/layers/0']);
+});
+
+test('GroupNormalization: groups of consecutive channels over every non-batch position, on any non-batch axis', () => {
+  // (1, 2, 4), groups 2: group 0 is channels 0, 1 at both steps, group 1 channels 2, 3
+  const x = [1, 2, 10, 20, 3, 6, 30, 60];
+  const norm = (vals, eps) => {
+    const m = vals.reduce((a, b) => a + b, 0) / vals.length, s = vals.reduce((a, b) => a + (b - m) ** 2, 0) / vals.length;
+    return vals.map((u) => (u - m) / Math.sqrt(s + eps));
+  };
+  const g0 = norm([1, 2, 3, 6], 0.001), g1 = norm([10, 20, 30, 60], 0.001);
+  const gamma = [1, 2, 3, 4], beta = [0.5, 0, 0, -1];
+  const want = [g0[0], g0[1], g1[0], g1[1], g0[2], g0[3], g1[2], g1[3]].map((u, k) => u * gamma[k % 4] + beta[k % 4]);
+  const doc = layerDoc('GroupNormalization', { groups: 2 }, [2, 4], { gamma: [[4], gamma], beta: [[4], beta] });
+  close(run(doc, [1, 2, 4], x).y.data, want, 1e-12);
+  // axis 1 of (1, 4, 2) with groups 2: rows 0-1 and rows 2-3, all channels; no gamma, beta per row
+  const rows = layerDoc('GroupNormalization', { groups: 2, axis: 1, scale: false, epsilon: 0.5 }, [4, 2], { beta: [[4], [0, 1, 2, 3]] });
+  const r0 = norm([1, 2, 10, 20], 0.5), r1 = norm([3, 6, 30, 60], 0.5);
+  close(run(rows, [1, 4, 2], x).y.data, [...r0, ...r1].map((u, k) => u + Math.floor(k / 2)), 1e-12);
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 3 }, [2, 4], { gamma: [[4], gamma], beta: [[4], beta] }), [1, 2, 4], x)),
+    ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 1, axis: -3, center: false, scale: false }, [2, 4]), [1, 2, 4], x)),
+    ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { axis: 0, groups: 0 }, [2, 4]), [1, 2, 4], x)),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/axis', 'EVAL_UNSUPPORTED /model/layers/0/config/groups']);
+});

@@ -7,12 +7,13 @@ import { NORM } from './layers/norm.mjs';
 import { SHAPE } from './layers/shape.mjs';
 import { RECURRENT } from './layers/recurrent.mjs';
 import { APPS, OPS, operationProblem } from './layers/apps.mjs';
+import { ATTENTION } from './layers/attention.mjs';
 import { SEQUENCE, sequenceLayers, maskedAverage, callRoles, outputMasks, maskRefused } from './layers/sequence.mjs';
 import { COMMON, readConfig } from './config.mjs';
 import { finding } from './tensor.mjs';
 
 /** Layer type -> {members, inputs: [min, max], weights(p), shapes(p, xs), outputs(p), run, keepsInts?, rawInputs?}. */
-const BASE = { ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT, ...SEQUENCE, ...APPS };
+const BASE = { ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT, ...SEQUENCE, ...ATTENTION, ...APPS };
 BASE.GlobalAveragePooling1D = maskedAverage(BASE.GlobalAveragePooling1D);
 export const LAYERS = Object.freeze({ ...BASE, ...sequenceLayers(BASE), ...OPS });
 export { callRoles, outputMasks, maskRefused };
