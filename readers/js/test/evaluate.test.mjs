@@ -514,7 +514,7 @@ test('attention masks: value-masked steps get -1e9 in the policy dtype, query-ma
   assert.deepEqual(findingsOf(() => evaluate(doc64, inputs([1, 1, 1], [1, 1, 1]))), ['EVAL_UNSUPPORTED /model/layers/0']);
 });
 
-test('GroupNormalization: groups of consecutive channels over every non-batch position, on any non-batch axis', () => {
+test('GroupNormalization: groups of consecutive channels over every other non-batch position; axis -1 or a positive axis', () => {
   // (1, 2, 4), groups 2: group 0 is channels 0, 1 at both steps, group 1 channels 2, 3
   const x = [1, 2, 10, 20, 3, 6, 30, 60];
   const norm = (vals, eps) => {
@@ -532,8 +532,114 @@ test('GroupNormalization: groups of consecutive channels over every non-batch po
   close(run(rows, [1, 4, 2], x).y.data, [...r0, ...r1].map((u, k) => u + Math.floor(k / 2)), 1e-12);
   assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 3 }, [2, 4], { gamma: [[4], gamma], beta: [[4], beta] }), [1, 2, 4], x)),
     ['EVAL_UNSUPPORTED /model/layers/0']);
-  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 1, axis: -3, center: false, scale: false }, [2, 4]), [1, 2, 4], x)),
+  // an axis outside the value is found when the layer meets it; -1 is the only negative axis (-3 would be the batch axis here)
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 1, axis: 3, center: false, scale: false }, [2, 4]), [1, 2, 4], x)),
     ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 1, axis: -2, center: false, scale: false }, [2, 4]), [1, 2, 4], x)),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/axis']);
   assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { axis: 0, groups: 0 }, [2, 4]), [1, 2, 4], x)),
     ['EVAL_UNSUPPORTED /model/layers/0/config/axis', 'EVAL_UNSUPPORTED /model/layers/0/config/groups']);
+});
+
+// ---------------------------------------------------------------- refusals found in the planning pass (15.1, 15.12)
+
+test('every refused mask and every unsupported config or call is reported before anything runs, with its pointer', () => {
+  const L = (name, type, config = {}, extra = {}) => ({ name, type, config, ...extra });
+  const N = (layer, inputs, outputs, args) => ({ layer, inputs, outputs, ...(args ? { arguments: args } : {}) });
+  const softmaxInside = {
+    layers: [L('inner_sm', 'Softmax')], inputs: [{ name: 'a', dtype: 'float32', shape: [null, 3, 2] }],
+    nodes: [N('inner_sm', ['a'], ['b'])], outputs: ['b'],
+  };
+  const doc = makeDoc({
+    layers: [
+      L('e', 'Embedding', { input_dim: 6, output_dim: 2, mask_zero: true }), // 0: makes the mask
+      L('sm', 'Softmax'), // 1: refused
+      L('cat', 'Concatenate'), // 2: refused
+      L('mha', 'MultiHeadAttention', { num_heads: 1, key_dim: 2 }), // 3: refused
+      L('plus', 'ops.numpy.Add'), // 4: refused (an operation)
+      L('td', 'TimeDistributed', { layer: { class_name: 'Softmax', config: {} } }), // 5: refused
+      L('nested', 'Functional', {}, { model: softmaxInside }), // 6: refused inside, called twice
+      L('lstm', 'LSTM', { units: 2 }), // 7: drops the mask (no return_sequences), then a 2-input call
+      L('sm_ok', 'Softmax'), // 8: after the LSTM, no mask: fine
+      L('att', 'Attention'), // 9: carries the query's mask
+      L('sm_att', 'Softmax'), // 10: refused
+      L('sum_ok', 'Add'), // 11: one input without a mask: no mask out
+      L('sm_sum', 'Softmax'), // 12: fine
+      L('lambda', 'Lambda'), // 13: type outside the profile
+      L('norm', 'Normalization', { mean: [1, 2] }), // 14: variance missing
+      L('ne', 'ops.numpy.NotEqual'), // 15: one operand
+    ],
+    inputs: [{ name: 'ids', dtype: 'int32', shape: [null, 3] }, { name: 'x', dtype: 'float32', shape: [null, 3, 2] }],
+    nodes: [
+      N('e', ['ids'], ['h']),
+      N('sm', ['h'], ['s1']),
+      N('cat', ['h', 'x'], ['c']),
+      N('mha', ['h', 'h'], ['m'], { args: [{ $input: 0 }, { $input: 1 }] }),
+      N('plus', ['h'], ['p'], { args: [{ $input: 0 }, 1.0] }),
+      N('td', ['h'], ['t']),
+      N('nested', ['h'], ['n1']),
+      N('nested', ['x'], ['n2']),
+      N('lstm', ['h'], ['l']),
+      N('sm_ok', ['l'], ['s2']),
+      N('att', ['h', 'h'], ['a'], { args: [[{ $input: 0 }, { $input: 1 }]] }),
+      N('sm_att', ['a'], ['s3']),
+      N('sum_ok', ['h', 'x'], ['u']),
+      N('sm_sum', ['u'], ['s4']),
+      N('lambda', ['x'], ['z']),
+      N('norm', ['x'], ['q']),
+      N('ne', ['ids'], ['b']),
+      N('lstm', ['x', 'l'], ['l2'], { args: [{ $input: 0 }], kwargs: { initial_state: [{ $input: 1 }] } }),
+    ],
+    outputs: ['s1', 'c', 'm', 'p', 't', 'n1', 'n2', 's2', 's3', 's4', 'z', 'q', 'b', 'l2'],
+  });
+  // no inputs are given: had anything been bound or run, EVAL_INPUT would be among the findings
+  assert.deepEqual(findingsOf(() => evaluate(doc, {})), [
+    'EVAL_UNSUPPORTED /model/layers/1',
+    'EVAL_UNSUPPORTED /model/layers/10',
+    'EVAL_UNSUPPORTED /model/layers/13/type',
+    'EVAL_UNSUPPORTED /model/layers/14/config/variance',
+    'EVAL_UNSUPPORTED /model/layers/15',
+    'EVAL_UNSUPPORTED /model/layers/2',
+    'EVAL_UNSUPPORTED /model/layers/3',
+    'EVAL_UNSUPPORTED /model/layers/4',
+    'EVAL_UNSUPPORTED /model/layers/5',
+    'EVAL_UNSUPPORTED /model/layers/6/model/layers/0',
+    'EVAL_UNSUPPORTED /model/layers/7',
+  ]);
+});
+
+test('Normalization constants: a null mean or variance beside a constant, and a variance of another shape', () => {
+  const norm = (config) => findingsOf(() => evaluate(layerDoc('Normalization', config, [2]), {}));
+  assert.deepEqual(norm({ mean: [1, 2] }), ['EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ variance: [1, 2] }), ['EVAL_UNSUPPORTED /model/layers/0/config/mean', 'EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ mean: [1, 2], variance: [[1, 2]] }), ['EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ mean: 'a', variance: [1, 2] }), ['EVAL_UNSUPPORTED /model/layers/0/config/mean', 'EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ mean: [1, 2], variance: 'a' }), ['EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ mean: [1, 2], variance: [3, 4] }), ['EVAL_INPUT /model/inputs/0']); // fine: evaluation starts
+});
+
+test('a mask follows the graph: carriers, merges of masked inputs, nested models and explicit masks', () => {
+  const L = (name, type, config = {}, extra = {}) => ({ name, type, config, ...extra });
+  const N = (layer, inputs, outputs, args) => ({ layer, inputs, outputs, ...(args ? { arguments: args } : {}) });
+  const passThrough = {
+    layers: [L('inner_relu', 'ReLU')], inputs: [{ name: 'a', dtype: 'float32', shape: [null, 3, 2] }],
+    nodes: [N('inner_relu', ['a'], ['b'])], outputs: ['b'],
+  };
+  const doc = (extraLayers, extraNodes, outputs) => makeDoc({
+    layers: [L('e', 'Embedding', { input_dim: 6, output_dim: 2, mask_zero: true }), L('e2', 'Embedding', { input_dim: 6, output_dim: 2, mask_zero: true }), ...extraLayers],
+    inputs: [{ name: 'ids', dtype: 'int32', shape: [null, 3] }],
+    nodes: [N('e', ['ids'], ['h']), N('e2', ['ids'], ['h2']), ...extraNodes],
+    outputs,
+  });
+  const refused = (d) => findingsOf(() => evaluate(d, {}));
+  // through a carrier, a nested model and a merge whose inputs all carry one: the Softmax is refused
+  assert.deepEqual(refused(doc([L('d', 'Dense', { units: 2 }), L('m', 'Functional', {}, { model: passThrough }), L('add', 'Add'), L('sm', 'Softmax')],
+    [N('d', ['h'], ['dh']), N('m', ['h2'], ['mh']), N('add', ['dh', 'mh'], ['s']), N('sm', ['s'], ['y'])], ['y'])), ['EVAL_UNSUPPORTED /model/layers/5']);
+  // a masked Masking output; a recurrent layer with return_sequences carries it on
+  assert.deepEqual(refused(doc([L('g', 'GRU', { units: 2, return_sequences: true }), L('sm', 'Softmax')],
+    [N('g', ['h'], ['gh']), N('sm', ['gh'], ['y'])], ['y'])), ['EVAL_UNSUPPORTED /model/layers/3']);
+  // dropped by a layer that does not carry masks (Flatten) and by pooling that consumes it: nothing to refuse,
+  // so evaluation starts (and the missing input is the first finding)
+  assert.deepEqual(refused(doc([L('f', 'Flatten'), L('sm', 'Softmax'), L('p', 'GlobalAveragePooling1D'), L('sm2', 'Softmax')],
+    [N('f', ['h'], ['fh']), N('sm', ['fh'], ['y']), N('p', ['h2'], ['ph']), N('sm2', ['ph'], ['y2'])], ['y', 'y2'])), ['EVAL_INPUT /model/inputs/0']);
 });

@@ -1,25 +1,11 @@
 // Evaluating a graph (spec.md 15.2): nodes in a topological order, nested
 // models evaluated at each call, shared layers with one set of weights, and
 // every float result rounded to the layer's dtype policy.
-import { LAYERS, callRoles, outputMasks, maskRefused } from './plan.mjs';
+import { LAYERS } from './plan.mjs';
+import { callRoles, outputMasks, maskRefused } from './masks.mjs';
+import { topologicalOrder } from './order.mjs';
 import { EvalError, finding, isFloat, asFloat64, numel, roundInPlace } from './tensor.mjs';
 import { operandsOf } from './layers/apps.mjs';
-
-/** Node indexes in a topological order (Kahn's algorithm, ties by listing order). */
-export function topologicalOrder(graph) {
-  const producer = new Map();
-  graph.nodes.forEach((n, k) => n.outputs.forEach((v) => producer.set(v, k)));
-  const deps = graph.nodes.map((n) => new Set(n.inputs.filter((v) => producer.has(v)).map((v) => producer.get(v))));
-  const done = new Array(graph.nodes.length).fill(false);
-  const order = [];
-  while (order.length < graph.nodes.length) {
-    const k = done.findIndex((d, j) => !d && [...deps[j]].every((i) => done[i]));
-    if (k < 0) throw new EvalError([finding('EVAL_UNSUPPORTED', '', 'the graph has a cycle')]); // the reader rejects these (4)
-    done[k] = true;
-    order.push(k);
-  }
-  return order;
-}
 
 /**
  * Runs `graph` (at `gptr`) on `inputs` (values, by position) and returns its
@@ -46,6 +32,7 @@ function runLayer(layer, lptr, all, ctx, node) {
   const p = ctx.configs.get(lptr);
   if (entry.operation) {
     // an operation has no dtype policy: it rounds to its operands' dtype itself (15.15); it takes no mask
+    // (plan() has reported that already: this guards the two mask walks against drifting apart)
     if (all.some((x) => x.mask)) throw new EvalError([finding('EVAL_UNSUPPORTED', lptr, 'an operation does not take a Keras mask')]);
     const octx = {
       ptr: lptr,
@@ -60,7 +47,7 @@ function runLayer(layer, lptr, all, ctx, node) {
   const dataIdx = mha ? ['query', 'value', 'key'].filter((k) => roles.named[k] !== undefined).map((k) => roles.named[k]) : roles.data;
   const xs = dataIdx.map((i) => all[i]);
   const attached = xs.map((x) => x.mask ?? null);
-  const refused = maskRefused(layer.type, p, attached);
+  const refused = maskRefused(layer.type, p, attached); // reported by plan() first; a guard, as above
   if (refused) throw new EvalError([finding('EVAL_UNSUPPORTED', lptr, refused)]);
   let mask = null;
   if (Array.isArray(roles.mask)) mask = roles.mask.map((i) => (i === null ? null : all[i]));

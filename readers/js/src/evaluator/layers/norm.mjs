@@ -78,7 +78,7 @@ export const NORM = {
     },
   },  GroupNormalization: {
     members: () => ({
-      groups: member(32, int(1)), axis: member(-1, (v) => (Number.isInteger(v) && v !== 0 ? v : INVALID)),
+      groups: member(32, int(1)), axis: member(-1, (v) => (v === -1 || (Number.isInteger(v) && v >= 1) ? v : INVALID)),
       epsilon: member(0.001, num(0)), center: member(true, bool), scale: member(true, bool),
     }),
     inputs: [1, 1], outputs: () => 1,
@@ -89,8 +89,7 @@ export const NORM = {
     },
     run: (p, [x], ws, ctx) => {
       const a = normAxis(p.axis, x.shape.length);
-      // a negative axis can still name the batch axis, which has no channels to group
-      if (a === null || a === 0) throw new EvalError([ctx.unsupported('', `axis ${p.axis} is not a non-batch axis of rank ${x.shape.length}`)]);
+      if (a === null) throw new EvalError([ctx.unsupported('', `axis ${p.axis} is not a non-batch axis of rank ${x.shape.length}`)]);
       const c = x.shape[a];
       if (c % p.groups !== 0) throw new EvalError([ctx.unsupported('', `groups ${p.groups} does not divide the ${c} channels of axis ${p.axis}`)]);
       const gamma = p.scale ? ws[0] : null;
