@@ -434,6 +434,10 @@ test('modeldoc-js-run: exit 0 with one line per output, 1 outside the profile, 2
   const other = runCli(join(FIXTURES, 'valid/test-vectors-list.json'));
   assert.equal(other.status, 1);
   assert.equal(other.stdout, 'EVAL_UNSUPPORTED\t/producer/framework\n');
+  // no test vector to run: the document is still checked against the profile first
+  const noVectors = runCli(join(FIXTURES, 'valid/example-base64.json'));
+  assert.equal(noVectors.status, 1);
+  assert.equal(noVectors.stdout, 'EVAL_UNSUPPORTED\t/producer/framework\n');
   assert.equal(runCli(join(FIXTURES, 'no-such-file.json')).status, 2);
 });
 
