@@ -485,6 +485,13 @@ test('Attention dot scores: query · key times the scale, the causal mask, the k
   const keyed = attentionDoc('Attention', {}, { dims: [1, 1, 1], withKey: true });
   // scores from the key (no scale), weights applied to the value
   close(evaluate(keyed, { ...inputs, k: seq(2, 1, [-1, 1]) }).y.data, [mix([-1, 1], [3, 5]), mix([-2, 2], [3, 5])]);
+  // the scores as a second output are outside the profile; returning none is the default
+  const plainInputs = { q: seq(2, 1, [1, 2]), v: seq(2, 1, [3, 5]) };
+  assert.equal(evaluate(attentionDoc('Attention', {}, { dims: [1, 1], kwargs: { return_attention_scores: false } }), plainInputs).y.data.length, 2);
+  assert.deepEqual(findingsOf(() => evaluate(attentionDoc('Attention', {}, { dims: [1, 1], kwargs: { return_attention_scores: true } }), {})),
+    ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => evaluate(attentionDoc('Attention', { score_mode: 'general' }, { dims: [1, 1] }), {})),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/score_mode']);
 });
 
 test('Attention concat scores and AdditiveAttention: tanh of the sums, scaled as 15.14 writes', () => {
