@@ -654,3 +654,21 @@ test('a mask follows the graph: carriers, merges of masked inputs, nested models
   assert.deepEqual(refused(doc([L('f', 'Flatten'), L('sm', 'Softmax'), L('p', 'GlobalAveragePooling1D'), L('sm2', 'Softmax')],
     [N('f', ['h'], ['fh']), N('sm', ['fh'], ['y']), N('p', ['h2'], ['ph']), N('sm2', ['ph'], ['y2'])], ['y', 'y2'])), ['EVAL_INPUT /model/inputs/0']);
 });
+
+test('Masking compares its input with mask_value in the policy dtype, as Keras does, for its output and its mask', () => {
+  const doc = (dtype) => makeDoc({
+    layers: [{ name: 'm', type: 'Masking', config: { mask_value: 0.1, dtype } }, { name: 'p', type: 'GlobalAveragePooling1D', config: { dtype } }],
+    inputs: [{ name: 'x', dtype: 'float64', shape: [null, 3, 1] }],
+    nodes: [{ layer: 'm', inputs: ['x'], outputs: ['h'] }, { layer: 'p', inputs: ['h'], outputs: ['y'] }],
+    outputs: ['h', 'y'],
+  });
+  const x = { x: { dtype: 'float64', shape: [1, 3, 1], data: Float64Array.from([0.1, 0.1 + 1e-12, 0.7]) } };
+  // float32: both first steps round to the float32 nearest 0.1, and so does mask_value: masked, the mean is over step 2
+  const f32 = evaluate(doc('float32'), x);
+  assert.deepEqual(Array.from(f32.h.data), [0, 0, Math.fround(0.7)]);
+  assert.deepEqual(Array.from(f32.y.data), [Math.fround(0.7)]);
+  // float64: only the exact 0.1 is masked
+  const f64 = evaluate(doc('float64'), x);
+  assert.deepEqual(Array.from(f64.h.data), [0, 0.1 + 1e-12, 0.7]);
+  close(f64.y.data, [(0.1 + 1e-12 + 0.7) / 2]);
+});

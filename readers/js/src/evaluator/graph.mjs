@@ -65,7 +65,7 @@ function runLayer(layer, lptr, all, ctx, node) {
     unsupported: (suffix, message) => finding('EVAL_UNSUPPORTED', lptr + suffix, message),
   };
   const outs = entry.run(p, args, weights, lctx);
-  const masks = outputMasks(layer.type, p, xs, attached, outs.length);
+  const masks = outputMasks(layer.type, p, rounded, attached, outs.length); // a mask maker reads its input as the layer does
   return outs.map((y, j) => {
     if (!(y.data instanceof Float64Array)) return { ...y, mask: masks[j] }; // integer or bool, moved unchanged (15.9)
     // Keras rounds float results to the layer's policy at the boundary (15.2)

@@ -2,7 +2,7 @@
 // tensors, which mask each output carries, which calls refuse a mask; both
 // while evaluating (mask values) and in the planning pass (whether a value
 // has a mask, which depends only on the graph).
-import { numel } from './tensor.mjs';
+import { numel, roundInPlace } from './tensor.mjs';
 
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isRef = (v) => isObj(v) && Object.keys(v).length === 1 && Number.isInteger(v.$input);
@@ -110,10 +110,22 @@ export function outputMasks(type, p, xs, masks, nOut) {
   });
 }
 
+/** `x` is the layer's input as the layer reads it: float values rounded to its policy (15.2). */
 function madeMask(type, p, x) {
   if (type === 'Embedding') return boolValue(x.shape, (k) => Number(x.data[k]) !== 0);
+  return boolValue(x.shape.slice(0, -1), (r) => keptStep(x, p, r));
+}
+
+/**
+ * Masking (15.12): whether row r (a step, all features) of `x` differs from
+ * `mask_value` anywhere; Keras compares in the policy dtype, so a mask_value
+ * such as 0.1 is rounded to it first.
+ */
+export function keptStep(x, p, r) {
+  const value = roundInPlace(Float64Array.of(p.mask_value), p.dtype)[0];
   const F = x.shape.at(-1);
-  return boolValue(x.shape.slice(0, -1), (r) => { for (let j = 0; j < F; j++) if (x.data[r * F + j] !== p.mask_value) return true; return false; });
+  for (let j = 0; j < F; j++) if (Number(x.data[r * F + j]) !== value) return true;
+  return false;
 }
 
 /** Why a mask may not reach this call's data inputs (`masks`: truthy where one is attached), or null. */

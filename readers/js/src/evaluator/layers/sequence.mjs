@@ -2,7 +2,7 @@
 // operation layers), Bidirectional and TimeDistributed (15.13),
 // MultiHeadAttention (15.14), and GlobalAveragePooling1D with a mask.
 import { member, REQUIRED, INVALID, int, bool, num, oneOf, nullOr, readConfig, COMMON } from '../config.mjs';
-import { RNN, ATTN, boolValue, maskAt } from '../masks.mjs';
+import { RNN, ATTN, boolValue, maskAt, keptStep } from '../masks.mjs';
 import { softmaxAxes } from '../activations.mjs';
 import { EvalError, numel, normAxis, roundInPlace } from '../tensor.mjs';
 
@@ -101,11 +101,7 @@ export const SEQUENCE = {
     inputs: [1, 1], outputs: () => 1, weights: () => [], shapes: () => [],
     run: (p, [x]) => {
       const F = x.shape.at(-1), d = Float64Array.from(x.data);
-      for (let r = 0; r < d.length / F; r++) {
-        let keep = false;
-        for (let j = 0; j < F; j++) if (d[r * F + j] !== p.mask_value) keep = true;
-        if (!keep) d.fill(0, r * F, r * F + F);
-      }
+      for (let r = 0; r < d.length / F; r++) if (!keptStep(x, p, r)) d.fill(0, r * F, r * F + F);
       return [{ shape: x.shape, data: d }];
     },
   },
