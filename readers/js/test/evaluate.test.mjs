@@ -655,20 +655,42 @@ test('a mask follows the graph: carriers, merges of masked inputs, nested models
     [N('f', ['h'], ['fh']), N('sm', ['fh'], ['y']), N('p', ['h2'], ['ph']), N('sm2', ['ph'], ['y2'])], ['y', 'y2'])), ['EVAL_INPUT /model/inputs/0']);
 });
 
-test('Masking compares its input with mask_value in the policy dtype, as Keras does, for its output and its mask', () => {
+test('Masking compares its input with mask_value as Keras does: the input in the policy dtype, mask_value as a float32', () => {
   const doc = (dtype) => makeDoc({
     layers: [{ name: 'm', type: 'Masking', config: { mask_value: 0.1, dtype } }, { name: 'p', type: 'GlobalAveragePooling1D', config: { dtype } }],
     inputs: [{ name: 'x', dtype: 'float64', shape: [null, 3, 1] }],
     nodes: [{ layer: 'm', inputs: ['x'], outputs: ['h'] }, { layer: 'p', inputs: ['h'], outputs: ['y'] }],
     outputs: ['h', 'y'],
   });
+  const f32of01 = Math.fround(0.1); // 0.10000000149...
   const x = { x: { dtype: 'float64', shape: [1, 3, 1], data: Float64Array.from([0.1, 0.1 + 1e-12, 0.7]) } };
-  // float32: both first steps round to the float32 nearest 0.1, and so does mask_value: masked, the mean is over step 2
+  // float32: both first steps round to the float32 nearest 0.1, which is mask_value: masked, the mean is over step 2
   const f32 = evaluate(doc('float32'), x);
   assert.deepEqual(Array.from(f32.h.data), [0, 0, Math.fround(0.7)]);
   assert.deepEqual(Array.from(f32.y.data), [Math.fround(0.7)]);
-  // float64: only the exact 0.1 is masked
+  // float64: mask_value is still the float32 nearest 0.1, so neither 0.1 nor its neighbour is masked, but that float32 is
   const f64 = evaluate(doc('float64'), x);
-  assert.deepEqual(Array.from(f64.h.data), [0, 0.1 + 1e-12, 0.7]);
-  close(f64.y.data, [(0.1 + 1e-12 + 0.7) / 2]);
+  assert.deepEqual(Array.from(f64.h.data), [0.1, 0.1 + 1e-12, 0.7]);
+  const y = evaluate(doc('float64'), { x: { dtype: 'float64', shape: [1, 3, 1], data: Float64Array.from([0.1, f32of01, 0.7]) } });
+  assert.deepEqual(Array.from(y.h.data), [0.1, 0, 0.7]);
+  close(y.y.data, [(0.1 + 0.7) / 2]);
+});
+
+test('numbers a layer compares its input with are float32, as Keras makes them: ReLU threshold, NotEqual operands', () => {
+  // the float32 nearest 0.1 is above 0.1, but not above the threshold 0.1 once Keras makes a float32 of it
+  const relu = layerDoc('ReLU', { threshold: 0.1, dtype: 'float32' }, [2], {}, { inDtype: 'float32' });
+  assert.deepEqual(Array.from(run(relu, [1, 2], [0.1, 0.2], 'float32').y.data), [0, Math.fround(0.2)]);
+  const reluF64 = layerDoc('ReLU', { threshold: 0.1 }, [3]);
+  assert.deepEqual(Array.from(run(reluF64, [1, 3], [0.1, Math.fround(0.1), 0.100000002]).y.data), [0, 0, 0.100000002]);
+  // NotEqual has no policy: it compares in the tensor's dtype, with the number made a float32 (an integer stays one
+  // against an integer tensor)
+  const notEqual = (dtype, c) => makeDoc({
+    layers: [{ name: 'ne', type: 'ops.numpy.NotEqual', config: {} }],
+    inputs: [{ name: 'x', dtype, shape: [null, 2] }],
+    nodes: [{ layer: 'ne', inputs: ['x'], outputs: ['y'], arguments: { args: [{ $input: 0 }, c] } }],
+    outputs: ['y'],
+  });
+  assert.deepEqual(Array.from(run(notEqual('float32', 0.1), [1, 2], [0.1, 0.2], 'float32').y.data), [0, 1]);
+  assert.deepEqual(Array.from(run(notEqual('float64', 0.1), [1, 2], [0.1, Math.fround(0.1)]).y.data), [1, 0]);
+  assert.deepEqual(Array.from(run(notEqual('int32', 16777217), [1, 2], [16777217, 16777216], 'int32').y.data), [0, 1]);
 });

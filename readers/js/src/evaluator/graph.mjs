@@ -56,7 +56,8 @@ function runLayer(layer, lptr, all, ctx, node) {
   else if (xs.length === 1) mask = attached[0]; // Keras fills in mask only for a call of one tensor
   // Keras casts a layer's float inputs to its policy dtype (15.2); integer and bool values are kept by the
   // layers that only move them (and by Embedding), and read as floats of the policy by every other layer
-  const rounded = xs.map((x) => (isFloat(x.dtype) && x.dtype !== p.dtype ? { dtype: p.dtype, shape: x.shape, data: roundInPlace(Float64Array.from(x.data), p.dtype) } : x));
+  // the operation layers of 15.12 have no policy: they compare values in the dtype they arrive in
+  const rounded = xs.map((x) => (!entry.noPolicy && isFloat(x.dtype) && x.dtype !== p.dtype ? { dtype: p.dtype, shape: x.shape, data: roundInPlace(Float64Array.from(x.data), p.dtype) } : x));
   const args = entry.keepsInts || entry.rawInputs ? rounded : rounded.map((x) => ({ dtype: 'float64', shape: x.shape, data: asFloat64(x) }));
   const weights = layerWeights(layer, lptr, entry, p, args, ctx);
   const lctx = {

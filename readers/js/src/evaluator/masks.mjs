@@ -2,7 +2,7 @@
 // tensors, which mask each output carries, which calls refuse a mask; both
 // while evaluating (mask values) and in the planning pass (whether a value
 // has a mask, which depends only on the graph).
-import { numel, roundInPlace } from './tensor.mjs';
+import { numel } from './tensor.mjs';
 
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isRef = (v) => isObj(v) && Object.keys(v).length === 1 && Number.isInteger(v.$input);
@@ -118,11 +118,12 @@ function madeMask(type, p, x) {
 
 /**
  * Masking (15.12): whether row r (a step, all features) of `x` differs from
- * `mask_value` anywhere; Keras compares in the policy dtype, so a mask_value
- * such as 0.1 is rounded to it first.
+ * `mask_value` anywhere. Keras makes a float32 tensor of the number and
+ * compares in the input's dtype, so a mask_value such as 0.1 is the float32
+ * nearest it, in a float64 layer too.
  */
 export function keptStep(x, p, r) {
-  const value = roundInPlace(Float64Array.of(p.mask_value), p.dtype)[0];
+  const value = Math.fround(p.mask_value);
   const F = x.shape.at(-1);
   for (let j = 0; j < F; j++) if (Number(x.data[r * F + j]) !== value) return true;
   return false;

@@ -87,7 +87,7 @@ function checkGraph(graph, gptr, findings, configs) {
       if (layer.model) checkGraph(layer.model, `${lptr}/model`, findings, configs);
       else if (!entry) findings.push(finding('EVAL_UNSUPPORTED', `${lptr}/type`, `layer type ${JSON.stringify(layer.type)} is outside the core profile`));
       else {
-        const p = readConfig(layer.config, { ...COMMON, ...entry.members() }, lptr, findings);
+        const p = readConfig(layer.config, { ...(entry.noPolicy ? {} : COMMON), ...entry.members() }, lptr, findings); // no policy: no dtype member read
         if (entry.nested && p.layer !== undefined) entry.nested(p, lptr, findings); // a wrapped layer (15.13)
         for (const [name, message] of entry.pairProblems ? entry.pairProblems(p) : []) findings.push(finding('EVAL_UNSUPPORTED', `${lptr}/config/${esc(name)}`, message)); // members judged together
         configs.set(lptr, p);

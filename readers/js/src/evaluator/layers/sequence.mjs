@@ -4,7 +4,7 @@
 import { member, REQUIRED, INVALID, int, bool, num, oneOf, nullOr, readConfig, COMMON } from '../config.mjs';
 import { RNN, ATTN, boolValue, maskAt, keptStep } from '../masks.mjs';
 import { softmaxAxes } from '../activations.mjs';
-import { EvalError, numel, normAxis, roundInPlace } from '../tensor.mjs';
+import { EvalError, isFloat, numel, normAxis, roundInPlace } from '../tensor.mjs';
 
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const unfit = (ctx, msg) => new EvalError([ctx.unsupported('', msg)]);
@@ -106,10 +106,12 @@ export const SEQUENCE = {
     },
   },
   'ops.numpy.NotEqual': {
-    members: () => ({}), inputs: [2, 2], outputs: () => 1, weights: () => [], shapes: () => [], rawInputs: true,
+    members: () => ({}), inputs: [2, 2], outputs: () => 1, weights: () => [], shapes: () => [], rawInputs: true, noPolicy: true,
     run: (p, xs, _w, ctx) => {
       const ops = xs.slice();
-      for (const [place, c] of ctx.consts) ops.splice(place, 0, { shape: [], data: [c] });
+      // Keras makes a float32 tensor of a number, unless it is an integer met by an integer tensor (15.12)
+      const ints = xs.every((x) => !isFloat(x.dtype));
+      for (const [place, c] of ctx.consts) ops.splice(place, 0, { shape: [], data: [ints && Number.isInteger(c) ? c : Math.fround(c)] });
       if (ops.length !== 2) throw unfit(ctx, 'NotEqual takes two operands');
       const [a, b] = ops;
       // Broadcasting as NumPy: align from the right, size 1 repeats.
@@ -124,7 +126,7 @@ export const SEQUENCE = {
   },
   'ops.numpy.Any': {
     members: () => ({ axis: member(null, (v) => (v === null || Number.isInteger(v) || (Array.isArray(v) && v.every(Number.isInteger)) ? v : INVALID)), keepdims: member(false, bool) }),
-    inputs: [1, 1], outputs: () => 1, weights: () => [], shapes: () => [], rawInputs: true,
+    inputs: [1, 1], outputs: () => 1, weights: () => [], shapes: () => [], rawInputs: true, noPolicy: true,
     run: (p, [x], _w, ctx) => {
       const R = x.shape.length;
       const axes = p.axis === null ? x.shape.map((_, k) => k) : (Array.isArray(p.axis) ? p.axis : [p.axis]).map((a) => normAxis(a, R));
