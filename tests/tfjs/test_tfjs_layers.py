@@ -247,7 +247,13 @@ def test_mask_that_tfjs_ignores_or_passes_otherwise_is_refused() -> None:
                [Node("masking", ["x"], ["m"]), Node("pool", ["m"], ["y"])])
     found = _refusals(doc)
     assert [(c, p) for c, p, _ in found] == [("TFJS_UNSUPPORTED", "/model/layers/1")]
-    assert "tfjs-layers 4.22 ignores it" in found[0][2]
+    assert "tfjs-layers 4.22 ignores the mask" in found[0][2]
+    # Softmax: tfjs adds the (batch, time) mask to the scores and throws when it predicts
+    doc = _doc([Layer("masking", "Masking", {}, []), Layer("soft", "Softmax", {}, [])],
+               [Node("masking", ["x"], ["m"]), Node("soft", ["m"], ["y"])])
+    found = _refusals(doc)
+    assert [(c, p) for c, p, _ in found] == [("TFJS_UNSUPPORTED", "/model/layers/1")]
+    assert "throws when it predicts" in found[0][2]
     # a merge of masked values: Keras ORs the masks, tfjs passes on the first one, so the LSTM would differ
     lstm, tensors = _lstm("lstm", 2, 4)
     doc = _doc([Layer("masking", "Masking", {}, []), Layer("add", "Add", {}, []), lstm],

@@ -30,8 +30,6 @@ TFJS_CARRIERS = frozenset((
     "Dense", "Activation", "ReLU", "PReLU", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
     "AlphaDropout", "BatchNormalization", "LayerNormalization", "TimeDistributed",
 ))
-# Layers whose Keras result depends on the mask but which tfjs computes without it.
-_TFJS_IGNORES = ("GlobalAveragePooling1D", "Softmax")
 
 
 @dataclass
@@ -119,15 +117,14 @@ def _mask_only(calls: list[Call], parts: dict[int, Roles], model_outputs: list[s
 
 def _check(call: Call, k_call: Token | None, t_call: Token | None, out: Collector) -> None:
     kind, config = call.layer.type, call.layer.config
-    inner: dict[str, Any] = config["layer"] if isinstance(config.get("layer"), dict) else {}
-    inner_kind = inner.get("class_name")
+    inner_kind = config["layer"].get("class_name") if _well_formed(config) else None
     at, name = call.pointer, call.path
     if kind in RECURRENT or kind == "Bidirectional":
         if k_call != t_call:
             out.add("TFJS_UNSUPPORTED", at, f"layer {name!r}: tfjs-layers 4.22 would compute it with "
                     f"{_describe(t_call)}, Keras with {_describe(k_call)}")
             return
-        inner_config = inner.get("config", {}) if kind == "Bidirectional" else config
+        inner_config = _inner(config) if kind == "Bidirectional" else config
         zero = inner_config.get("return_sequences") is True if kind == "Bidirectional" else \
             config.get("zero_output_for_mask") is True
         if k_call is not None and zero:
@@ -135,18 +132,23 @@ def _check(call: Call, k_call: Token | None, t_call: Token | None, out: Collecto
                 else "zero_output_for_mask"
             out.add("TFJS_UNSUPPORTED", at, f"layer {name!r} gets a mask: Keras outputs 0 at masked steps "
                     f"({why}), tfjs-layers 4.22 repeats the previous state there")
-    elif k_call is not None and (kind in _TFJS_IGNORES or (kind == "TimeDistributed" and inner_kind in _TFJS_IGNORES)):
-        out.add("TFJS_UNSUPPORTED", at, f"layer {name!r} gets {_describe(k_call)}: Keras computes "
-                f"{inner_kind if kind == 'TimeDistributed' else kind} with it, tfjs-layers 4.22 ignores it")
+    elif (k_call is not None or t_call is not None) and "Softmax" in (kind, inner_kind):
+        out.add("TFJS_UNSUPPORTED", at, f"layer {name!r} gets {_describe(k_call or t_call)}: tfjs-layers 4.22's "
+                "Softmax adds the (batch, time) mask to scores of another shape and throws when it predicts")
+    elif k_call is not None and "GlobalAveragePooling1D" in (kind, inner_kind):
+        out.add("TFJS_UNSUPPORTED", at, f"layer {name!r} gets {_describe(k_call)}: Keras averages the unmasked "
+                "steps only, tfjs-layers 4.22 ignores the mask and averages all of them")
 
 
 def _keras_outputs(call: Call, data: list[str], k_in: list[Token | None]) -> list[Token | None]:
     kind, config = call.layer.type, call.layer.config
     rest: list[Token | None] = [None] * (len(call.outputs) - 1)
+    if kind in ("Bidirectional", "TimeDistributed") and not _well_formed(config):
+        return [None, *rest]  # the wrapper is refused for its config; no mask to follow
     if kind == "Embedding" and config.get("mask_zero") is True:
         return [("ne", data[0], 0.0), *rest]
     if kind == "Masking":
-        return [("any-ne", data[0], float(config.get("mask_value", 0.0))), *rest]
+        return [("any-ne", data[0], config.get("mask_value", 0.0)), *rest]
     result = output_masks(kind, config, list(k_in), [], call.outputs)
     if kind in OR_MERGES and result[0] is not None:
         result[0] = ("or", *k_in)  # the static pass marks it True; name it by its parts
@@ -160,11 +162,11 @@ def _tfjs_outputs(call: Call, index: int, data: list[str], t_in: list[Token | No
     if kind == "Embedding" and config.get("mask_zero") is True:
         return [("ne", data[0], 0.0), *none[1:]]
     if kind == "Masking":
-        return [("any-ne", data[0], float(config.get("mask_value", 0.0))), *none[1:]]
+        return [("any-ne", data[0], config.get("mask_value", 0.0)), *none[1:]]
     if kind in TFJS_CARRIERS:
         return [first, *none[1:]]
     if kind in RECURRENT or kind == "Bidirectional":
-        inner = config.get("layer", {}).get("config", {}) if kind == "Bidirectional" else config
+        inner = _inner(config) if kind == "Bidirectional" else config
         if inner.get("return_sequences") is not True:
             return none
         both = kind == "Bidirectional" and "merge_mode" in config and config["merge_mode"] is None
@@ -174,13 +176,27 @@ def _tfjs_outputs(call: Call, index: int, data: list[str], t_in: list[Token | No
     return none
 
 
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else repr(value)
+
+
+def _well_formed(config: dict[str, Any]) -> bool:
+    """Whether a wrapper's ``layer`` is a layer object (the exporter refuses it otherwise)."""
+    layer = config.get("layer")
+    return isinstance(layer, dict) and isinstance(layer.get("config"), dict)
+
+
+def _inner(config: dict[str, Any]) -> dict[str, Any]:
+    return config["layer"]["config"] if _well_formed(config) else {}
+
+
 def _describe(token: Token | None) -> str:
     if token is None:
         return "no mask"
     if token[0] == "ne":
-        return f"the mask {token[1]} != {token[2]:g}"
+        return f"the mask {token[1]} != {_number(token[2])}"
     if token[0] == "any-ne":
-        return f"the mask Masking({token[2]:g}) makes of {token[1]}"
+        return f"the mask Masking({_number(token[2])}) makes of {token[1]}"
     if token[0] == "or":
         return "the OR of its inputs' masks"
     if token[0] == "tfjs-merge":
