@@ -299,3 +299,32 @@ def test_keepdims_inside_time_distributed_stays_refused() -> None:
                [Node("td", ["x"], ["y"])], shape=[None, 3, 5, 4])
     found = _refusals(doc)
     assert ("TFJS_UNSUPPORTED", "/model/layers/0/config/layer/config/keepdims") in [(c, p) for c, p, _ in found]
+
+
+@pytest.mark.parametrize("layer, pointer, words", [
+    (Layer("it", "Activation", {"activation": "hard_silu"}, []), "/model/layers/1/config/activation",
+     "no identical tfjs activation"),
+    (Layer("it", "Conv1D", {"filters": 4, "kernel_size": 1, "groups": 2, "use_bias": False}, ["it/kernel"]),
+     "/model/layers/1/config/groups", "implements only 1"),
+])
+def test_activation_and_grouped_convolution_tfjs_lacks_are_refused(layer: Layer, pointer: str, words: str) -> None:
+    doc = _doc([Layer("dense", "Dense", {"units": 4, "use_bias": False}, ["dense/kernel"]), layer],
+               [Node("dense", ["x"], ["h"]), Node("it", ["h"], ["y"])],
+               {"dense/kernel": np.ones((4, 4), "float32"), "it/kernel": np.ones((1, 2, 4), "float32")})
+    found = _refusals(doc)
+    assert [(c, p) for c, p, _ in found] == [("TFJS_UNSUPPORTED", pointer)]
+    assert words in found[0][2]
+
+
+@pytest.mark.parametrize("kind", ["CenterCrop", "Resizing", "MultiHeadAttention"])
+def test_tfjs_files_with_layers_tfjs_cannot_run_are_refused_with_the_reason(kind: str, tmp_path: Path) -> None:
+    doc = _doc([Layer("act", "Activation", {"activation": "relu"}, [])], [Node("act", ["x"], ["y"])])
+    to_tfjs(doc, tmp_path / "m")
+    path = tmp_path / "m" / "model.json"
+    model = json.loads(path.read_text())
+    model["modelTopology"]["config"]["layers"][1]["class_name"] = kind
+    path.write_text(json.dumps(model))
+    with pytest.raises(ModelDocError) as e:
+        from_tfjs(path)
+    assert (e.value.code, e.value.pointer) == ("TFJS_UNSUPPORTED", "/modelTopology/config/layers/1/class_name")
+    assert REFUSED_LAYERS[kind] in str(e.value)
