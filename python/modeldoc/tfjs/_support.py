@@ -98,8 +98,9 @@ TFJS_UNSUPPORTED: dict[str, str] = {
     "BatchNormalization renorm=True": "not in tfjs BatchNormalization",
     "Reshape target_shape with -1": "tfjs-layers 4.22 leaves the -1 unresolved when it builds the model, so a "
         "following Flatten or Dense cannot load",
-    "Global pooling keepdims=True": "tfjs-layers 4.22's global pooling layers ignore keepdims (output [null, c], "
-        "not [null, 1, 1, c])",
+    "Global pooling keepdims=True where no earlier layer fixes the channel count, or inside TimeDistributed":
+        "tfjs-layers 4.22's global pooling layers ignore keepdims (output [null, c], not [null, 1, 1, c]), and the "
+        "Reshape written after them to keep the axes needs c (tfjs leaves a -1 unresolved)",
     "Keras quantized layers (quantization_config, LoRA)": "no tfjs equivalent",
     "dtype policies other than float32 (mixed_float16, ...)": "tfjs-layers computes in float32",
     "Bidirectional of a layer other than LSTM, GRU, SimpleRNN": "the recurrent layers ModelDoc maps to tfjs",
