@@ -44,14 +44,18 @@ def _masked_sequential(k: Any) -> Any:
 
 
 def _image(k: Any) -> Any:
-    """Rescaling (a number, and one scale per channel with an offset) and global pooling with keepdims, as
-    MobileNet uses it (pooling, then a 1x1 convolution on the kept axes)."""
+    """Rescaling (a number, and one scale per channel with an offset), global pooling with keepdims, as
+    MobileNet uses it (pooling, then a 1x1 convolution on the kept axes), and InceptionResNetV2's
+    CustomScaleLayer (a residual x0 + x1 * scale)."""
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer  # type: ignore[import-untyped]
+
     layers = k.layers
     image = k.Input((6, 6, 3), name="image")
     h = layers.Rescaling(1 / 255.0, name="to_unit")(image)
     h = layers.Rescaling([0.5, 2.0, -1.0], offset=0.25, name="per_channel")(h)
     h = layers.Conv2D(4, 3, activation="relu", name="conv")(h)
     h = layers.BatchNormalization(name="bn")(h)
+    h = CustomScaleLayer(0.17, name="residual")([h, layers.Conv2D(4, 1, name="branch")(h)])
     pooled = layers.GlobalAveragePooling2D(keepdims=True, name="gap")(layers.ReLU(name="relu")(h))
     y = layers.Flatten(name="flat")(layers.Conv2D(2, 1, name="head")(layers.Dropout(0.1, name="drop")(pooled)))
     seq = layers.Conv1D(3, 2, name="conv1d")(layers.Reshape((36, 3), name="rows")(image))
@@ -125,6 +129,23 @@ def test_masks_tfjs_attaches_itself_leave_no_mask_nodes(exported: tuple[Path, di
     assert (ids == 0).any() and (ids[:, 1:-1] == 0).any()  # masked steps occur, inside rows too
 
 
+def test_custom_scale_becomes_rescaling_then_add(exported: tuple[Path, dict[str, Document], str]) -> None:
+    folder, _, _ = exported
+    layers = json.loads((folder / "image" / "model.json").read_text())["modelTopology"]["config"]["layers"]
+    by_name = {entry["name"]: entry for entry in layers}
+    assert by_name["residual_scale"]["class_name"] == "Rescaling"
+    assert by_name["residual_scale"]["config"]["scale"] == 0.17
+    assert by_name["residual_scale"]["inbound_nodes"] == [[["branch", 0, 0, {}]]]
+    assert by_name["residual"]["class_name"] == "Add"
+    assert by_name["residual"]["inbound_nodes"] == [[["bn", 0, 0, {}], ["residual_scale", 0, 0, {}]]]
+
+
+def test_custom_scale_without_a_number_is_refused() -> None:
+    doc = _doc([Layer("it", "CustomScaleLayer", {"scale": "big"}, [])], [Node("it", ["x", "x"], ["y"])])
+    found = _refusals(doc)
+    assert [(c, p) for c, p, _ in found] == [("TFJS_UNSUPPORTED", "/model/layers/0/config/scale")]
+
+
 def test_keepdims_pooling_becomes_pooling_then_reshape(exported: tuple[Path, dict[str, Document], str]) -> None:
     folder, _, _ = exported
     layers = json.loads((folder / "image" / "model.json").read_text())["modelTopology"]["config"]["layers"]
@@ -190,7 +211,7 @@ def _refusals(doc: Document) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("kind", ["GroupNormalization", "Normalization", "Attention", "AdditiveAttention",
-                                  "MultiHeadAttention", "CenterCrop", "Resizing", "LayerScale", "CustomScaleLayer",
+                                  "MultiHeadAttention", "CenterCrop", "Resizing", "LayerScale",
                                   "ops.numpy.Add", "ops.nn.Gelu", "ops.numpy.Mean"])
 def test_layers_tfjs_lacks_are_refused_with_the_measured_reason(kind: str) -> None:
     doc = _doc([Layer("dense", "Dense", {"units": 4, "use_bias": False}, ["dense/kernel"]), Layer("it", kind, {}, [])],

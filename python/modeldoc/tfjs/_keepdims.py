@@ -21,6 +21,7 @@ _SAME_CHANNELS = frozenset((
     "GaussianNoise", "GaussianDropout", "AlphaDropout", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D",
     "Cropping2D", "UpSampling1D", "UpSampling2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
     "AveragePooling2D", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "LayerNormalization",
+    "CustomScaleLayer",
 ))
 _FILTERS = ("Conv1D", "Conv2D", "Conv2DTranspose", "SeparableConv1D", "SeparableConv2D")
 
@@ -55,7 +56,8 @@ def channels(value: str, doc: Document, program: Program, producers: dict[str, C
                 kernel = _shape(doc, call.layer.weights[0])
                 return kernel[-2] * kernel[-1] if kernel and len(kernel) >= 2 else None
             return shape[0] if shape and len(shape) == 1 else None
-        if kind not in _SAME_CHANNELS or not call.inputs:
+        scalar = kind == "Rescaling" and all(isinstance(config.get(k, 0.0), (int, float)) for k in ("scale", "offset"))
+        if not (kind in _SAME_CHANNELS or scalar) or not call.inputs:
             return None
         value = call.inputs[0]
     return None

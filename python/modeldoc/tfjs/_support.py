@@ -64,7 +64,6 @@ REFUSED_LAYERS: dict[str, str] = {
     "Resizing": "tfjs-layers 4.22's Resizing drops the batch axis from its output shape (predict throws 'x must be "
         "rank 3 or 4') and resizes with align_corners=True, not Keras' half-pixel centers",
     "LayerScale": "tfjs-layers 4.22 has no LayerScale class (ConvNeXt's per-channel scale)",
-    "CustomScaleLayer": "tfjs-layers 4.22 has no CustomScaleLayer class (InceptionResNetV2's x0 + x1 * scale)",
     "Identity": "tfjs-layers 4.22 has no Identity layer",
 }
 # Keras records Python arithmetic and keras.ops calls (x + 3.0, ops.mean) as operation layers ("ops.*").

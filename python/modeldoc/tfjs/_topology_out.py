@@ -18,6 +18,8 @@ import numpy as np
 from ..document import Document
 from ..errors import Collector, Finding, escape_pointer_token
 from ..flatgraph import Call, flatten
+from ._custom_scale import KIND as CUSTOM_SCALE
+from ._custom_scale import custom_scale_entries
 from ._keepdims import GLOBAL_POOLING, channels, reshape_entry, wants_reshape
 from ._masks import plan_masks
 from ._support import (ACTIVATION_ALIASES, ACTIVATIONS_OUT, CONSTRAINTS, IGNORED_KERAS, INITIALIZERS, LAYERS,
@@ -66,6 +68,7 @@ def build_topology(doc: Document) -> tuple[dict[str, Any], list[Weight], list[Fi
         counts[call.layer.name] = counts.get(call.layer.name, 0) + 1
     producers = {v: c for c in program.calls for v in c.outputs}
     reshapes: dict[int, dict[str, Any]] = {}
+    scaled: dict[int, dict[str, Any]] = {}  # CustomScaleLayer: the Rescaling of its second input
     ordered: list[dict[str, Any]] = []
     for call in leaves:
         # A layer keeps its own name when no other leaf has it (names, and so weight names, survive a round
@@ -73,7 +76,12 @@ def build_topology(doc: Document) -> tuple[dict[str, Any], list[Weight], list[Fi
         wanted = call.layer.name if counts[call.layer.name] == 1 else call.path.replace("/", "_")
         name = names.take(wanted)
         layer_names[id(call.layer)] = name
-        entry = _layer_entry(call, name, out)
+        if call.layer.type == CUSTOM_SCALE:
+            scaled[id(call.layer)], entry = custom_scale_entries(call, name, names.take(f"{name}_scale"), out)
+            _dtype(call.layer.config.get("dtype"), f"{call.pointer}/config/dtype", out)
+            ordered.append(scaled[id(call.layer)])
+        else:
+            entry = _layer_entry(call, name, out)
         entries[id(call.layer)] = entry
         ordered.append(entry)
         weights.extend(_weights(doc, call, name, entry, out))
@@ -99,7 +107,14 @@ def build_topology(doc: Document) -> tuple[dict[str, Any], list[Weight], list[Fi
         if any(v not in ref for v in data):
             out.add("TFJS_UNSUPPORTED", call.pointer, "a call reads a value no earlier call defines")
             continue
-        entry["inbound_nodes"].append([[*ref[v], {}] for v in data])
+        rescale = scaled.get(id(call.layer))
+        if rescale is None:
+            entry["inbound_nodes"].append([[*ref[v], {}] for v in data])
+        elif len(data) != 2:
+            out.add("TFJS_UNSUPPORTED", call.pointer, f"layer {call.path!r}: {CUSTOM_SCALE} takes two inputs")
+        else:
+            rescale["inbound_nodes"].append([[*ref[data[1]], {}]])
+            entry["inbound_nodes"].append([[*ref[data[0]], {}], [rescale["name"], index, 0, {}]])
         for t, v in enumerate(call.outputs):
             ref[v] = [layer_names[id(call.layer)], index, t]
         reshape = reshapes.get(id(call.layer))
