@@ -349,3 +349,12 @@ def test_tfjs_files_with_layers_tfjs_cannot_run_are_refused_with_the_reason(kind
         from_tfjs(path)
     assert (e.value.code, e.value.pointer) == ("TFJS_UNSUPPORTED", "/modelTopology/config/layers/1/class_name")
     assert REFUSED_LAYERS[kind] in str(e.value)
+
+
+@pytest.mark.parametrize("arguments", [{"args": [[{"$input": 0}], {"$input": 1}]}, {"args": [{"$input": 3}]},
+                                       {"args": [{"$input": 0}], "kwargs": {"mask": {"$input": 5}}}])
+def test_arguments_naming_inputs_the_node_lacks_are_refused_not_a_traceback(arguments: dict[str, Any]) -> None:
+    lstm, tensors = _lstm("lstm", 2, 4)
+    doc = _doc([lstm], [Node("lstm", ["x"], ["y"], arguments=arguments)], tensors)
+    found = _refusals(doc)
+    assert [(c, p) for c, p, _ in found] == [("TFJS_UNSUPPORTED", "/model/layers/0")]

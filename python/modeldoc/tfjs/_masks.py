@@ -50,9 +50,12 @@ def plan_masks(calls: list[Call], model_outputs: list[str], out: Collector) -> M
     parts: dict[int, Roles] = {}
     for i, call in enumerate(calls):
         r = roles(call.layer.type, call.arguments, len(call.inputs))
-        if isinstance(r, Roles) and not r.named:
+        n = len(call.inputs)
+        # Only arguments that name the node's own inputs are followed (the exporter refuses the others).
+        if isinstance(r, Roles) and not r.named and all(k < n for k in r.data) and \
+                (not isinstance(r.mask, int) or r.mask < n) and not isinstance(r.mask, list):
             parts[i] = r
-        plan.data[i] = r.data if isinstance(r, Roles) and isinstance(r.mask, int) else list(range(len(call.inputs)))
+        plan.data[i] = r.data if i in parts and isinstance(r, Roles) and isinstance(r.mask, int) else list(range(n))
     expressions = _mask_expressions(calls, parts)
     keras: dict[str, Token | None] = {}
     tfjs: dict[str, Token | None] = {}
