@@ -72,8 +72,8 @@ REFUSED_OPS = ("tfjs-layers 4.22 has no layer for a Keras operation, and the Lay
 MASK_DIFFERENT = ("tfjs-layers 4.22 would compute it with another mask, or none, than Keras: its recurrent layers "
                   "repeat the previous state at masked steps where Keras outputs 0 (zero_output_for_mask, which "
                   "Bidirectional sets with return_sequences), GlobalAveragePooling1D ignores the mask, Softmax "
-                  "throws on it, merge layers pass on the first input's mask (Keras: the OR of all), and ELU, LeakyReLU, Softmax "
-                  "and others drop it where Keras carries it")
+                  "throws on it, merge layers pass on the first input's mask (Keras: the OR of all), and ELU, "
+                  "LeakyReLU and others drop it where Keras carries it")
 
 TFJS_UNSUPPORTED: dict[str, str] = {
     "float64 / int64 tensors": "tfjs-layers has no 64-bit dtypes; ModelDoc never narrows them silently",
