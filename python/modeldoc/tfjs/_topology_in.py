@@ -20,7 +20,7 @@ from ..errors import ModelDocError, escape_pointer_token
 from ._legacy import camel, dtype_name, first_layer_shape, input_dtype_name, rewrite_members
 from ._support import (ACTIVATION_OBJECTS, ACTIVATIONS_DIFFERENT, ACTIVATIONS_IN, CONSTRAINTS, IGNORED_TFJS,
                        INITIALIZER_STRINGS, INITIALIZERS_IN, LAYERS, MERGE_LAYERS, MERGE_MODES, ONLY_VALUES, RECURRENT,
-                       REFUSED_VALUES, TFJS_DTYPES, WRAPPERS)
+                       REFUSED_LAYERS, REFUSED_VALUES, TFJS_DTYPES, WRAPPERS)
 from ._weights import ReadWeight
 
 GRAPH_MODELS = ("Sequential", "Model", "Functional")
@@ -173,7 +173,8 @@ class Importer:
             return self.model(entry, at, nested=True)
         kind = entry["class_name"]
         if kind not in LAYERS and kind not in WRAPPERS:
-            raise _unsupported(f"{at}/class_name", f"layer class {kind!r} is not one ModelDoc maps from tfjs")
+            why = f": {REFUSED_LAYERS[kind]}" if kind in REFUSED_LAYERS else ""
+            raise _unsupported(f"{at}/class_name", f"layer class {kind!r} is not one ModelDoc maps from tfjs{why}")
         cfg = entry.get("config")
         if not isinstance(cfg, dict):
             raise _invalid(f"{at}/config", "a layer needs a config object")
