@@ -15,7 +15,7 @@ import numpy as np
 
 from ..dtypes import dtype_of_array
 from ..errors import ModelDocError
-from ._config import Config
+from ..profile import Config
 
 
 class Ctx:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, unary
 
 # Layers that change their input only while training.

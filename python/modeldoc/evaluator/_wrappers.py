@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Builder, Ctx, Kernel
 from ._masking import RECURRENT
 

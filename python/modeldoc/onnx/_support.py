@@ -54,14 +54,12 @@ def analyse(doc: Document, program: Program, opset: int) -> tuple[dict[int, Any]
             findings.append(_unsupported(f"{call.pointer}/type", f"layer {call.path!r}: type {layer.type!r} has no "
                                          "ONNX mapping in this exporter"))
             continue
-        cfg = Config(layer, doc.tensors)
+        cfg = Config(layer, doc.tensors, call.pointer, call.path)
         try:
             params[id(layer)] = op.parse(cfg)
         except Unsupported:
             pass
-        for issue in cfg.issues:
-            findings.append(_unsupported(call.pointer + issue.where, f"layer {call.path!r} ({layer.type}): "
-                                         f"{issue.message}"))
+        findings.extend(cfg.findings)
     for call in program.calls:
         for problem in argument_problems(call.arguments, len(call.inputs), call.layer.type):
             findings.append(_unsupported(call.pointer, f"layer {call.path!r} is called with {problem}, "
