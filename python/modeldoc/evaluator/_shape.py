@@ -76,7 +76,7 @@ def _spatial(rank: int, x: np.ndarray, ctx: Ctx) -> None:
 def build_zero_padding(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         cfg.channels_last()
-        pairs = cfg.pairs("padding", 1, rank)
+        pairs = cfg.pairs("padding", rank)
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
             _spatial(rank, x, ctx)
@@ -90,7 +90,7 @@ def build_zero_padding(rank: int) -> Callable[[Config], Kernel]:
 def build_cropping(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         cfg.channels_last()
-        pairs = cfg.pairs("cropping", 1 if rank == 1 else 0, rank)
+        pairs = cfg.pairs("cropping", rank)
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
             _spatial(rank, x, ctx)

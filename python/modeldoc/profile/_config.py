@@ -130,7 +130,7 @@ class Config:
             return [max(minimum, 1)] * n
         return list(value)
 
-    def pairs(self, member: str, default: Any, n: int) -> list[tuple[int, int]]:
+    def pairs(self, member: str, n: int, default: Any = FROM_CATALOGUE) -> list[tuple[int, int]]:
         """Per spatial axis a (before, after) pair, from an int, ``n`` ints or ``n`` pairs (ZeroPadding,
         Cropping); for ``n == 1`` Keras stores the pair itself."""
         value = self.raw(member, default)

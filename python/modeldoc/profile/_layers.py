@@ -151,9 +151,9 @@ layer("Cropping1D", "15.9", (EVALUATOR, ONNX),
 layer("Cropping2D", "15.9", ALL,
       (Member("cropping", 0, "the forms of ZeroPadding2D's padding"), DATA_FORMAT), dtype="moves")
 layer("Cropping3D", None, (ONNX,), (Member("cropping", 0, PADDING_2D), DATA_FORMAT), dtype="moves")
-layer("UpSampling1D", "15.9", (EVALUATOR, ONNX), (Member("size", 2), DATA_FORMAT), dtype="moves")
-UPSAMPLING = (Member("size", 2, PER_AXIS), Member("interpolation", "nearest", only=("nearest",)), DATA_FORMAT)
-layer("UpSampling2D", "15.9", ALL, UPSAMPLING, dtype="moves")
+NEAREST = Member("interpolation", "nearest", only=("nearest",))
+layer("UpSampling1D", "15.9", (EVALUATOR, ONNX), (Member("size", 2), NEAREST, DATA_FORMAT), dtype="moves")
+layer("UpSampling2D", "15.9", ALL, (Member("size", 2, PER_AXIS), NEAREST, DATA_FORMAT), dtype="moves")
 layer("UpSampling3D", None, (ONNX,), (Member("size", 2, PER_AXIS), DATA_FORMAT), dtype="moves")
 
 # --- 15.10 recurrent layers --------------------------------------------------------------------------------

@@ -93,5 +93,8 @@ class LayerType:
                 return m
         return None
 
+    def required_members(self) -> list[Member]:
+        return [m for m in self.members if m.required]
+
     def supports(self, target: str) -> bool:
         return target in self.targets
