@@ -108,7 +108,8 @@ def build_cropping(rank: int) -> Callable[[Config], Kernel]:
 def build_upsampling(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         cfg.channels_last()
-        cfg.require("interpolation", ("nearest",), "is not supported (only nearest)")
+        if rank == 2:  # UpSampling1D has no interpolation member (spec.md 15.9)
+            cfg.require("interpolation", ("nearest",), "is not supported (only nearest)")
         size = cfg.ints("size", 2, rank)
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:

@@ -20,6 +20,12 @@ def _index(entries: list[LayerType]) -> dict[str, LayerType]:
 
 CATALOGUE: Mapping[str, LayerType] = _index(ENTRIES)
 
+# The wrappers list their wrapped layers' weights (spec.md 15.13), as :func:`weight_names` computes them.
+WRAPPED_WEIGHTS = {
+    "Bidirectional": "the forward layer's (15.10), then the backward layer's",
+    "TimeDistributed": "the wrapped layer's",
+}
+
 
 class CatalogueError(Exception):
     """A target's kernel table and the catalogue disagree: a programming error, found at import."""
@@ -84,7 +90,7 @@ def weight_names(layer_type: str, config: Mapping[str, Any]) -> list[str]:
     ['beta', 'moving_mean', 'moving_variance']
     """
     entry = CATALOGUE[layer_type]
-    if layer_type in ("Bidirectional", "TimeDistributed"):
+    if layer_type in WRAPPED_WEIGHTS:
         return _wrapped(layer_type, config)
     return [w.name for w in entry.weights
             if all(_value(entry, config, member) == value for member, value in w.when)]

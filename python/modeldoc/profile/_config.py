@@ -152,7 +152,7 @@ class Config:
             self.refuse(member, why)
 
     def channels_last(self) -> None:
-        self.require("data_format", ("channels_last", None), "is not supported (only channels_last)")
+        self.require("data_format", ("channels_last",), "is not supported (only channels_last)")
 
     def policy(self, *, quiet: bool = False) -> str:
         """The dtype the layer's float inputs, weights and results are rounded to, from its Keras dtype policy

@@ -21,7 +21,7 @@ def layer(type_: str, section: str | None, targets: tuple[str, ...], members: tu
 
 ACTIVATION = Member("activation", "linear", "a name or function object of 15.3")
 USE_BIAS = Member("use_bias", True)
-DATA_FORMAT = Member("data_format", None, only=("channels_last", None))
+DATA_FORMAT = Member("data_format", "channels_last", only=("channels_last",))
 NO_QUANTIZATION = (Member("quantization_config", None, only=(None,)), Member("lora_rank", None, only=(None, 0)))
 
 
@@ -106,11 +106,11 @@ layer("GlobalAveragePooling3D", None, (ONNX,), GLOBAL)
 NORM_FLAGS = (Member("epsilon", 0.001), Member("center", True), Member("scale", True))
 layer("BatchNormalization", "15.7", ALL,
       (Member("axis", -1, "one integer"), *NORM_FLAGS, Member("renorm", False, only=(False,))),
-      (Weight("gamma", "(n,), n the size of axis", (("scale", True),)),
+      (Weight("gamma", "(n,)", (("scale", True),)),
        Weight("beta", "(n,)", (("center", True),)), Weight("moving_mean", "(n,)"), Weight("moving_variance", "(n,)")))
 layer("LayerNormalization", "15.7", ALL,
       (Member("axis", -1, "an integer or a list"), *NORM_FLAGS, Member("rms_scaling", False, only=(False,))),
-      (Weight("gamma", "the sizes of the normalized axes, in increasing axis order", (("scale", True),)),
+      (Weight("gamma", "the sizes of the normalized axes in increasing axis order", (("scale", True),)),
        Weight("beta", "as gamma", (("center", True), ("rms_scaling", False)))))
 
 # --- 15.8 merge --------------------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ layer("RepeatVector", "15.9", ALL, (Member("n", REQUIRED),), dtype="moves")
 layer("ZeroPadding1D", "15.9", (EVALUATOR, ONNX),
       (Member("padding", 1, "an integer p (p before and after), or one (before, after) pair, written "
               "[before, after] or [[before, after]]"), DATA_FORMAT), dtype="moves")
-PADDING_2D = ("an integer p (p on all sides), or a list of one item per spatial axis, each an integer (the same "
+PADDING_2D = ("an integer p (p on all four sides), or a list of one item per spatial axis, each an integer (the same "
               "before and after) or a (before, after) pair")
 layer("ZeroPadding2D", "15.9", ALL, (Member("padding", 1, PADDING_2D), DATA_FORMAT), dtype="moves")
 layer("ZeroPadding3D", None, (ONNX,), (Member("padding", 1, PADDING_2D), DATA_FORMAT), dtype="moves")
@@ -152,7 +152,7 @@ layer("Cropping2D", "15.9", ALL,
       (Member("cropping", 0, "the forms of ZeroPadding2D's padding"), DATA_FORMAT), dtype="moves")
 layer("Cropping3D", None, (ONNX,), (Member("cropping", 0, PADDING_2D), DATA_FORMAT), dtype="moves")
 NEAREST = Member("interpolation", "nearest", only=("nearest",))
-layer("UpSampling1D", "15.9", (EVALUATOR, ONNX), (Member("size", 2), NEAREST, DATA_FORMAT), dtype="moves")
+layer("UpSampling1D", "15.9", (EVALUATOR, ONNX), (Member("size", 2), DATA_FORMAT), dtype="moves")
 layer("UpSampling2D", "15.9", ALL, (Member("size", 2, PER_AXIS), NEAREST, DATA_FORMAT), dtype="moves")
 layer("UpSampling3D", None, (ONNX,), (Member("size", 2, PER_AXIS), DATA_FORMAT), dtype="moves")
 
@@ -173,4 +173,4 @@ def recurrent(type_: str, gates: int, extra: tuple[Member, ...] = (), bias_shape
 
 recurrent("SimpleRNN", 1)
 recurrent("LSTM", 4)
-recurrent("GRU", 3, (Member("reset_after", True),), "(2, 3·units) with reset_after, else (3·units,)")
+recurrent("GRU", 3, (Member("reset_after", True),), "(3·units,), or (2, 3·units) with reset_after")
