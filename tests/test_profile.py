@@ -18,6 +18,7 @@ import modeldoc
 from modeldoc import profile
 from modeldoc.evaluator import _kernel
 from modeldoc.flatgraph import flatten
+from modeldoc.profile import _catalogue
 from modeldoc.profile import CATALOGUE, EVALUATOR, ONNX, REQUIRED, TARGETS, TFJS, CatalogueError, Config
 
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures" / "valid"
@@ -235,3 +236,30 @@ def test_the_catalogue_imports_no_framework() -> None:
             "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _generate() -> Any:
+    import importlib
+    import sys
+    scripts = str(Path(__file__).resolve().parent.parent / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    return importlib.import_module("generate")
+
+
+def test_spec_md_holds_the_tables_the_catalogue_generates() -> None:
+    spec = (Path(__file__).resolve().parent.parent / "spec.md").read_bytes()
+    assert _generate().spec_with_codes()["spec.md"] == spec
+
+
+def test_a_catalogue_change_changes_the_generated_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What --check compares: a default changed in the catalogue shows in spec.md's table of its section."""
+    generate = _generate()
+    before = generate.spec_with_codes()["spec.md"].decode()
+    entry = CATALOGUE["LeakyReLU"]
+    changed = profile.LayerType(entry.type, entry.section, (profile.Member("negative_slope", 0.25),), entry.weights,
+                                entry.dtype, entry.targets)
+    monkeypatch.setitem(_catalogue.CATALOGUE, "LeakyReLU", changed)
+    after = generate.spec_with_codes()["spec.md"].decode()
+    assert "`negative_slope` (`0.3`)" in before and "`negative_slope` (`0.25`)" in after
+    assert before.replace("`negative_slope` (`0.3`)", "`negative_slope` (`0.25`)") == after
