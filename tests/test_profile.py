@@ -263,3 +263,12 @@ def test_a_catalogue_change_changes_the_generated_spec(monkeypatch: pytest.Monke
     after = generate.spec_with_codes()["spec.md"].decode()
     assert "`negative_slope` (`0.3`)" in before and "`negative_slope` (`0.25`)" in after
     assert before.replace("`negative_slope` (`0.3`)", "`negative_slope` (`0.25`)") == after
+
+
+def test_data_format_null_is_refused_and_upsampling1d_has_no_interpolation() -> None:
+    """Two places where the evaluator now follows spec.md 15.1 and 15.9 as the generated tables state them."""
+    conv = _build("Conv2D", {"filters": 1, "kernel_size": 1, "data_format": None})
+    assert [f.pointer for f in conv.findings] == ["/model/layers/0/config/data_format"]
+    assert _build("UpSampling1D", {"interpolation": "bilinear"}).findings == []
+    assert [f.pointer for f in _build("UpSampling2D", {"interpolation": "bilinear"}).findings] == [
+        "/model/layers/0/config/interpolation"]
