@@ -55,13 +55,15 @@ class Config(profile.Config):
     def catalogue_weights(self, rename: dict[str, str] | None = None) -> dict[str, np.ndarray]:
         """The layer's weights by the catalogue's names (``rename``: catalogue name -> the role used here).
 
-        A trailing bias is optional whatever ``use_bias`` says (a document may leave the member out, and then
-        the weights say; a caller compares the two)."""
+        A trailing ``bias`` is optional whatever ``use_bias`` says (a document may leave the member out, and
+        then the weights say; the caller compares the two); other weights follow the config."""
         present = {k: v for k, v in self.values.items() if v is not None}  # null reads as absent here
         names = profile.weight_names(self.type, {**present, "use_bias": True})
         optional: list[str] = []
         if names[-1:] == ["bias"]:
             names, optional = names[:-1], ["bias"]
+        else:
+            names = profile.weight_names(self.type, present)
         roles = rename or {}
         return self.weights([roles.get(n, n) for n in names], [roles.get(n, n) for n in optional])
 

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from ._layers import ALL, DATA_FORMAT, USE_BIAS, layer
+from ._layers import DATA_FORMAT, USE_BIAS, layer
 from ._model import EVALUATOR, ONNX, REQUIRED, TFJS, Member, Weight
 
 # --- 15.12 masks -------------------------------------------------------------------------------------------
-layer("Masking", "15.12", (EVALUATOR, TFJS), (Member("mask_value", 0.0, "a number"),))
-layer("ops.numpy.NotEqual", "15.12", (EVALUATOR,), dtype="mask")
-layer("ops.numpy.Any", "15.12", (EVALUATOR,),
+layer("Masking", "15.12", (EVALUATOR, ONNX, TFJS), (Member("mask_value", 0.0, "a number"),))
+layer("ops.numpy.NotEqual", "15.12", (EVALUATOR, ONNX), dtype="mask")
+layer("ops.numpy.Any", "15.12", (EVALUATOR, ONNX),
       (Member("axis", None, "null: all axes; an integer or a list"), Member("keepdims", False)), dtype="mask")
 
 # --- 15.13 wrappers: their weights are the wrapped layers' (see weights.weight_names) ----------------------
-layer("Bidirectional", "15.13", (EVALUATOR, TFJS),
+layer("Bidirectional", "15.13", (EVALUATOR, ONNX, TFJS),
       (Member("layer", REQUIRED, "a SimpleRNN, LSTM or GRU layer object"),
        Member("backward_layer", None, "null: the layer with go_backwards flipped; else one of the same type"),
        Member("merge_mode", "concat", only=("concat", "sum", "mul", "ave", None))))
-layer("TimeDistributed", "15.13", (EVALUATOR, TFJS),
+layer("TimeDistributed", "15.13", (EVALUATOR, ONNX, TFJS),
       (Member("layer", REQUIRED, "a layer object of a type 15.13 allows"),))
 
 # --- 15.14 attention and group normalization ---------------------------------------------------------------
-layer("MultiHeadAttention", "15.14", (EVALUATOR,),
+layer("MultiHeadAttention", "15.14", (EVALUATOR, ONNX),
       (Member("num_heads", REQUIRED), Member("key_dim", REQUIRED), Member("value_dim", None, "null means key_dim"),
        USE_BIAS, Member("output_shape", None, only=(None,)), Member("sliding_window", None, only=(None,)),
        Member("use_gate", False, only=(False,)), Member("attention_axes", None, only=(None, 1, [1]))),
@@ -28,12 +28,12 @@ layer("MultiHeadAttention", "15.14", (EVALUATOR,),
        Weight("key/kernel", "(Dk, N, K)"), Weight("key/bias", "(N, K)", (("use_bias", True),)),
        Weight("value/kernel", "(Dv, N, V)"), Weight("value/bias", "(N, V)", (("use_bias", True),)),
        Weight("attention_output/kernel", "(N, V, D)"), Weight("attention_output/bias", "(D,)", (("use_bias", True),))))
-layer("Attention", "15.14", (EVALUATOR,),
+layer("Attention", "15.14", (EVALUATOR, ONNX),
       (Member("use_scale", False), Member("score_mode", "dot", only=("dot", "concat"))),
       (Weight("scale", "()", (("use_scale", True),)), Weight("concat_score_weight", "()", (("score_mode", "concat"),))))
-layer("AdditiveAttention", "15.14", (EVALUATOR,), (Member("use_scale", True),),
+layer("AdditiveAttention", "15.14", (EVALUATOR, ONNX), (Member("use_scale", True),),
       (Weight("scale", "(dim,)", (("use_scale", True),)),))
-layer("GroupNormalization", "15.14", (EVALUATOR,),
+layer("GroupNormalization", "15.14", (EVALUATOR, ONNX),
       (Member("groups", 32), Member("axis", -1, "an integer other than 0"), Member("epsilon", 0.001),
        Member("center", True), Member("scale", True)),
       (Weight("gamma", "(c,)", (("scale", True),)), Weight("beta", "(c,)", (("center", True),))))
@@ -91,4 +91,3 @@ layer("ops.numpy.Reshape", "15.15", (EVALUATOR,),
       (Member("newshape", REQUIRED, "integers >= 0, at most one -1; includes the batch axis"),),
       dtype="operation-moves")
 
-__all__ = ["ALL", "ONNX", "TFJS"]
