@@ -203,6 +203,39 @@ def test_the_evaluator_takes_weights_in_the_catalogue_s_order(path: Path, monkey
     assert checked or "activations" in path.name or "shapes" in path.name
 
 
+# Layer types with weights that no keras-zoo fixture holds: (type, config, weight shapes, number of inputs).
+UNZOOED = [
+    ("SeparableConv1D", {"filters": 2, "kernel_size": 1}, [(1, 2, 1), (1, 2, 2), (2,)], 1),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 1}, [(1, 2, 2), (2,)], 1),
+    ("Attention", {"use_scale": True, "score_mode": "concat"}, [(), ()], 2),
+    ("AdditiveAttention", {}, [(2,)], 2),
+    ("GroupNormalization", {"groups": 1}, [(2,), (2,)], 1),
+]
+
+
+@pytest.mark.parametrize(("layer_type", "config", "shapes", "n_inputs"), UNZOOED, ids=[u[0] for u in UNZOOED])
+def test_the_other_weighted_kernels_take_weights_in_the_catalogue_s_order(
+        layer_type: str, config: dict[str, Any], shapes: list[tuple[int, ...]], n_inputs: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[str] = []
+    weight = _kernel.Ctx.weight
+
+    def record(self: _kernel.Ctx, role: str, shape: tuple[int, ...]) -> Any:
+        taken.append(role)
+        return weight(self, role, shape)
+
+    monkeypatch.setattr(_kernel.Ctx, "weight", record)
+    names = [f"w{k}" for k in range(len(shapes))]
+    inputs = [modeldoc.Input(f"x{k}", "float32", [None, 3, 2]) for k in range(n_inputs)]
+    graph = modeldoc.Graph([modeldoc.Layer("l", layer_type, config, names)], inputs,
+                           [modeldoc.Node("l", [i.name for i in inputs], ["y"])], ["y"])
+    tensors = {n: np.full(s, 0.5, np.float32) for n, s in zip(names, shapes)}
+    doc = modeldoc.Document(graph, tensors, producer=modeldoc.Producer(framework="keras"))
+    modeldoc.evaluate(doc, {i.name: np.ones((1, 3, 2), np.float32) for i in inputs})
+    assert taken == profile.weight_names(layer_type, config)
+    assert len(taken) == len(shapes)
+
+
 def test_weight_names_follow_the_config() -> None:
     assert profile.weight_names("GRU", {"units": 2, "use_bias": False}) == ["kernel", "recurrent_kernel"]
     assert profile.weight_names("Attention", {"use_scale": True, "score_mode": "concat"}) == [
@@ -272,3 +305,24 @@ def test_data_format_null_is_refused_and_upsampling1d_has_no_interpolation() -> 
     assert _build("UpSampling1D", {"interpolation": "bilinear"}).findings == []
     assert [f.pointer for f in _build("UpSampling2D", {"interpolation": "bilinear"}).findings] == [
         "/model/layers/0/config/interpolation"]
+
+
+def test_the_weight_order_tests_cover_every_evaluator_type_with_weights() -> None:
+    import json
+    in_zoo: set[str] = set()
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            for key in ("type", "class_name"):
+                if isinstance(x.get(key), str):
+                    in_zoo.add(x[key])
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    for path in ZOO:
+        walk(json.loads(path.read_text("utf-8"))["model"])
+    weighted = {t for t in EVALUATOR_TYPES if CATALOGUE[t].weights}
+    assert sorted(weighted - in_zoo - {u[0] for u in UNZOOED}) == []
