@@ -48,7 +48,7 @@ layer("Normalization", "15.15", (EVALUATOR,),
        Member("variance", None, "or a constant of mean's shape")),
       (Weight("mean", "the sizes of the kept axes in increasing axis order", _STATS),
        Weight("variance", "as mean", _STATS), Weight("count", "() of any dtype (not read)", _STATS)))
-_HEIGHT_WIDTH = (Member("height", REQUIRED), Member("width", REQUIRED))
+_HEIGHT_WIDTH = (Member("height", REQUIRED, "an integer >= 1"), Member("width", REQUIRED, "an integer >= 1"))
 layer("CenterCrop", "15.15", (EVALUATOR,), (*_HEIGHT_WIDTH, DATA_FORMAT))
 layer("Resizing", "15.15", (EVALUATOR,),
       (*_HEIGHT_WIDTH, Member("interpolation", "bilinear", only=("bilinear", "nearest", "bicubic", "area")),
@@ -82,11 +82,11 @@ layer("ops.nn.HardTanh", "15.15", (EVALUATOR,), dtype="operation")
 layer("ops.nn.TanhShrink", "15.15", (EVALUATOR,), dtype="operation")
 layer("ops.numpy.Tanh", "15.15", (EVALUATOR,), dtype="operation")
 layer("ops.numpy.Exp", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Gelu", "15.15", (EVALUATOR,), (Member("approximate", True),), dtype="operation")
+layer("ops.nn.Gelu", "15.15", (EVALUATOR,), (Member("approximate", True, "as `keras.ops.gelu`"),), dtype="operation")
 layer("ops.numpy.Mean", "15.15", (EVALUATOR,),
       (Member("axis", None, "null: all axes; an integer or a list of distinct integers"), Member("keepdims", False)),
       dtype="operation")
-layer("ops.numpy.Concatenate", "15.15", (EVALUATOR,), (Member("axis", 0),), dtype="operation-moves")
+layer("ops.numpy.Concatenate", "15.15", (EVALUATOR,), (Member("axis", 0, "as `keras.ops.concatenate`"),), dtype="operation-moves")
 layer("ops.numpy.Reshape", "15.15", (EVALUATOR,),
       (Member("newshape", REQUIRED, "integers >= 0, at most one -1; includes the batch axis"),),
       dtype="operation-moves")
