@@ -54,7 +54,10 @@ def kernels(target: str, table: Mapping[str, K]) -> dict[str, K]:
     ...
     modeldoc.profile._catalogue.CatalogueError: onnx: the catalogue lists types without a kernel: ...
     """
-    return dict(table) if not (problems := mismatch(target, table)) else _raise(target, problems)
+    problems = mismatch(target, table)
+    if problems:
+        raise CatalogueError(f"{target}: " + "; ".join(problems))
+    return dict(table)
 
 
 def mismatch(target: str, table: Mapping[str, Any]) -> list[str]:
@@ -68,10 +71,6 @@ def mismatch(target: str, table: Mapping[str, Any]) -> list[str]:
         problems.append(f"kernels of types the catalogue does not give this target: {', '.join(extra)}"
                         + (f" (no entry at all: {', '.join(unknown)})" if unknown else ""))
     return problems
-
-
-def _raise(target: str, problems: list[str]) -> dict[str, Any]:
-    raise CatalogueError(f"{target}: " + "; ".join(problems))
 
 
 def default(layer_type: str, member: str) -> Any:
