@@ -36,10 +36,13 @@ class Plan:
     """A document's calls with a kernel for each layer; building one reports everything unsupported."""
 
     def __init__(self, doc: Document) -> None:
-        if doc.producer.framework != FRAMEWORK:
+        # spec.md 15.1: a document that names no framework uses the profile's own vocabulary.
+        if doc.producer.framework not in (FRAMEWORK, ""):
             raise ModelDocError.of("EVAL_UNSUPPORTED", "/producer/framework",
-                                   f"the core profile defines Keras layers; this document's layers come from "
-                                   f"{doc.producer.framework or 'no framework'!r}")
+                                   f"the core profile defines Keras 3 layer types; this document's layers come "
+                                   f"from {doc.producer.framework!r}, whose types it does not define: convert the "
+                                   f"model with that framework's adapter, or write profile types and set "
+                                   f"producer.framework to \"keras\" or leave it out")
         self.doc = doc
         self.program: Program = flatten(doc)
         self.kernels: dict[int, Kernel] = {}

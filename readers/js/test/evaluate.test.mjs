@@ -263,6 +263,8 @@ test('everything outside the profile is reported at once, one finding each', () 
   ]);
   const other = makeDoc({ layers: [], inputs: [{ name: 'x', dtype: 'float32', shape: [null] }], nodes: [], outputs: ['x'] }, {}, 'torch');
   assert.deepEqual(findingsOf(() => evaluate(other, {})), ['EVAL_UNSUPPORTED /producer/framework']);
+  const plain = makeDoc({ layers: [], inputs: [{ name: 'x', dtype: 'float32', shape: [null] }], nodes: [], outputs: ['x'] }, {}, '');
+  assert.deepEqual(Object.keys(evaluate(plain, { x: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } })), ['x']);
 });
 
 test('EVAL_INPUT for missing, unfitting and unknown inputs; EVAL_MISMATCH for weights', () => {
@@ -431,8 +433,9 @@ test('modeldoc-js-run: exit 0 with one line per output, 1 outside the profile, 2
   const lines = ok.stdout.trim().split('\n');
   assert.equal(lines.length, 4); // two vectors, outputs head and add
   for (const line of lines) assert.match(line, /^vector_\d\t(head|add)\tmax_abs_diff=\S+\ttolerance=\S+\tok$/);
+  // No framework: the profile applies (spec.md 15.1), and this nested call is outside it.
   const other = runCli(join(FIXTURES, 'valid/test-vectors-list.json'));
   assert.equal(other.status, 1);
-  assert.equal(other.stdout, 'EVAL_UNSUPPORTED\t/producer/framework\n');
+  assert.equal(other.stdout, 'EVAL_UNSUPPORTED\t/model/layers/1\n');
   assert.equal(runCli(join(FIXTURES, 'no-such-file.json')).status, 2);
 });

@@ -62,8 +62,9 @@ export function plan(tree) {
   const findings = [];
   const configs = new Map();
   const fw = tree.producer.framework;
-  if (fw !== 'keras') {
-    findings.push(finding('EVAL_UNSUPPORTED', '/producer/framework', `framework ${JSON.stringify(fw)} is not "keras": the core profile does not apply`));
+  // spec.md 15.1: "keras", or no framework at all (absent or ""), takes the profile's vocabulary.
+  if (fw !== 'keras' && fw !== '' && fw !== undefined) {
+    findings.push(finding('EVAL_UNSUPPORTED', '/producer/framework', `framework ${JSON.stringify(fw)} is neither "keras" nor absent: the core profile does not apply`));
     return { findings, configs };
   }
   checkGraph(tree.model, '/model', findings, configs);
