@@ -18,7 +18,7 @@ from ..document import Document
 from ..dtypes import dtype_of_array
 from ..errors import Finding, ModelDocError
 from ..flatgraph import Call, Program, flatten
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel
 from ._calls import count_problem, nested_call_findings
 from ._ops import call_problem as op_call_problem, is_op
