@@ -18,11 +18,11 @@ from ..document import Document
 from ..dtypes import dtype_of_array
 from ..errors import Finding, ModelDocError
 from ..flatgraph import Call, Program, flatten
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel
 from ._calls import count_problem, nested_call_findings
 from ._ops import call_problem as op_call_problem, is_op
-from ._masking import Roles, mask_problem, output_masks, roles
+from ._masking import ANY, NOT_EQUAL, Roles, mask_problem, output_masks, roles
 from ._masking import count_problem as sequence_count_problem
 from ._registry import BUILDERS
 from ._registry_seq import sequence_builders
@@ -96,7 +96,8 @@ class Plan:
         cfg = Config(layer.config, call.pointer, layer.type)
         self.kernels[id(layer)] = builder(cfg)
         # An operation has no dtype policy: its kernel gives results in its operands' dtype (spec.md 15.15).
-        self.policies[id(layer)] = None if is_op(layer.type) else np.dtype(cfg.policy())
+        no_policy = is_op(layer.type) or layer.type in (NOT_EQUAL, ANY)
+        self.policies[id(layer)] = None if no_policy else np.dtype(cfg.policy())
         return cfg.findings
 
 
