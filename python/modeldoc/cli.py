@@ -15,8 +15,10 @@ from typing import Any, Sequence
 
 from ._version import __version__
 from .digest import reader_report
+from .document import producer_to_tree
 from .errors import Finding, ModelDocError, printable, protocol_pointer
 from .extras import MissingExtra
+from .lazy import open as open_lazy
 from .limits import DEFAULT_LIMITS, Limits
 from .progress import terminal_bar
 from .quantize import MODES as QUANTIZE_MODES
@@ -66,9 +68,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    result = read_tree(args.file, limits=_limits(args))
-    tree, arrays, container, warnings = result.tree, result.arrays, result.container, result.warnings
-    doc = result.document()
+    # Header only: the structure is checked, no tensor data is read (spec.md 7.1).
+    with open_lazy(args.file, limits=_limits(args)) as doc:
+        container, warnings = doc.container, doc.warnings
     layers = []
 
     def walk(graph: Any, prefix: str) -> None:
@@ -80,19 +82,18 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                 walk(layer.model, prefix + layer.name + "/")
 
     walk(doc.model, "")
-    tensors = []
-    for t in tree["tensors"]:
-        a = arrays[t["name"]]
-        entry: dict[str, Any] = {"name": t["name"], "dtype": str(t.get("quantization", {}).get("dtype", t["dtype"])),
-                                 "shape": t["shape"], "encoding": t["encoding"], "bytes": int(a.nbytes)}
-        if "quantization" in t:
-            entry.update(stored_dtype=t["dtype"], quantization=t["quantization"])
+    tensors: list[dict[str, Any]] = []
+    for info_t in doc.tensors.values():
+        entry: dict[str, Any] = {"name": info_t.name, "dtype": info_t.dtype, "shape": list(info_t.shape),
+                                 "encoding": info_t.encoding, "bytes": info_t.nbytes}
+        if info_t.quantization is not None:
+            entry.update(stored_dtype=info_t.stored_dtype, quantization=info_t.quantization)
         tensors.append(entry)
     info = {
         "file": args.file,
         "container": container,
         "format_version": doc.format_version,
-        "producer": tree["producer"],
+        "producer": producer_to_tree(doc.producer),
         "metadata": doc.metadata,
         "model": doc.model.name,
         "inputs": [{"name": i.name, "dtype": i.dtype, "shape": i.shape} for i in doc.model.inputs],

@@ -214,6 +214,51 @@ def _check_version_schema_semantics(tree: dict[str, Any], kind: Container, limit
     return _Parsed(tree, kind, minor, version)
 
 
+class Declared(NamedTuple):
+    dtype: DType
+    shape: tuple[int, ...]
+    nbytes: int
+    quantization: quantize.Quantization | None
+
+
+class DataHeader:
+    """The data layer's checks that need no tensor data: declared size against the limits (with
+    the running total), the encoding allowed in the container, ``quantization``, and that raw
+    data is bins. Shared by the full read and by lazy access, which runs them all at open."""
+
+    def __init__(self, container: Container, limits: Limits) -> None:
+        self.container = container
+        self.limits = limits
+        self.total = 0
+
+    def check(self, t: dict[str, Any], ptr: str) -> Declared:
+        dt = DTYPES[t["dtype"]]
+        shape = tuple(t["shape"])
+        nbytes = enc.nbytes_of(shape, dt, ptr, self.limits)
+        self.total += nbytes  # counted even if a later check fails, so later tensors see the same total
+        if self.total > self.limits.max_total_tensor_bytes:
+            raise ModelDocError.of(
+                "LIMIT_TOTAL_SIZE", ptr,
+                f"tensors exceed the total limit of {self.limits.max_total_tensor_bytes} bytes",
+            )
+        allowed = enc.JSON_ENCODINGS if self.container == "json" else enc.MSGPACK_ENCODINGS
+        if t["encoding"] not in allowed:
+            raise ModelDocError.of(
+                "DATA_ENCODING_MISMATCH",
+                ptr + "/encoding",
+                f"encoding {t['encoding']!r} is not allowed in {self.container} (use {' or '.join(allowed)})",
+            )
+        q = quantize.parse(t["quantization"], dt, shape, ptr) if "quantization" in t else None
+        data = t["data"]
+        if t["encoding"] == "raw" and not (
+            isinstance(data, bytes) or (isinstance(data, list) and data and all(isinstance(c, bytes) for c in data))
+        ):
+            raise ModelDocError.of(
+                "SCHEMA_TYPE", ptr + "/data", "raw data must be a MessagePack bin or a non-empty array of bins"
+            )
+        return Declared(dt, shape, nbytes, q)
+
+
 _SPREAD = 8 << 20  # tensors at least this big are validated on the job pool, two at a time
 Payload = Callable[[dict[str, Any], DType, tuple[int, ...], int, str], "tuple[np.ndarray | None, str] | None"]
 
@@ -233,26 +278,11 @@ def _decode_tensors(
     found: list[list[Finding]] = [[] for _ in tree["tensors"]]  # per tensor, so the order never changes
     quantized: dict[int, dict[str, Any]] = {}  # tensor index -> its report's quantization
     stores = {} if stores is None else stores  # name -> the stored form of a quantized tensor
-    total = 0
-    allowed = enc.JSON_ENCODINGS if container == "json" else enc.MSGPACK_ENCODINGS
+    header = DataHeader(container, limits)
     for i, t in enumerate(tree["tensors"]):
         ptr = f"/tensors/{i}"
         try:
-            dt = DTYPES[t["dtype"]]
-            shape = tuple(t["shape"])
-            nbytes = enc.nbytes_of(shape, dt, ptr, limits)
-            total += nbytes
-            if total > limits.max_total_tensor_bytes:
-                raise ModelDocError.of(
-                    "LIMIT_TOTAL_SIZE", ptr, f"tensors exceed the total limit of {limits.max_total_tensor_bytes} bytes"
-                )
-            if t["encoding"] not in allowed:
-                raise ModelDocError.of(
-                    "DATA_ENCODING_MISMATCH",
-                    ptr + "/encoding",
-                    f"encoding {t['encoding']!r} is not allowed in {container} (use {' or '.join(allowed)})",
-                )
-            q = quantize.parse(t["quantization"], dt, shape, ptr) if "quantization" in t else None
+            dt, shape, nbytes, q = header.check(t, ptr)
             streamed = payload(t, dt, shape, nbytes, ptr) if payload else None
             if streamed is not None:
                 arr, digest = streamed  # hashed while it was read
@@ -305,12 +335,8 @@ def _decode_one(t: dict[str, Any], dt: Any, shape: tuple[int, ...], nbytes: int,
     if encoding == "base64":
         return enc.decode_base64(data, dt, shape, nbytes, ptr)
     if encoding == "raw":
-        if isinstance(data, list) and data and all(isinstance(c, bytes) for c in data):
+        if isinstance(data, list):  # DataHeader.check let only bins through
             data = enc.join_chunks(data, nbytes, ptr)
-        if not isinstance(data, bytes):
-            raise ModelDocError.of(
-                "SCHEMA_TYPE", ptr + "/data", "raw data must be a MessagePack bin or a non-empty array of bins"
-            )
         return enc.decode_raw(data, dt, shape, nbytes, ptr)
     return enc.decode_list(data, dt, shape, ptr)
 
