@@ -33,25 +33,25 @@ function versionFindings(doc) {
 const hasError = (findings) => findings.some((f) => f.severity === 'error');
 
 /**
- * Runs every layer on the bytes of a document.
+ * Layers 1 to 4 (syntax, version, schema, semantics): everything before the tensor data.
  * @param {Uint8Array} bytes
  * @param {{limits?: object, schemaPath?: string}} [options]
- * @returns {{findings: {code: string, pointer: string, severity: string}[],
- *            report?: string, container?: string, tree?: object, decoded?: object[]}}
+ * @returns {{findings: {code: string, pointer: string, severity: string}[], container?: string, tree?: object,
+ *            sound: boolean}} sound: no error, so the data layer may run
  */
-export function validateBytes(bytes, { limits = DEFAULT_LIMITS, schemaPath } = {}) {
+export function checkStructure(bytes, { limits = DEFAULT_LIMITS, schemaPath } = {}) {
   const findings = [];
   if (BigInt(bytes.length) > limits.documentSize) {
-    return { findings: [{ code: 'LIMIT_DOCUMENT_SIZE', pointer: '', severity: 'error' }] };
+    return { findings: [{ code: 'LIMIT_DOCUMENT_SIZE', pointer: '', severity: 'error' }], sound: false };
   }
   let container, tree;
   try {
     ({ container, tree } = parseDocument(bytes, { maxDepth: limits.depth }));
   } catch (e) {
-    if (e instanceof SyntaxFail) return { findings: [{ code: e.code, pointer: e.pointer, severity: 'error' }] };
+    if (e instanceof SyntaxFail) return { findings: [{ code: e.code, pointer: e.pointer, severity: 'error' }], sound: false };
     throw e;
   }
-  const done = () => ({ findings, container, tree });
+  const done = () => ({ findings, container, tree, sound: !hasError(findings) });
 
   const version = versionFindings(tree);
   findings.push(...version.findings);
@@ -64,7 +64,20 @@ export function validateBytes(bytes, { limits = DEFAULT_LIMITS, schemaPath } = {
   if (hasError(findings)) return done();
 
   findings.push(...semanticFindings(tree));
-  if (hasError(findings)) return done();
+  return done();
+}
+
+/**
+ * Runs every layer on the bytes of a document.
+ * @param {Uint8Array} bytes
+ * @param {{limits?: object, schemaPath?: string}} [options]
+ * @returns {{findings: {code: string, pointer: string, severity: string}[],
+ *            report?: string, container?: string, tree?: object, decoded?: object[]}}
+ */
+export function validateBytes(bytes, { limits = DEFAULT_LIMITS, schemaPath } = {}) {
+  const { findings, container, tree, sound } = checkStructure(bytes, { limits, schemaPath });
+  const done = () => ({ findings, container, tree });
+  if (!sound) return done();
 
   const { findings: dataErrors, decoded } = dataFindings(tree, container, limits);
   findings.push(...dataErrors);
