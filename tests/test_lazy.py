@@ -17,7 +17,7 @@ import pytest
 from testutil import doc_with, same_bits
 
 import modeldoc
-from modeldoc import bigfile
+from modeldoc._fast import bigfile
 from modeldoc.quantize import quantize_document
 
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"

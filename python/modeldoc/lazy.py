@@ -1,7 +1,7 @@
 """Lazy access: check a document's structure at open, read each tensor's data only when asked.
 
 ``open`` cuts the tensor payloads out of the file (the same scanner as the
-big-file path, bigfile.py), runs the syntax, version, schema and semantic
+big-file path, _fast/bigfile.py), runs the syntax, version, schema and semantic
 layers on the small remainder, and the data layer's checks that need no data
 (declared sizes, encodings, quantization) for every tensor. ``get_tensor``
 then reads one payload from the file, decodes and hashes it like a full read
@@ -27,8 +27,10 @@ from typing import IO, Any, Iterator
 
 import numpy as np
 
-from . import bigfile, listread, quantize
-from .document import Graph, Producer, TestVector, graph_from_tree, producer_from_tree, test_vectors_from_tree
+from . import quantize
+from ._fast import bigfile, listread
+from . import document
+from .document import Graph, Producer, TestVector, graph_from_tree, producer_from_tree
 from .dtypes import DTYPES, to_le_bytes
 from .encodings import sha256_hex
 from .errors import Collector, Finding, ModelDocError
@@ -88,7 +90,7 @@ class LazyDocument:
         self.model: Graph = graph_from_tree(tree["model"])
         self.metadata: dict[str, str] = dict(tree.get("metadata", {}))
         self.producer: Producer = producer_from_tree(tree["producer"])
-        self.test_vectors: list[TestVector] = test_vectors_from_tree(tree.get("test_vectors", []))
+        self.test_vectors: list[TestVector] = document.test_vectors_from_tree(tree.get("test_vectors", []))
         self.tensors: dict[str, TensorInfo] = {}
         for i, t in enumerate(tree["tensors"]):
             q = t.get("quantization")
@@ -232,7 +234,7 @@ def open(  # shadows the builtin here on purpose: modeldoc.open, as safetensors 
     >>> modeldoc.save(modeldoc.example_document(), path)
     >>> with modeldoc.open(path) as f:
     ...     f.keys()[:2], f.tensors["conv/kernel"].shape
-    (['conv/kernel', 'conv/bias'], (3, 3, 3, 4))
+    (['conv/kernel', 'conv/bias'], (3, 3, 1, 4))
     """
     if isinstance(source, (str, os.PathLike)):
         try:
