@@ -291,7 +291,7 @@ def _decode_tensors(
                 digests[i] = digest
                 _compare_checksum(digest, t["sha256"], ptr)
             if q is not None:
-                assert arr is not None  # quantized tensors are always decoded (see _read_big)
+                assert arr is not None  # quantized tensors are always decoded (see _fast/bigread.py)
                 stored = arr
                 arr = quantize.dequantize(stored, q)
                 deq_dt = DTYPES[q.dtype]
