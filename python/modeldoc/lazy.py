@@ -159,8 +159,9 @@ class LazyDocument:
             raise ModelDocError(mine)
         if name in arrays:  # this tensor is sound; other tensors' findings are theirs
             return arrays[name]
-        # The document itself failed before its data layer (a syntax error in a payload).
-        raise ModelDocError([f for f in out.errors if f.code != "DATA_DOCUMENT_CHECKSUM"] or out.errors)
+        if out.errors:  # the document itself failed before its data layer (a syntax error in a payload)
+            raise ModelDocError([f for f in out.errors if f.code != "DATA_DOCUMENT_CHECKSUM"] or out.errors)
+        raise ModelDocError.of("IO_UNREADABLE", "", f"{os.fspath(self._source.path)!r} changed while it was open")
 
     def close(self) -> None:
         if self._source is not None:
@@ -225,8 +226,9 @@ def open(  # shadows the builtin here on purpose: modeldoc.open, as safetensors 
 
     The structure is checked now (syntax, version, schema, semantics, and each
     tensor's declared size, encoding and quantization); a tensor's data is read
-    and checked by :meth:`LazyDocument.get_tensor`. Raises :class:`ModelDocError`
-    if the structure is invalid. A path is read lazily; bytes and file objects
+    and checked by :meth:`LazyDocument.get_tensor`, which compares its ``sha256``
+    unless ``verify=False`` (the same opt-out as :func:`load`). Raises
+    :class:`ModelDocError` if the structure is invalid. A path is read lazily; bytes and file objects
     are read whole (their data is then decoded on request).
 
     >>> import modeldoc, tempfile, os
