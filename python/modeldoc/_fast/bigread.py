@@ -21,7 +21,7 @@ from ..dtypes import DType
 from ..errors import Collector, Finding
 from ..limits import Limits
 from ..progress import Progress
-from ..reader import _decode_tensors, _parse_and_check_structure, _Parsed, sniff
+from ..reader import Visit, _decode_tensors, _parse_and_check_structure, _Parsed, sniff
 from . import bigfile, listread
 from .hashing import run_in_background
 
@@ -29,7 +29,8 @@ SPREAD = 8 << 20  # tensors at least this big are validated on the job pool, two
 
 
 def read_big(
-    path: str | os.PathLike[str], size: int, limits: Limits, *, keep: bool, verify: bool, progress: Progress | None
+    path: str | os.PathLike[str], size: int, limits: Limits, *, keep: bool, verify: bool, progress: Progress | None,
+    each: Visit | None = None,
 ) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
     with open(path, "rb") as f, bigfile.open_mapping(f) as mm:
         kind = sniff(mm[: 1 << 16])
@@ -69,7 +70,7 @@ def read_big(
             return None, future
 
         def payload(t: dict[str, Any], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> Any:
-            keeps = keep or "quantization" in t
+            keeps = keep or each is not None or "quantization" in t
             spread = not keeps and verify and nbytes >= SPREAD  # checksums are all that is left to compute
             if kind == "msgpack" and t["encoding"] == "raw":
                 parts = bigfile.raw_parts(skeleton, t["data"])
@@ -88,7 +89,7 @@ def read_big(
                 if span.kind != "list" or t["encoding"] != "list":
                     raise bigfile.Fallback("a payload under another encoding")
                 result = listread.decode_list_span(
-                    f.fileno(), mm, span.start, span.end, dt, shape, nbytes, ptr, keep or "quantization" in t,
+                    f.fileno(), mm, span.start, span.end, dt, shape, nbytes, ptr, keeps,
                     limits, advance, verify,
                 )
                 decoded.add(span)
@@ -109,7 +110,8 @@ def read_big(
         stores: dict[str, quantize.QuantizedTensor] = {}
         try:
             arrays = _decode_tensors(
-                parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload, stores=stores
+                parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload, stores=stores,
+                each=each,
             )
         finally:
             for future in background:  # never leave a job reading a file that is about to be closed
