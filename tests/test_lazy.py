@@ -217,3 +217,18 @@ def test_inspect_reads_the_structure_only(files: dict[str, Path], tmp_path: Path
     assert info["parameters"] == sum(v.size for v in _tensors().values())
     assert main(["inspect", str(path), "--limit", "max_tensor_bytes=1000"]) == 1
     assert "LIMIT_TENSOR_SIZE at /tensors/0/shape" in capsys.readouterr().err
+
+
+def test_extract_reads_and_checks_its_tensor_only(files: dict[str, Path], tmp_path: Path) -> None:
+    from modeldoc.cli import main
+
+    data = bytearray(files["msgpack"].read_bytes())
+    at = data.index(np.float32(_tensors()["big"].reshape(-1)[10]).tobytes())
+    data[at] ^= 1  # a bad checksum in "big"
+    path = tmp_path / "flipped.msgpack"
+    path.write_bytes(bytes(data))
+    out = tmp_path / "half.npy"
+    assert main(["extract", str(path), "half", "-o", str(out), "-q"]) == 0
+    assert same_bits(np.load(out), _tensors()["half"])
+    assert main(["extract", str(path), "big", "-o", str(tmp_path / "big.npy"), "-q"]) == 1
+    assert not (tmp_path / "big.npy").exists()

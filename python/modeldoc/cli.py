@@ -189,20 +189,18 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .compare import each_tensor
     from .evaluator.cli import file_names
 
     limits = _limits(args)
     output = args.output or file_names([args.tensor])[args.tensor]
     check_output(args, output, [args.file])
-    found: list[np.ndarray] = []
-    result = each_tensor(document_source(args.file, limits), [args.tensor], lambda _, a: found.append(a),
-                         limits=limits)
-    if not found:
-        names = [t["name"] for t in result.tree["tensors"]]
-        listed = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
-        raise usage_error(f"no tensor named {args.tensor!r} (the document has {listed or 'none'})")
-    array = found[0]
+    # One tensor read and checked (spec.md 7.1): the others' data is never read.
+    with open_lazy(document_source(args.file, limits), limits=limits) as doc:
+        if args.tensor not in doc:
+            names = doc.keys()
+            listed = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+            raise usage_error(f"no tensor named {args.tensor!r} (the document has {listed or 'none'})")
+        array = doc.get_tensor(args.tensor)
     note = ""
     if array.dtype.name == "bfloat16":  # .npy has no bfloat16: widen, which is exact
         array, note = array.astype(np.float32), " (bfloat16 widened to float32, exactly)"
