@@ -11,6 +11,7 @@ from typing import Any
 
 from _cases import Case
 from _formats import FORMATS
+import _fresh
 
 PACKAGES = ("modeldoc", "numpy", "keras", "tensorflow-cpu", "h5py", "safetensors", "msgpack", "ml_dtypes",
             "jsonschema", "orjson", "pybase64", "matplotlib")
@@ -210,7 +211,7 @@ def ratio_text(rows: list[dict[str, Any]], cases: list[Case], meta: dict[str, An
 
 
 def write_all(rows: list[dict[str, Any]], meta: dict[str, Any], cases: list[Case], out: str,
-              profile: dict[str, Any] | None) -> list[str]:
+              profile: dict[str, Any] | None, fresh: dict[str, Any] | None = None) -> list[str]:
     ratios = compute_ratios(rows, cases, meta)
     for r in rows:
         if _ok(r):
@@ -230,6 +231,7 @@ def write_all(rows: list[dict[str, Any]], meta: dict[str, Any], cases: list[Case
         "ratios": ratios,
         "results": rows,
         "profile": profile,
+        "fresh": fresh,
     }
     paths = [os.path.join(out, "benchmarks.json"), os.path.join(out, "benchmarks.md")]
     with open(paths[0], "w") as f:
@@ -361,6 +363,8 @@ def markdown(data: dict[str, Any], cases: list[Case], plotted: bool) -> str:
                                                            for r in inexact)),
         "",
     ]
+    if data.get("fresh"):
+        L += _fresh.markdown(data["fresh"])
     L += _machine(meta)
     L += _method(cases)
     if data.get("profile"):

@@ -36,6 +36,7 @@ sys.path.insert(0, HERE)
 
 from _cases import Case, case_from_name, float32_case, mixed_case, write_prepared  # noqa: E402
 from _formats import FORMATS, SLOW  # noqa: E402
+import _fresh  # noqa: E402
 import _report  # noqa: E402
 
 
@@ -58,9 +59,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=1800, help="seconds before one measurement is abandoned")
     p.add_argument("--from-json", default=None, metavar="FILE",
                    help="measure nothing: rewrite benchmarks.md and .png (in --out, default docs/) from a results JSON")
+    p.add_argument("--fresh-reps", type=int, default=3,
+                   help="runs of each whole-process job (modeldoc inspect, one tensor, ...); 0 for none")
+    p.add_argument("--fresh-only", action="store_true",
+                   help="measure only the whole-process jobs, on the largest --sizes model, and add them to the "
+                        "results in --from-json (default docs/benchmarks.json), then render again")
     p.add_argument("--no-profile", action="store_true", help="skip the cProfile summary of ModelDoc's read and write")
     args = p.parse_args(argv)
     if args.quick:
+        args.fresh_reps = min(args.fresh_reps, 1)
         args.sizes = args.sizes or "1"
         args.mixed = 0.5 if args.mixed is None else args.mixed
         args.reps = args.reps or 1
@@ -258,13 +265,35 @@ def run_case(case: Case, args: argparse.Namespace, workdir: str, rows: list[dict
     os.unlink(prepared)
 
 
+def run_fresh(size_mb: float, args: argparse.Namespace, workdir: str) -> dict[str, Any]:
+    case = float32_case(size_mb)
+    prepared = os.path.join(workdir, f"{case.name}.fresh.tensors.bin")
+    write_prepared(case, prepared)
+    print(f"== whole-process jobs on {case.name}, {args.fresh_reps} runs each", flush=True)
+    try:
+        fresh = _fresh.run(case, prepared, workdir, child_env(), args.fresh_reps, args.timeout)
+    finally:
+        os.unlink(prepared)
+    for r in fresh.get("rows", []):
+        print(f"  {r['job']:20} {' '.join(f'{x:.3f}' for x in r['seconds'])} {r.get('error', '')}", flush=True)
+    return fresh
+
+
 def rerender(args: argparse.Namespace) -> int:
     with open(args.from_json) as f:
         data = json.load(f)
+    if args.fresh_only:
+        workdir = args.workdir or tempfile.mkdtemp(prefix="modeldoc-bench-")
+        os.makedirs(workdir, exist_ok=True)
+        try:
+            data["fresh"] = run_fresh(max(args.sizes), args, workdir)
+        finally:
+            if args.workdir is None:
+                shutil.rmtree(workdir, ignore_errors=True)
     cases = [case_from_name(c["name"]) for c in data["cases"]]
     out = args.out or os.path.join(ROOT, "docs")
     rows = [{k: v for k, v in r.items() if k not in _report.DERIVED} for r in data["results"]]
-    paths = _report.write_all(rows, data["meta"], cases, out, data.get("profile"))
+    paths = _report.write_all(rows, data["meta"], cases, out, data.get("profile"), data.get("fresh"))
     print(_report.ratio_text(rows, cases, data["meta"]))
     print(f"wrote {', '.join(paths)} from {args.from_json}")
     return 0
@@ -272,6 +301,8 @@ def rerender(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.fresh_only and not args.from_json:
+        args.from_json = os.path.join(ROOT, "docs", "benchmarks.json")
     if args.from_json:
         return rerender(args)
     started = time.time()
@@ -295,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for case in cases:
             run_case(case, args, workdir, rows)
+        fresh = run_fresh(max(args.sizes), args, workdir) if args.fresh_reps > 0 and args.sizes else None
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -308,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     if meta["modeldoc_source_end"] != meta["modeldoc_source_start"]:
         print("warning: ModelDoc's source changed during the run; rows may mix versions", flush=True)
     meta["duration_seconds"] = round(time.time() - started, 1)
-    paths = _report.write_all(rows, meta, cases, out, profile)
+    paths = _report.write_all(rows, meta, cases, out, profile, fresh)
     skipped = sorted({(r["case"], r["format"], r["skipped"]) for r in rows if "skipped" in r})
     errors = [r for r in rows if "error" in r]
     print()

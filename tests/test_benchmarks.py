@@ -18,4 +18,8 @@ def test_quick_benchmark_run_reports_every_format(tmp_path: Path) -> None:
     text = json.dumps(json.loads((tmp_path / "benchmarks.json").read_text()))
     for fmt in ("md-base64", "md-list", "md-msgpack", "keras", "keras-h5", "safetensors", "raw", "hand-json"):
         assert fmt in text, fmt
-    assert "| JSON base64 file size / tensor bytes |" in (tmp_path / "benchmarks.md").read_text()
+    md = (tmp_path / "benchmarks.md").read_text()
+    assert "| JSON base64 file size / tensor bytes |" in md
+    fresh = json.loads((tmp_path / "benchmarks.json").read_text())["fresh"]
+    assert {r["job"] for r in fresh["rows"] if r["seconds"]} >= {"md-inspect-msgpack", "md-one-base64", "st-one"}, fresh
+    assert "## Fresh process" in md

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import modeldoc
-from modeldoc import bigfile
+from modeldoc._fast import bigfile
 
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
 CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import modeldoc
-from modeldoc import fastlist, writer
+from modeldoc import writer
+from modeldoc._fast import fastlist
 from modeldoc.document import Document
 from modeldoc.dtypes import DTYPES
 from modeldoc.encodings import encode_list_text

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import modeldoc
-from modeldoc import bigfile, listread
+from modeldoc._fast import bigfile, listread
 from modeldoc.document import Document
 
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"

@@ -1,4 +1,4 @@
-"""validate streams big tensors on a pool of two threads (reader._SPREAD): the findings
+"""validate streams big tensors on a pool of two threads (bigread.SPREAD): the findings
 must be the same as the ordinary path's, whatever is broken and wherever."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import modeldoc
-from modeldoc import bigfile, hashing, reader
+from modeldoc._fast import bigfile, bigread, hashing
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def spread_everything(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
     monkeypatch.setattr(bigfile, "_CHUNK_TEXT", 64)
-    monkeypatch.setattr(reader, "_SPREAD", 0)
+    monkeypatch.setattr(bigread, "SPREAD", 0)
     calls = [0]
     real = hashing.run_in_background
 
@@ -28,7 +28,7 @@ def spread_everything(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls[0] += 1
         return real(job)
 
-    monkeypatch.setattr(reader, "run_in_background", counted)
+    monkeypatch.setattr(bigread, "run_in_background", counted)
     return calls
 
 
@@ -82,7 +82,7 @@ def test_the_pool_agrees_with_the_ordinary_path(tmp_path_factory: pytest.TempPat
         mp.setattr(bigfile, "STREAM_THRESHOLD", 0)
         mp.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
         mp.setattr(bigfile, "_CHUNK_TEXT", 64)
-        mp.setattr(reader, "_SPREAD", 0)
+        mp.setattr(bigread, "SPREAD", 0)
         path = tmp_path_factory.mktemp("m") / "doc"
         path.write_bytes(data)
         assert findings(modeldoc.validate(path)) == findings(modeldoc.validate(data))

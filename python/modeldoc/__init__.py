@@ -17,6 +17,7 @@ from .digest import reader_report
 from .document import FORMAT_VERSION, Document, Graph, Input, Layer, Node, Producer, TestVector
 from .errors import Finding, ModelDocError
 from .examples import example_document
+from .lazy import LazyDocument, open
 from .limits import Limits
 from .reader import Report, load, loads, validate
 from .writer import dumps, save, write
@@ -31,6 +32,7 @@ __all__ = [
     "Graph",
     "Input",
     "Layer",
+    "LazyDocument",
     "Limits",
     "ModelDocError",
     "Node",
@@ -43,6 +45,7 @@ __all__ = [
     "example_document",
     "load",
     "loads",
+    "open",
     "reader_report",
     "save",
     "validate",

@@ -23,8 +23,10 @@ from .clicommon import (
     save_document, say, shown, usage_error, write_bytes_to,
 )
 from .digest import reader_report
+from .document import producer_to_tree
 from .errors import Finding, ModelDocError, protocol_pointer
 from .extras import MissingExtra
+from .lazy import open as open_lazy
 from .limits import DEFAULT_LIMITS, Limits
 from .progress import terminal_bar
 from .quantize import MODES as QUANTIZE_MODES
@@ -78,10 +80,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    # Header only: the structure is checked, no tensor data is read (spec.md 7.1).
     limits = _limits(args)
-    result = read_tree(document_source(args.file, limits), limits=limits)
-    tree, arrays, container, warnings = result.tree, result.arrays, result.container, result.warnings
-    doc = result.document()
+    with open_lazy(document_source(args.file, limits), limits=limits) as doc:
+        container, warnings = doc.container, doc.warnings
     layers = []
 
     def walk(graph: Any, prefix: str) -> None:
@@ -93,19 +95,18 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                 walk(layer.model, prefix + layer.name + "/")
 
     walk(doc.model, "")
-    tensors = []
-    for t in tree["tensors"]:
-        a = arrays[t["name"]]
-        entry: dict[str, Any] = {"name": t["name"], "dtype": str(t.get("quantization", {}).get("dtype", t["dtype"])),
-                                 "shape": t["shape"], "encoding": t["encoding"], "bytes": int(a.nbytes)}
-        if "quantization" in t:
-            entry.update(stored_dtype=t["dtype"], quantization=t["quantization"])
+    tensors: list[dict[str, Any]] = []
+    for info_t in doc.tensors.values():
+        entry: dict[str, Any] = {"name": info_t.name, "dtype": info_t.dtype, "shape": list(info_t.shape),
+                                 "encoding": info_t.encoding, "bytes": info_t.nbytes}
+        if info_t.quantization is not None:
+            entry.update(stored_dtype=info_t.stored_dtype, quantization=info_t.quantization)
         tensors.append(entry)
     info = {
         "file": shown(args.file),
         "container": container,
         "format_version": doc.format_version,
-        "producer": tree["producer"],
+        "producer": producer_to_tree(doc.producer),
         "metadata": doc.metadata,
         "model": doc.model.name,
         "inputs": [{"name": i.name, "dtype": i.dtype, "shape": i.shape} for i in doc.model.inputs],
@@ -188,20 +189,18 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .compare import each_tensor
     from .evaluator.cli import file_names
 
     limits = _limits(args)
     output = args.output or file_names([args.tensor])[args.tensor]
     check_output(args, output, [args.file])
-    found: list[np.ndarray] = []
-    result = each_tensor(document_source(args.file, limits), [args.tensor], lambda _, a: found.append(a),
-                         limits=limits)
-    if not found:
-        names = [t["name"] for t in result.tree["tensors"]]
-        listed = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
-        raise usage_error(f"no tensor named {args.tensor!r} (the document has {listed or 'none'})")
-    array = found[0]
+    # One tensor read and checked (spec.md 7.1): the others' data is never read.
+    with open_lazy(document_source(args.file, limits), limits=limits) as doc:
+        if args.tensor not in doc:
+            names = doc.keys()
+            listed = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+            raise usage_error(f"no tensor named {args.tensor!r} (the document has {listed or 'none'})")
+        array = doc.get_tensor(args.tensor)
     note = ""
     if array.dtype.name == "bfloat16":  # .npy has no bfloat16: widen, which is exact
         array, note = array.astype(np.float32), " (bfloat16 widened to float32, exactly)"

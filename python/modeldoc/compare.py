@@ -28,8 +28,8 @@ def each_tensor(
 ) -> ReadResult:
     """Check the whole document and hand ``visit`` each tensor named in ``wanted``, one at a time.
 
-    The one way ``extract`` and ``diff`` reach tensor values: a lazy handle on an open
-    document can take its place without changing them.
+    How ``diff`` reaches tensor values (``extract`` reads its one tensor through
+    ``modeldoc.open``, spec.md 7.1).
     """
     names = set(wanted)
 

@@ -12,20 +12,17 @@ import re
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Literal, NamedTuple, Union
 
-import threading
-from concurrent.futures import Future, wait as wait_all
+from concurrent.futures import Future
 
 import numpy as np
 
-from . import bigfile
-from . import listread
 from . import encodings as enc
 from . import quantize
+from ._fast import bigfile
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
 from .dtypes import DTYPES, DType, to_le_bytes
 from .errors import Collector, Finding, HasFindings, ModelDocError, unreadable
-from .hashing import run_in_background
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
@@ -215,7 +212,51 @@ def _check_version_schema_semantics(tree: dict[str, Any], kind: Container, limit
     return _Parsed(tree, kind, minor, version)
 
 
-_SPREAD = 8 << 20  # tensors at least this big are validated on the job pool, two at a time
+class Declared(NamedTuple):
+    dtype: DType
+    shape: tuple[int, ...]
+    nbytes: int
+    quantization: quantize.Quantization | None
+
+
+class DataHeader:
+    """The data layer's checks that need no tensor data: declared size against the limits (with
+    the running total), the encoding allowed in the container, ``quantization``, and that raw
+    data is bins. Shared by the full read and by lazy access, which runs them all at open."""
+
+    def __init__(self, container: Container, limits: Limits) -> None:
+        self.container = container
+        self.limits = limits
+        self.total = 0
+
+    def check(self, t: dict[str, Any], ptr: str) -> Declared:
+        dt = DTYPES[t["dtype"]]
+        shape = tuple(t["shape"])
+        nbytes = enc.nbytes_of(shape, dt, ptr, self.limits)
+        self.total += nbytes  # counted even if a later check fails, so later tensors see the same total
+        if self.total > self.limits.max_total_tensor_bytes:
+            raise ModelDocError.of(
+                "LIMIT_TOTAL_SIZE", ptr,
+                f"tensors exceed the total limit of {self.limits.max_total_tensor_bytes} bytes",
+            )
+        allowed = enc.JSON_ENCODINGS if self.container == "json" else enc.MSGPACK_ENCODINGS
+        if t["encoding"] not in allowed:
+            raise ModelDocError.of(
+                "DATA_ENCODING_MISMATCH",
+                ptr + "/encoding",
+                f"encoding {t['encoding']!r} is not allowed in {self.container} (use {' or '.join(allowed)})",
+            )
+        q = quantize.parse(t["quantization"], dt, shape, ptr) if "quantization" in t else None
+        data = t["data"]
+        if t["encoding"] == "raw" and not (
+            isinstance(data, bytes) or (isinstance(data, list) and data and all(isinstance(c, bytes) for c in data))
+        ):
+            raise ModelDocError.of(
+                "SCHEMA_TYPE", ptr + "/data", "raw data must be a MessagePack bin or a non-empty array of bins"
+            )
+        return Declared(dt, shape, nbytes, q)
+
+
 Payload = Callable[[dict[str, Any], DType, tuple[int, ...], int, str], "tuple[np.ndarray | None, str] | None"]
 Visit = Callable[[str, np.ndarray], None]  # one decoded tensor: name, values
 
@@ -226,7 +267,7 @@ def _decode_tensors(
 ) -> dict[str, np.ndarray]:
     """Decode and check every tensor; then, if all is well, the document checksum.
 
-    ``payload`` decodes tensors whose data was cut out of a big file (bigfile.py);
+    ``payload`` decodes tensors whose data was cut out of a big file (_fast/bigread.py);
     it returns None for the others. ``each`` is handed every tensor that decoded
     without a finding, one at a time, in document order (with ``keep=False`` nothing
     else holds it).
@@ -237,26 +278,11 @@ def _decode_tensors(
     found: list[list[Finding]] = [[] for _ in tree["tensors"]]  # per tensor, so the order never changes
     quantized: dict[int, dict[str, Any]] = {}  # tensor index -> its report's quantization
     stores = {} if stores is None else stores  # name -> the stored form of a quantized tensor
-    total = 0
-    allowed = enc.JSON_ENCODINGS if container == "json" else enc.MSGPACK_ENCODINGS
+    header = DataHeader(container, limits)
     for i, t in enumerate(tree["tensors"]):
         ptr = f"/tensors/{i}"
         try:
-            dt = DTYPES[t["dtype"]]
-            shape = tuple(t["shape"])
-            nbytes = enc.nbytes_of(shape, dt, ptr, limits)
-            total += nbytes
-            if total > limits.max_total_tensor_bytes:
-                raise ModelDocError.of(
-                    "LIMIT_TOTAL_SIZE", ptr, f"tensors exceed the total limit of {limits.max_total_tensor_bytes} bytes"
-                )
-            if t["encoding"] not in allowed:
-                raise ModelDocError.of(
-                    "DATA_ENCODING_MISMATCH",
-                    ptr + "/encoding",
-                    f"encoding {t['encoding']!r} is not allowed in {container} (use {' or '.join(allowed)})",
-                )
-            q = quantize.parse(t["quantization"], dt, shape, ptr) if "quantization" in t else None
+            dt, shape, nbytes, q = header.check(t, ptr)
             streamed = payload(t, dt, shape, nbytes, ptr) if payload else None
             if streamed is not None:
                 arr, digest = streamed  # hashed while it was read
@@ -272,7 +298,7 @@ def _decode_tensors(
                 digests[i] = digest
                 _compare_checksum(digest, t["sha256"], ptr)
             if q is not None:
-                assert arr is not None  # quantized tensors are always decoded (see _read_big)
+                assert arr is not None  # quantized tensors are always decoded (see _fast/bigread.py)
                 stored = arr
                 arr = quantize.dequantize(stored, q)
                 deq_dt = DTYPES[q.dtype]
@@ -314,12 +340,8 @@ def _decode_one(t: dict[str, Any], dt: Any, shape: tuple[int, ...], nbytes: int,
     if encoding == "base64":
         return enc.decode_base64(data, dt, shape, nbytes, ptr)
     if encoding == "raw":
-        if isinstance(data, list) and data and all(isinstance(c, bytes) for c in data):
+        if isinstance(data, list):  # DataHeader.check let only bins through
             data = enc.join_chunks(data, nbytes, ptr)
-        if not isinstance(data, bytes):
-            raise ModelDocError.of(
-                "SCHEMA_TYPE", ptr + "/data", "raw data must be a MessagePack bin or a non-empty array of bins"
-            )
         return enc.decode_raw(data, dt, shape, nbytes, ptr)
     return enc.decode_list(data, dt, shape, ptr)
 
@@ -359,8 +381,10 @@ def _read(
         except OSError as e:
             raise unreadable(source, e) from None
         if bigfile.STREAM_THRESHOLD <= size <= limits.max_document_bytes:
+            from ._fast.bigread import read_big  # on first use: it builds on this module's layers
+
             try:
-                return _read_big(source, size, limits, keep=keep, verify=verify, progress=progress, each=each)
+                return read_big(source, size, limits, keep=keep, verify=verify, progress=progress, each=each)
             except bigfile.Fallback:
                 pass
             except OSError as e:
@@ -375,108 +399,6 @@ def _read(
             parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, stores=stores, each=each
         )
     return parsed, arrays, out, stores
-
-
-def _read_big(
-    path: str | os.PathLike[str], size: int, limits: Limits, *, keep: bool, verify: bool, progress: Progress | None,
-    each: Visit | None = None,
-) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
-    with open(path, "rb") as f, bigfile.open_mapping(f) as mm:
-        kind = sniff(mm[: 1 << 16])
-        if isinstance(kind, Finding):
-            raise bigfile.Fallback("not recognised")
-        skeleton = bigfile.scan_json(mm) if kind == "json" else bigfile.scan_msgpack(mm)
-        out = Collector()
-        parsed = _parse_and_check_structure(skeleton.data, limits, out)
-        tensors = parsed.parsed.get("tensors") if isinstance(parsed.parsed, dict) else None
-        placed = sum(
-            sum(bigfile.span_of(skeleton, x) is not None for x in (d if isinstance(d, list) else [d]))
-            for d in (t.get("data") for t in (tensors if isinstance(tensors, list) else []) if isinstance(t, dict))
-        )
-        if parsed.parsed is None or placed != len(skeleton.spans):
-            raise bigfile.Fallback("a payload outside tensor data, or a syntax error")
-        if parsed.tree is None or parsed.container is None:
-            if kind == "json":
-                for span in skeleton.spans.values():
-                    _check_undecoded(f.fileno(), span)
-            return parsed, {}, out, {}
-        done = 0
-        decoded: set[bigfile.Span] = set()
-        lock = threading.Lock()
-        background: list[Future[Any]] = []  # tensors validated on the job pool
-
-        def advance(n: int) -> None:  # called from the job pool too
-            nonlocal done
-            with lock:
-                done += n
-                if progress:
-                    progress(done, size)
-
-        def later(job: Callable[[], tuple[Any, Any]]) -> tuple[None, Future[Any]]:
-            """validate keeps no arrays: stream and hash this tensor on the job pool, beside the next."""
-            future = run_in_background(lambda: job()[1])
-            background.append(future)
-            return None, future
-
-        def payload(t: dict[str, Any], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> Any:
-            keeps = keep or each is not None or "quantization" in t
-            spread = not keeps and verify and nbytes >= _SPREAD  # checksums are all that is left to compute
-            if kind == "msgpack" and t["encoding"] == "raw":
-                parts = bigfile.raw_parts(skeleton, t["data"])
-                if parts is None:
-                    return None
-
-                def read_raw() -> tuple[Any, Any]:
-                    assert parts is not None
-                    return bigfile.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keeps, advance, verify)
-
-                return later(read_raw) if spread else read_raw()
-            span = bigfile.span_of(skeleton, t["data"])
-            if span is None:
-                return None
-            if span.kind == "list" or t["encoding"] == "list":
-                if span.kind != "list" or t["encoding"] != "list":
-                    raise bigfile.Fallback("a payload under another encoding")
-                result = listread.decode_list_span(
-                    f.fileno(), mm, span.start, span.end, dt, shape, nbytes, ptr, keeps,
-                    limits, advance, verify,
-                )
-                decoded.add(span)
-                return result
-            if kind == "json" and t["encoding"] == "base64":
-
-                def read_base64() -> tuple[Any, Any]:
-                    assert span is not None
-                    result = bigfile.decode_base64_span(
-                        f.fileno(), mm, span, dt, shape, nbytes, ptr, keeps, advance, verify
-                    )
-                    decoded.add(span)  # every character went through the base64 decoder
-                    return result
-
-                return later(read_base64) if spread else read_base64()
-            raise bigfile.Fallback("a payload under another encoding")
-
-        stores: dict[str, quantize.QuantizedTensor] = {}
-        try:
-            arrays = _decode_tensors(
-                parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload, stores=stores,
-                each=each,
-            )
-        finally:
-            for future in background:  # never leave a job reading a file that is about to be closed
-                future.cancel()
-            wait_all(background)
-        if kind == "json":
-            for span in set(skeleton.spans.values()) - decoded:
-                _check_undecoded(f.fileno(), span)
-        return parsed, arrays, out, stores
-
-
-def _check_undecoded(fd: int, span: bigfile.Span) -> None:
-    """A payload that was never decoded must be text the syntax layer accepts."""
-    if span.kind == "list":
-        raise bigfile.Fallback("list data not decoded: its syntax is unchecked")
-    bigfile.check_chars(fd, span)
 
 
 class ReadResult(NamedTuple):

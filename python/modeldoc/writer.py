@@ -20,14 +20,14 @@ import numpy as np
 import pybase64
 
 from . import encodings as enc
-from . import fastlist
+from ._fast import fastlist
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_to_tree, producer_to_tree, test_vectors_to_tree
 from .dtypes import DTYPES, DType, dtype_of_array, to_le_bytes
 from .quantize import dequantize
 from .errors import Collector, ModelDocError
 from .jsontext import dumps_value, parse_json
-from .hashing import Hasher, hash_bytes_in_background
+from ._fast.hashing import Hasher, hash_bytes_in_background
 from .limits import DEFAULT_LIMITS
 from .progress import Progress
 from .schema import SCHEMA_ID, check_schema, normalize_integers

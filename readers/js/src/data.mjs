@@ -41,66 +41,96 @@ export const DEFAULT_LIMITS = Object.freeze({
 export function dataFindings(doc, container, limits = DEFAULT_LIMITS) {
   const findings = [];
   const decoded = [];
-  let total = 0n;
+  const running = { total: 0n };
   doc.get('tensors').forEach((tensor, k) => {
-    const fail = (code, path) => { findings.push({ code, pointer: pointer(['tensors', k, ...path]), severity: 'error' }); };
-    const dtype = tensor.get('dtype');
-    const shape = tensor.get('shape').map(integerValue);
-    const encoding = tensor.get('encoding');
-    const data = tensor.get('data');
-
-    if (shape.length > limits.rank) return fail('LIMIT_RANK', ['shape']);
-    // The limit bounds the product with each 0 counted as 1 (section 8), so [0, 2^40]
-    // and [2^40, 0] are refused alike though neither holds an element.
-    const bound = shape.reduce((a, b) => a * (b === 0n ? 1n : b), 1n) * BigInt(ITEMSIZE[dtype]);
-    if (bound >= 2n ** 64n || bound > limits.tensorSize) return fail('LIMIT_TENSOR_SIZE', ['shape']);
-    const declared = shape.includes(0n) ? 0n : bound;
-    total += declared;
-    if (total > limits.totalSize) return fail('LIMIT_TOTAL_SIZE', []);
-
-    const allowed = container === 'json' ? encoding === 'base64' || encoding === 'list' : encoding === 'raw';
-    if (!allowed) return fail('DATA_ENCODING_MISMATCH', ['encoding']);
-    // Quantized (5.5): checked right after the encoding, before decoding.
-    const q = tensor.get('quantization');
-    if (q !== undefined) {
-      const bad = quantizationError(q, dtype, shape);
-      if (bad !== null) return fail('DATA_QUANTIZATION', ['quantization', ...bad]);
-    }
-
-    let bytes;
-    if (encoding === 'raw') {
-      // One bin, or a non-empty array of bins whose concatenation is the data (5.4).
-      const chunks = data instanceof Bin ? [data]
-        : Array.isArray(data) && data.length > 0 && data.every((c) => c instanceof Bin) ? data : null;
-      if (chunks === null) return fail('SCHEMA_TYPE', ['data']);
-      const length = chunks.reduce((a, c) => a + c.bytes.length, 0);
-      if (BigInt(length) !== declared) return fail('DATA_LENGTH', ['data']);
-      if (chunks.length === 1) bytes = chunks[0].bytes;
-      else {
-        bytes = new Uint8Array(length);
-        let at = 0;
-        for (const c of chunks) { bytes.set(c.bytes, at); at += c.bytes.length; }
-      }
-    } else if (encoding === 'base64') {
-      const r = decodeBase64(data, declared);
-      if (r.code) return fail(r.code, ['data']);
-      bytes = r.bytes;
-    } else {
-      const r = decodeList(data, shape, dtype, ['tensors', k, 'data']);
-      if (r.code) { findings.push({ code: r.code, pointer: r.pointer, severity: 'error' }); return; }
-      bytes = r.bytes;
-    }
-    if (dtype === 'bool' && bytes.some((b) => b > 1)) return fail('DATA_BOOL', ['data']);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== tensor.get('sha256')) return fail('DATA_CHECKSUM', ['sha256']);
-    if (q === undefined) { decoded[k] = { bytes, sha256 }; return; }
-    const dequantized = dequantize(q, dtype, shape, bytes);
-    decoded[k] = {
-      bytes, sha256,
-      dequantized: { dtype: q.get('dtype'), bytes: dequantized, sha256: createHash('sha256').update(dequantized).digest('hex') },
-    };
+    const header = headerCheck(tensor, k, container, limits, running);
+    if (header.finding) { findings.push(header.finding); return; }
+    const got = decodeTensor(tensor, k, header);
+    if (got.finding) { findings.push(got.finding); return; }
+    decoded[k] = got.decoded;
   });
   return { findings, decoded };
+}
+
+/**
+ * The checks of the data layer that need no tensor data (7.1): limits with the
+ * running total (`running.total`, updated), encoding, quantization, and that
+ * raw data is bins.
+ * @returns {{finding: {code, pointer, severity}} | {declared: bigint, shape: bigint[], dtype: string}}
+ */
+export function headerCheck(tensor, k, container, limits, running) {
+  const fail = (code, path) => ({ finding: { code, pointer: pointer(['tensors', k, ...path]), severity: 'error' } });
+  const dtype = tensor.get('dtype');
+  const shape = tensor.get('shape').map(integerValue);
+  const encoding = tensor.get('encoding');
+  const data = tensor.get('data');
+
+  if (shape.length > limits.rank) return fail('LIMIT_RANK', ['shape']);
+  // The limit bounds the product with each 0 counted as 1 (section 8), so [0, 2^40]
+  // and [2^40, 0] are refused alike though neither holds an element.
+  const bound = shape.reduce((a, b) => a * (b === 0n ? 1n : b), 1n) * BigInt(ITEMSIZE[dtype]);
+  if (bound >= 2n ** 64n || bound > limits.tensorSize) return fail('LIMIT_TENSOR_SIZE', ['shape']);
+  const declared = shape.includes(0n) ? 0n : bound;
+  running.total += declared;
+  if (running.total > limits.totalSize) return fail('LIMIT_TOTAL_SIZE', []);
+
+  const allowed = container === 'json' ? encoding === 'base64' || encoding === 'list' : encoding === 'raw';
+  if (!allowed) return fail('DATA_ENCODING_MISMATCH', ['encoding']);
+  // Quantized (5.5): checked right after the encoding, before decoding.
+  const q = tensor.get('quantization');
+  if (q !== undefined) {
+    const bad = quantizationError(q, dtype, shape);
+    if (bad !== null) return fail('DATA_QUANTIZATION', ['quantization', ...bad]);
+  }
+  if (encoding === 'raw') {
+    // One bin, or a non-empty array of bins whose concatenation is the data (5.4).
+    const bins = data instanceof Bin || (Array.isArray(data) && data.length > 0 && data.every((c) => c instanceof Bin));
+    if (!bins) return fail('SCHEMA_TYPE', ['data']);
+  }
+  return { declared, shape, dtype };
+}
+
+/**
+ * Decodes one tensor that passed headerCheck and compares its checksum.
+ * @returns {{finding: {code, pointer, severity}} |
+ *           {decoded: {bytes: Uint8Array, sha256: string, dequantized?: {dtype: string, bytes: Uint8Array, sha256: string}}}}
+ */
+export function decodeTensor(tensor, k, { declared, shape, dtype }) {
+  const fail = (code, path) => ({ finding: { code, pointer: pointer(['tensors', k, ...path]), severity: 'error' } });
+  const encoding = tensor.get('encoding');
+  const data = tensor.get('data');
+  let bytes;
+  if (encoding === 'raw') {
+    const chunks = data instanceof Bin ? [data] : data;
+    const length = chunks.reduce((a, c) => a + c.bytes.length, 0);
+    if (BigInt(length) !== declared) return fail('DATA_LENGTH', ['data']);
+    if (chunks.length === 1) bytes = chunks[0].bytes;
+    else {
+      bytes = new Uint8Array(length);
+      let at = 0;
+      for (const c of chunks) { bytes.set(c.bytes, at); at += c.bytes.length; }
+    }
+  } else if (encoding === 'base64') {
+    const r = decodeBase64(data, declared);
+    if (r.code) return fail(r.code, ['data']);
+    bytes = r.bytes;
+  } else {
+    const r = decodeList(data, shape, dtype, ['tensors', k, 'data']);
+    if (r.code) return { finding: { code: r.code, pointer: r.pointer, severity: 'error' } };
+    bytes = r.bytes;
+  }
+  if (dtype === 'bool' && bytes.some((b) => b > 1)) return fail('DATA_BOOL', ['data']);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== tensor.get('sha256')) return fail('DATA_CHECKSUM', ['sha256']);
+  const q = tensor.get('quantization');
+  if (q === undefined) return { decoded: { bytes, sha256 } };
+  const dequantized = dequantize(q, dtype, shape, bytes);
+  return {
+    decoded: {
+      bytes, sha256,
+      dequantized: { dtype: q.get('dtype'), bytes: dequantized, sha256: createHash('sha256').update(dequantized).digest('hex') },
+    },
+  };
 }
 
 /**

@@ -34,28 +34,28 @@ function versionFindings(doc) {
 const hasError = (findings) => findings.some((f) => f.severity === 'error');
 
 /**
- * Runs every layer on the bytes of a document.
+ * Layers 1 to 4 (syntax, version, schema, semantics): everything before the tensor data.
  * @param {Uint8Array} bytes
  * @param {{limits?: object, schemaPath?: string}} [options]
- * @returns {{findings: {code: string, pointer: string, severity: string}[],
- *            report?: string, container?: string, tree?: object, decoded?: object[]}}
+ * @returns {{findings: {code: string, pointer: string, severity: string}[], container?: string, tree?: object,
+ *            sound: boolean}} sound: no error, so the data layer may run
  */
-export function validateBytes(bytes, { limits: given, schemaPath } = {}) {
+export function checkStructure(bytes, { limits: given, schemaPath } = {}) {
   const limits = { ...DEFAULT_LIMITS, ...given };
   const findings = [];
   if (BigInt(bytes.length) > limits.documentSize) {
-    return { findings: [{ code: 'LIMIT_DOCUMENT_SIZE', pointer: '', severity: 'error' }] };
+    return { findings: [{ code: 'LIMIT_DOCUMENT_SIZE', pointer: '', severity: 'error' }], sound: false };
   }
   let container, tree, syntax;
   try {
     ({ container, tree, findings: syntax } = parseDocument(bytes, { maxDepth: limits.depth, maxString: limits.string }));
   } catch (e) {
-    if (e instanceof SyntaxFail) return { findings: [{ code: e.code, pointer: e.pointer, severity: 'error' }] };
+    if (e instanceof SyntaxFail) return { findings: [{ code: e.code, pointer: e.pointer, severity: 'error' }], sound: false };
     throw e;
   }
-  const done = () => ({ findings, container, tree });
+  const done = () => ({ findings, container, tree, sound: !hasError(findings) });
   findings.push(...syntax.map((f) => ({ ...f, severity: 'error' })));
-  if (hasError(findings)) return { findings, container };
+  if (hasError(findings)) return { findings, container, sound: false };
 
   const version = versionFindings(tree);
   findings.push(...version.findings);
@@ -71,7 +71,21 @@ export function validateBytes(bytes, { limits: given, schemaPath } = {}) {
   if (hasError(findings)) return done();
 
   findings.push(...semanticFindings(tree));
-  if (hasError(findings)) return done();
+  return done();
+}
+
+/**
+ * Runs every layer on the bytes of a document.
+ * @param {Uint8Array} bytes
+ * @param {{limits?: object, schemaPath?: string}} [options]
+ * @returns {{findings: {code: string, pointer: string, severity: string}[],
+ *            report?: string, container?: string, tree?: object, decoded?: object[]}}
+ */
+export function validateBytes(bytes, { limits: given, schemaPath } = {}) {
+  const limits = { ...DEFAULT_LIMITS, ...given };
+  const { findings, container, tree, sound } = checkStructure(bytes, { limits, schemaPath });
+  const done = () => ({ findings, container, tree });
+  if (!sound) return done();
 
   const { findings: dataErrors, decoded } = dataFindings(tree, container, limits);
   findings.push(...dataErrors);

@@ -27,9 +27,9 @@ from typing import IO, Any, Callable
 import numpy as np
 import pybase64
 
-from .dtypes import DType, from_le_bytes
-from .encodings import base64_padding, check_bools, unused_bits_clear
-from .errors import ModelDocError
+from ..dtypes import DType, from_le_bytes
+from ..encodings import base64_padding, check_bools, unused_bits_clear
+from ..errors import ModelDocError
 from .hashing import Hasher, hash_in_background, wait
 
 STREAM_THRESHOLD = 32 << 20  # files at least this big take this path

@@ -38,14 +38,14 @@ from typing import Callable
 
 import numpy as np
 
+from ..dtypes import DType, from_le_bytes, int_range, to_le_bytes
+from ..encodings import decode_list
+from ..errors import Collector, ModelDocError
+from ..jsontext import _DECODER
+from ..limits import Limits
+from ..tree import check_tree
 from .bigfile import Fallback, release
-from .dtypes import DType, from_le_bytes, int_range, to_le_bytes
-from .encodings import decode_list
-from .errors import Collector, ModelDocError
 from .hashing import Hasher
-from .jsontext import _DECODER
-from .limits import Limits
-from .tree import check_tree
 
 try:
     import orjson
@@ -175,7 +175,7 @@ def _fast(buf: bytes | bytearray, dt: DType, inner: tuple[int, ...]) -> np.ndarr
 
 
 def _round(values: np.ndarray, buf: bytes | bytearray, dt: DType) -> np.ndarray:
-    from .floattext import round_from_float64
+    from ..floattext import round_from_float64
 
     if values.size and (values.max() >= _BIG or values.min() <= -_BIG):
         raise Unusual("an integer orjson may have read as a float")

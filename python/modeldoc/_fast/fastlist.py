@@ -45,8 +45,8 @@ from typing import Iterator, Union
 
 import numpy as np
 
-from .dtypes import DType
-from .floattext import format_floats
+from ..dtypes import DType
+from ..floattext import format_floats
 
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -132,14 +132,14 @@ def _agrees(plan: _Plan, name: str) -> bool:
     vals = _probe_values(name)
     keep = vals[~plan.needs_patch(vals)]
     got = orjson.dumps(keep, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode("ascii")
-    from .dtypes import DTYPES
+    from ..dtypes import DTYPES
 
     return got.split(",") == format_floats(keep, DTYPES[name])
 
 
 @functools.cache
 def _table(name: str) -> list[bytes]:
-    from .dtypes import DTYPES
+    from ..dtypes import DTYPES
 
     dt = DTYPES[name]
     values = np.arange(1 << 16, dtype=np.uint16).view(dt.numpy)
@@ -150,7 +150,7 @@ def _table(name: str) -> list[bytes]:
 def _bfloat16_texts(values: np.ndarray, dt: DType) -> list[str]:
     """format_floats for bfloat16, with its precision search done for all values at once
     (2 s one value at a time, 0.3 s this way; tests compare the two on all 65,536)."""
-    from .floattext import as_float64, round_from_float64
+    from ..floattext import as_float64, round_from_float64
 
     texts = format_floats(values[~np.isfinite(as_float64(values))], dt)  # "NaN", "Infinity", "-Infinity"
     out: list[str] = [""] * len(values)
@@ -235,7 +235,7 @@ def _format(block: np.ndarray, plan: _Plan | None) -> bytes:
     marked = block.copy()
     marked.reshape(-1)[idx] = plan.marker
     text = orjson.dumps(marked, option=orjson.OPT_SERIALIZE_NUMPY)
-    from .dtypes import DTYPES
+    from ..dtypes import DTYPES
 
     texts = [t.encode("ascii") for t in format_floats(values, DTYPES[plan.fdtype.__name__])]
     # Every value printed with an exponent "e+" is patched, so each "+" is a marker's:
@@ -259,8 +259,8 @@ def _format(block: np.ndarray, plan: _Plan | None) -> bytes:
 
 
 def _reference(block: np.ndarray, plan: _Plan) -> bytes:
-    from .dtypes import DTYPES
-    from .encodings import encode_list_text
+    from ..dtypes import DTYPES
+    from ..encodings import encode_list_text
 
     return encode_list_text(block, DTYPES[plan.fdtype.__name__]).encode("ascii")
 

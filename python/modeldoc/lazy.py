@@ -1,0 +1,307 @@
+"""Lazy access: check a document's structure at open, read each tensor's data only when asked.
+
+``open`` cuts the tensor payloads out of the file (the same scanner as the
+big-file path, _fast/bigfile.py), runs the syntax, version, schema and semantic
+layers on the small remainder, and the data layer's checks that need no data
+(declared sizes, encodings, quantization) for every tensor. ``get_tensor``
+then reads one payload from the file, decodes and hashes it like a full read
+does, and compares its ``sha256``.
+
+Findings never depend on the path taken: a document whose structure fails is
+read again whole the ordinary way for its findings, and a payload the fast
+decoders cannot vouch for makes ``get_tensor`` read the whole document the
+ordinary way once and report that tensor's findings (rare: malformed data).
+What lazy access cannot check is the ``document_sha256`` and the data of the
+tensors never read (spec.md section 7.1); ``validate`` checks everything.
+"""
+
+from __future__ import annotations
+
+import io
+import mmap
+import os
+from concurrent.futures import Future
+from dataclasses import dataclass
+from types import TracebackType
+from typing import IO, Any, Iterator
+
+import numpy as np
+
+from . import quantize
+from ._fast import bigfile, listread
+from . import document
+from .document import Graph, Producer, TestVector, graph_from_tree, producer_from_tree
+from .dtypes import DTYPES, to_le_bytes
+from .encodings import sha256_hex
+from .errors import Collector, Finding, ModelDocError
+from .limits import DEFAULT_LIMITS, Limits
+from .reader import (
+    Container, DataHeader, Declared, Source, _compare_checksum, _decode_one, _parse_and_check_structure, _read,
+    read_source, sniff,
+)
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """What the document declares about a tensor; nothing here needed its data."""
+
+    name: str
+    index: int  # position in the document's ``tensors``
+    dtype: str  # of the array ``get_tensor`` returns (the dequantized dtype for a quantized tensor)
+    shape: tuple[int, ...]
+    encoding: str
+    stored_dtype: str  # the dtype of the stored data (differs from ``dtype`` when quantized)
+    quantization: dict[str, Any] | None  # the document's ``quantization`` object, if any
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the array ``get_tensor`` returns."""
+        n = DTYPES[self.dtype].itemsize
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+
+class LazyDocument:
+    """An open document: its model, metadata and tensor list now, each tensor's data on request.
+
+    Use it as a context manager, or call :meth:`close`. Made by :func:`open`.
+    """
+
+    def __init__(
+        self, tree: dict[str, Any], container: Container, declared: list[Declared], warnings: list[Finding],
+        limits: Limits, verify: bool, source: _FileSource | None,
+    ) -> None:
+        self._tree = tree
+        self._declared = declared
+        self._limits = limits
+        self._verify = verify
+        self._source = source  # None: the whole document is in memory (``tree`` holds the data)
+        self.container: Container = container
+        self.format_version: str = tree["format_version"]
+        self.warnings: list[Finding] = warnings
+        self.model: Graph = graph_from_tree(tree["model"])
+        self.metadata: dict[str, str] = dict(tree.get("metadata", {}))
+        self.producer: Producer = producer_from_tree(tree["producer"])
+        self.test_vectors: list[TestVector] = document.test_vectors_from_tree(tree.get("test_vectors", []))
+        self.tensors: dict[str, TensorInfo] = {}
+        for i, t in enumerate(tree["tensors"]):
+            q = t.get("quantization")
+            self.tensors[t["name"]] = TensorInfo(
+                t["name"], i, q["dtype"] if q else t["dtype"], declared[i].shape, t["encoding"], t["dtype"],
+                dict(q) if q else None,
+            )
+
+    def keys(self) -> list[str]:
+        """Tensor names in document order."""
+        return list(self.tensors)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tensors)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.tensors
+
+    @property
+    def num_parameters(self) -> int:
+        """Number of tensor elements in the document, from the declared shapes."""
+        return sum(info.size for info in self.tensors.values())
+
+    def get_tensor(self, name: str) -> np.ndarray:
+        """Read, decode and check one tensor; a quantized tensor comes back dequantized.
+
+        Every data check of a full read runs on it (decoding, bool bytes, and its
+        ``sha256`` unless opened with ``verify=False``); a problem raises
+        :class:`ModelDocError` with the pointer a full validation would report.
+        ``KeyError`` for a name the document does not have.
+
+        >>> import modeldoc, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.msgpack")
+        >>> modeldoc.save(modeldoc.example_document(), path, encoding="msgpack")
+        >>> with modeldoc.open(path) as f:
+        ...     f.get_tensor("conv/bias").shape
+        (4,)
+        """
+        i = self.tensors[name].index
+        if self._source is not None and self._source.closed:
+            raise ValueError("the document is closed")
+        t = self._tree["tensors"][i]
+        dt, shape, nbytes, q = self._declared[i]
+        ptr = f"/tensors/{i}"
+        try:
+            streamed = self._source.read(t, self._declared[i], ptr, self._limits, self._verify) if self._source else None
+        except bigfile.Fallback:
+            return self._read_whole(i)
+        if streamed is None:  # the data is in the tree
+            arr = _decode_one(t, dt, shape, nbytes, ptr)
+            digest = sha256_hex(to_le_bytes(arr, dt)) if self._verify else ""
+        else:
+            arr, digest = streamed
+        if self._verify:
+            _compare_checksum(digest, t["sha256"], ptr)
+        return quantize.dequantize(arr, q) if q is not None else arr
+
+    def _read_whole(self, i: int) -> np.ndarray:
+        """The ordinary full read, for a payload only the reference decoders may judge."""
+        assert self._source is not None
+        parsed, arrays, out, _ = _read(self._source.path, self._limits, keep=True, verify=self._verify)
+        name = self._tree["tensors"][i]["name"]
+        here = f"/tensors/{i}"
+        mine = [f for f in out.errors if f.pointer == here or f.pointer.startswith(here + "/")]
+        if mine:
+            raise ModelDocError(mine)
+        if name in arrays:  # this tensor is sound; other tensors' findings are theirs
+            return arrays[name]
+        if out.errors:  # the document itself failed before its data layer (a syntax error in a payload)
+            raise ModelDocError([f for f in out.errors if f.code != "DATA_DOCUMENT_CHECKSUM"] or out.errors)
+        raise ModelDocError.of("IO_UNREADABLE", "", f"{os.fspath(self._source.path)!r} changed while it was open")
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+
+    def __enter__(self) -> LazyDocument:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class _FileSource:
+    """The open file and the payloads cut out of it."""
+
+    def __init__(self, path: str | os.PathLike[str], f: IO[bytes], mm: mmap.mmap, skeleton: bigfile.Skeleton) -> None:
+        self.path = path
+        self._file = f
+        self._mm = mm
+        self._skeleton = skeleton
+        self.closed = False
+
+    def read(
+        self, t: dict[str, Any], declared: Declared, ptr: str, limits: Limits, verify: bool
+    ) -> tuple[np.ndarray, str] | None:
+        """Decode a payload that was cut out; None if the tensor's data stayed in the skeleton."""
+        dt, shape, nbytes, _ = declared
+        fd = self._file.fileno()
+        if t["encoding"] == "raw":
+            parts = bigfile.raw_parts(self._skeleton, t["data"])
+            if parts is None:
+                return None
+            arr, digest = bigfile.read_raw_span(fd, parts, dt, shape, nbytes, ptr, True, None, verify)
+        else:
+            span = bigfile.span_of(self._skeleton, t["data"])
+            if span is None:
+                return None
+            if (span.kind == "list") != (t["encoding"] == "list"):
+                raise bigfile.Fallback("a payload under another encoding")
+            if span.kind == "list":
+                arr, digest = listread.decode_list_span(
+                    fd, self._mm, span.start, span.end, dt, shape, nbytes, ptr, True, limits, None, verify
+                )
+            else:
+                arr, digest = bigfile.decode_base64_span(fd, self._mm, span, dt, shape, nbytes, ptr, True, None, verify)
+        assert arr is not None  # kept: keep=True above
+        return arr, digest.result() if isinstance(digest, Future) else digest
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._mm.close()
+            self._file.close()
+
+
+def open(  # shadows the builtin here on purpose: modeldoc.open, as safetensors has safe_open
+    source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True
+) -> LazyDocument:
+    """Open a document for reading tensor by tensor.
+
+    The structure is checked now (syntax, version, schema, semantics, and each
+    tensor's declared size, encoding and quantization); a tensor's data is read
+    and checked by :meth:`LazyDocument.get_tensor`, which compares its ``sha256``
+    unless ``verify=False`` (the same opt-out as :func:`load`). Raises
+    :class:`ModelDocError` if the structure is invalid. A path is read lazily; bytes and file objects
+    are read whole (their data is then decoded on request).
+
+    >>> import modeldoc, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
+    >>> modeldoc.save(modeldoc.example_document(), path)
+    >>> with modeldoc.open(path) as f:
+    ...     f.keys()[:2], f.tensors["conv/kernel"].shape
+    (['conv/kernel', 'conv/bias'], (3, 3, 1, 4))
+    """
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            size = os.stat(source).st_size
+        except OSError as e:
+            raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
+        if size <= limits.max_document_bytes:
+            try:
+                return _open_file(source, limits, verify)
+            except bigfile.Fallback:
+                pass
+            except OSError as e:
+                raise ModelDocError.of(
+                    "IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}"
+                ) from None
+    out = Collector()
+    parsed = _parse_and_check_structure(read_source(source, limits), limits, out)
+    if parsed.tree is None or parsed.container is None:
+        raise ModelDocError(out.errors)
+    declared = _check_headers(parsed.tree, parsed.container, limits)
+    return LazyDocument(parsed.tree, parsed.container, declared, out.warnings, limits, verify, None)
+
+
+def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> LazyDocument:
+    f = io.open(path, "rb")
+    try:
+        mm = bigfile.open_mapping(f)
+    except BaseException:
+        f.close()
+        raise
+    try:
+        kind = sniff(mm[: 1 << 16])
+        if isinstance(kind, Finding):
+            raise bigfile.Fallback("not recognised")
+        skeleton = bigfile.scan_json(mm) if kind == "json" else bigfile.scan_msgpack(mm)
+        out = Collector()
+        parsed = _parse_and_check_structure(skeleton.data, limits, out)
+        if parsed.tree is None or parsed.container is None:
+            raise bigfile.Fallback("the structure failed: the ordinary read names the problem")
+        placed = sum(
+            sum(bigfile.span_of(skeleton, x) is not None for x in (d if isinstance(d, list) else [d]))
+            for d in (t["data"] for t in parsed.tree["tensors"])
+        )
+        if placed != len(skeleton.spans):
+            raise bigfile.Fallback("a payload outside tensor data")
+        declared = _check_headers(parsed.tree, parsed.container, limits)
+        return LazyDocument(
+            parsed.tree, parsed.container, declared, out.warnings, limits, verify, _FileSource(path, f, mm, skeleton)
+        )
+    except BaseException:
+        mm.close()
+        f.close()
+        raise
+
+
+def _check_headers(tree: dict[str, Any], container: Container, limits: Limits) -> list[Declared]:
+    """The data layer's checks that need no data, for every tensor; all findings at once."""
+    header = DataHeader(container, limits)
+    declared: list[Declared] = []
+    found: list[Finding] = []
+    for i, t in enumerate(tree["tensors"]):
+        try:
+            declared.append(header.check(t, f"/tensors/{i}"))
+        except ModelDocError as e:
+            found.extend(e.findings)
+    if found:
+        raise ModelDocError(found)
+    return declared

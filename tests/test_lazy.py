@@ -1,0 +1,234 @@
+"""modeldoc.open: the structure checked at open, each tensor read and checked on request.
+
+The rule under test: together, open and get_tensor of every tensor report exactly the
+findings a full validation reports (less the document checksum, which lazy access
+does not check), each with the same code and pointer, and hand out the same bits.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from testutil import doc_with, same_bits
+
+import modeldoc
+from modeldoc._fast import bigfile
+from modeldoc.quantize import quantize_document
+
+FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
+CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
+ENCODINGS = ("base64", "list", "msgpack")
+SUFFIX = {"base64": ".json", "list": ".json", "msgpack": ".msgpack"}
+
+
+def _tensors() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    big = rng.normal(0, 0.05, 300_000).astype(np.float32)  # 1.2 MB: its payload is cut out
+    big[:4] = [np.nan, np.inf, -0.0, np.finfo(np.float32).tiny / 2]
+    return {
+        "big": big.reshape(600, 500),
+        "bools": rng.integers(0, 2, 200_000).astype(bool),
+        "wide": rng.integers(-(2**62), 2**62, 20_000, dtype=np.int64),
+        "half": rng.normal(0, 1, (300, 300)).astype(np.float16),
+        "small": np.array([1.5, -2.0], np.float32),
+        "scalar": np.array(3, np.int32),
+        "empty": np.zeros((0, 4), np.float32),
+    }
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("lazy")
+    doc = doc_with(_tensors())
+    out = {}
+    for e in ENCODINGS:
+        out[e] = d / f"m-{e}{SUFFIX[e]}"
+        modeldoc.save(doc, out[e], encoding=e)
+    return out
+
+
+def _errors(e: modeldoc.ModelDocError) -> list[tuple[str, str]]:
+    return [(f.code, f.pointer) for f in e.findings if f.severity == "error"]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_every_tensor_reads_back_bit_exact(files: dict[str, Path], encoding: str) -> None:
+    path = files[encoding]
+    full = modeldoc.load(path)
+    with modeldoc.open(path) as f:
+        assert f.keys() == list(full.tensors)
+        assert f.container == ("msgpack" if encoding == "msgpack" else "json")
+        assert f.num_parameters == full.num_parameters
+        assert f.model == full.model and f.metadata == full.metadata and f.producer == full.producer
+        for name in f:
+            info = f.tensors[name]
+            got = f.get_tensor(name)
+            assert same_bits(got, full.tensors[name]), name
+            assert (info.dtype, info.shape, info.nbytes) == (got.dtype.name, got.shape, got.nbytes)
+
+
+def test_bytes_and_file_objects_read_the_same(files: dict[str, Path]) -> None:
+    path = files["msgpack"]
+    with modeldoc.open(path) as lazy, modeldoc.open(path.read_bytes()) as whole, path.open("rb") as fo:
+        by_object = modeldoc.open(fo)
+        for name in lazy:
+            assert same_bits(lazy.get_tensor(name), whole.get_tensor(name))
+            assert same_bits(lazy.get_tensor(name), by_object.get_tensor(name))
+
+
+def test_quantized_tensors_come_back_dequantized(tmp_path: Path) -> None:
+    doc = doc_with({"w": np.random.default_rng(1).normal(0, 1, (400, 300)).astype(np.float32)})
+    quantize_document(doc, "uint8", per_channel=True)
+    for e in ENCODINGS:
+        path = tmp_path / f"q{SUFFIX[e]}"
+        modeldoc.save(doc, path, encoding=e)
+        with modeldoc.open(path) as f:
+            assert f.tensors["w"].stored_dtype == "uint8" and f.tensors["w"].dtype == "float32"
+            assert same_bits(f.get_tensor("w"), modeldoc.load(path).tensors["w"])
+
+
+def test_open_reads_no_tensor_data(files: dict[str, Path], tmp_path: Path) -> None:
+    """A broken payload does not stop open or the other tensors; only its own tensor fails."""
+    data = bytearray(files["base64"].read_bytes())
+    start = data.index(b'"data":"', data.index(b'"name":"big"')) + 8
+    data[start + 1000] = ord("A") if data[start + 1000] != ord("A") else ord("B")
+    path = tmp_path / "broken.json"
+    path.write_bytes(bytes(data))
+    assert ("DATA_CHECKSUM", "/tensors/0/sha256") in [(f.code, f.pointer) for f in modeldoc.validate(path).errors]
+    tracemalloc.start()
+    try:
+        f = modeldoc.open(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    with f:
+        assert peak < 300_000  # the 1.6 MB of base64 text of "big" was not read
+        assert same_bits(f.get_tensor("bools"), _tensors()["bools"])
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            f.get_tensor("big")
+        assert _errors(e.value) == [("DATA_CHECKSUM", "/tensors/0/sha256")]
+    with modeldoc.open(path, verify=False) as f:
+        assert not same_bits(f.get_tensor("big"), _tensors()["big"])
+
+
+@pytest.mark.parametrize(
+    "encoding,find,edit,own",
+    [
+        ("base64", b'"name":"bools"', lambda d, i: d.__setitem__(i + 500, ord("*")), True),
+        ("base64", b'"name":"bools"', lambda d, i: d.__setitem__(i + 500, ord("D")), True),
+        ("list", b'"name":"big"', lambda d, i: d.__setitem__(i + 1, ord("[")), False),
+        ("list", b'"name":"wide"', lambda d, i: d.__setitem__(i + 3, ord("x")), False),
+    ],
+    ids=["base64-alphabet", "bool-byte", "list-nesting", "list-syntax"],
+)
+def test_a_payload_only_the_reference_may_judge_gets_its_findings(
+    files: dict[str, Path], tmp_path: Path, encoding: str, find: bytes, edit: Any, own: bool
+) -> None:
+    """The fast decoders give up on these; get_tensor then reports what validate reports."""
+    data = bytearray(files[encoding].read_bytes())
+    start = data.index(b'"data":', data.index(find)) + 8
+    edit(data, start)
+    path = tmp_path / f"m{SUFFIX[encoding]}"
+    path.write_bytes(bytes(data))
+    full = [(f.code, f.pointer) for f in modeldoc.validate(bytes(data)).errors]
+    name = find.split(b'"')[3].decode()
+    index = list(_tensors()).index(name)
+    # own: a data finding; else a syntax error of the whole text, which lazy access meets only
+    # when it reads the payload that holds it. Either way it points into this tensor.
+    assert full and all(p.startswith(f"/tensors/{index}/") for _, p in full)
+    assert all(c.startswith("DATA_") == own for c, _ in full), full
+    with modeldoc.open(path) as f:
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            f.get_tensor(name)
+        assert _errors(e.value) == full
+        assert same_bits(f.get_tensor("half"), _tensors()["half"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_open_and_get_tensor_report_what_validate_reports(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = FIXTURES / str(case["file"])
+    data = path.read_bytes()
+    report = modeldoc.validate(data)  # bytes: the ordinary path
+    full = sorted((f.code, f.pointer) for f in report.errors if f.code != "DATA_DOCUMENT_CHECKSUM")
+    monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)  # cut out every payload of 64 bytes or more
+    for source in (path, data):
+        try:
+            f = modeldoc.open(source)
+        except modeldoc.ModelDocError as e:
+            raised = _errors(e)
+            assert raised and set(raised) <= set(full), raised
+            continue
+        got: list[tuple[str, str]] = []
+        loaded = modeldoc.loads(data) if report.ok else None
+        with f:
+            assert [w.code for w in f.warnings] == [w.code for w in report.warnings]
+            for name in f:
+                try:
+                    arr = f.get_tensor(name)
+                except modeldoc.ModelDocError as e:
+                    got.extend(_errors(e))
+                    continue
+                if loaded is not None:
+                    assert same_bits(arr, loaded.tensors[name])
+        assert sorted(got) == full
+
+
+def test_declared_sizes_are_checked_at_open(files: dict[str, Path]) -> None:
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        modeldoc.open(files["msgpack"], limits=modeldoc.Limits(max_tensor_bytes=1_000_000))
+    assert _errors(e.value) == [("LIMIT_TENSOR_SIZE", "/tensors/0/shape")]
+
+
+def test_unknown_names_and_closed_handles(files: dict[str, Path]) -> None:
+    f = modeldoc.open(files["base64"])
+    with pytest.raises(KeyError):
+        f.get_tensor("nope")
+    f.close()
+    with pytest.raises(ValueError):
+        f.get_tensor("big")
+
+
+def test_unreadable_path_is_a_finding(tmp_path: Path) -> None:
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        modeldoc.open(tmp_path / "missing.json")
+    assert e.value.code == "IO_UNREADABLE"
+
+
+def test_inspect_reads_the_structure_only(files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from modeldoc.cli import main
+
+    data = bytearray(files["msgpack"].read_bytes())
+    at = data.index(np.float32(_tensors()["big"].reshape(-1)[10]).tobytes())
+    data[at] ^= 1  # one bit of "big": a bad checksum that only reading the data can find
+    path = tmp_path / "flipped.msgpack"
+    path.write_bytes(bytes(data))
+    assert main(["validate", str(path)]) == 1
+    capsys.readouterr()
+    assert main(["inspect", "--json", str(path)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert [(t["name"], t["shape"], t["bytes"]) for t in info["tensors"]] == [
+        (k, list(v.shape), v.nbytes) for k, v in _tensors().items()
+    ]
+    assert info["parameters"] == sum(v.size for v in _tensors().values())
+    assert main(["inspect", str(path), "--limit", "max_tensor_bytes=1000"]) == 1
+    assert "LIMIT_TENSOR_SIZE at /tensors/0/shape" in capsys.readouterr().err
+
+
+def test_extract_reads_and_checks_its_tensor_only(files: dict[str, Path], tmp_path: Path) -> None:
+    from modeldoc.cli import main
+
+    data = bytearray(files["msgpack"].read_bytes())
+    at = data.index(np.float32(_tensors()["big"].reshape(-1)[10]).tobytes())
+    data[at] ^= 1  # a bad checksum in "big"
+    path = tmp_path / "flipped.msgpack"
+    path.write_bytes(bytes(data))
+    out = tmp_path / "half.npy"
+    assert main(["extract", str(path), "half", "-o", str(out), "-q"]) == 0
+    assert same_bits(np.load(out), _tensors()["half"])
+    assert main(["extract", str(path), "big", "-o", str(tmp_path / "big.npy"), "-q"]) == 1
+    assert not (tmp_path / "big.npy").exists()
