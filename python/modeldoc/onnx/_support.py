@@ -17,12 +17,13 @@ from ..document import Document
 from ..dtypes import DTYPES
 from ..errors import Finding
 from ..flatgraph import Program
-from . import _activations, _conv, _dense, _embedding, _merge, _norm, _pool, _recurrent, _shape
+from . import _activations, _conv, _dense, _embedding, _merge, _norm, _ops, _pool, _preprocess, _recurrent, _shape
 from ._config import Config, Op, Unsupported
 from ._opsets import MIN_OPSET
 
 TABLE: dict[str, Op] = {}
-for _module in (_dense, _conv, _pool, _norm, _activations, _merge, _shape, _embedding, _recurrent):
+for _module in (_dense, _conv, _pool, _norm, _activations, _merge, _shape, _embedding, _recurrent, _preprocess,
+                _ops):
     TABLE.update(_module.OPS)
 
 MAX_PROTO_BYTES = 2**31 - 1  # protobuf's limit for one message; weights as external data are not written
@@ -95,7 +96,15 @@ def argument_problems(arguments: dict[str, Any], n_inputs: int, layer_type: str)
     []
     >>> argument_problems({"kwargs": {"mask": {"$input": 1}}}, 2, "Dense")
     ["the argument 'mask'"]
+
+    An operation's call (spec.md 15.15) lists its operands instead, references and constants:
+
+    >>> argument_problems({"args": [{"$input": 0}, 3.0], "kwargs": {}}, 1, "ops.numpy.Add")
+    []
     """
+    if layer_type in _ops.OPS:
+        problem = _ops.operation_problem(layer_type, arguments, n_inputs)
+        return [] if problem is None else [f"operands that spec.md 15.15 does not allow ({problem})"]
     problems = [f"the argument {k!r}" for k in sorted(set(arguments) - {"args", "kwargs", "training"})]
     kwargs = arguments.get("kwargs", {})
     if not isinstance(kwargs, dict):
