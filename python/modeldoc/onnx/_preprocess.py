@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelDocError
+from ..evaluator._ops import is_constant
 from ..flatgraph import Call
 from ._builder import Builder, Value
 from ._config import FLOATS, Config, Issue, Op, Unsupported, compute_dtype
@@ -30,23 +31,12 @@ SAME_SIZE_EXACT = ("bilinear", "nearest", "bicubic", "area")
 
 
 def _constant(cfg: Config, key: str, default: Any) -> np.ndarray:
-    """A member that is a number or a rectangular nested list of numbers, as a float64 array."""
+    """A member that is a number or a rectangular nested list of numbers (spec.md 15.15), as float64."""
     value = cfg.get(key, default)
-    try:
-        array = np.array(value, dtype=np.float64)
-        ok = array.size > 0 and _numbers_only(value)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
+    if not is_constant(value):
         cfg.reject(key, f"{key}={value!r} is not a number or a rectangular list of numbers")
         return np.zeros(())
-    return array
-
-
-def _numbers_only(value: Any) -> bool:
-    if isinstance(value, list):
-        return all(_numbers_only(v) for v in value)
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return np.array(value, dtype=np.float64)
 
 
 def unfit(call: Call, message: str) -> Exception:
