@@ -89,7 +89,7 @@ def test_extra_layer_forms_match_keras(name: str) -> None:
     _assert_matches(doc, to_onnx(doc))
 
 
-@pytest.mark.parametrize("name", ["cnn", "conv1d", "shapes"])
+@pytest.mark.parametrize("name", ["cnn", "conv1d", "shapes", "applications"])
 def test_opset_18_reduce_form(name: str) -> None:
     # From opset 18 on, ReduceMean/ReduceMax take their axes as an input instead of an attribute.
     doc = zoo_doc(name)

@@ -27,8 +27,9 @@ _ONNX_BINARY = {"Add": "Add", "Subtract": "Sub", "Multiply": "Mul", "TrueDivide"
 
 
 def operation_problem(layer_type: str, arguments: dict[str, Any], n_inputs: int) -> str | None:
-    """Why an operation call is outside spec.md 15.15 (operands, their count), or None; for the support check."""
-    return call_problem(layer_type, arguments, n_inputs, 1) if layer_type in OP_TYPES else None
+    """Why a call of the operation ``layer_type`` is outside spec.md 15.15 (its operands, their count), or
+    None; for the support check, before anything is built."""
+    return call_problem(layer_type, arguments, n_inputs, 1)
 
 
 @dataclass(frozen=True)
@@ -43,22 +44,19 @@ class _Operation:
 
 def _operands(b: Builder, xs: list[Value], call: Call) -> tuple[list[str], Value]:
     """The operand names in order, constants made initializers in the tensors' one float dtype, and the
-    first tensor operand (for its dtype and rank)."""
+    result's dtype and rank as a Value without a name."""
     items, problem = operands(call.arguments, len(xs))
-    if problem:  # the support check reported it; a document changed since cannot get here
+    if problem:  # the support check reported it already; kept so that a build cannot go on without operands
         raise unfit(call, problem)
     dtypes = {x.dtype for x in xs}
     if len(dtypes) != 1 or next(iter(dtypes)).name not in FLOATS:
         raise unfit(call, f"takes tensors of one float dtype, got {sorted(x.dtype.name for x in xs)}")
-    first = xs[0]
-    names = [xs[v].name if is_ref else b.const(np.array(v, np.float64).astype(first.dtype), f"{call.path}/constant")
+    dtype = xs[0].dtype
+    names = [xs[v].name if is_ref else b.const(np.array(v, np.float64).astype(dtype), f"{call.path}/constant")
              for is_ref, v in items]
-    return names, first
-
-
-def _rank(xs: list[Value], items: list[tuple[bool, Any]]) -> int | None:
     ranks = [x.rank for x in xs] + [np.ndim(v) for is_ref, v in items if not is_ref]
-    return None if any(r is None for r in ranks) else max(r for r in ranks if r is not None)
+    rank = None if any(r is None for r in ranks) else max(r for r in ranks if r is not None)
+    return names, Value("", dtype, rank)
 
 
 def _gelu_tanh(b: Builder, x: Value, h: str) -> str:
@@ -109,10 +107,10 @@ def _emit(b: Builder, p: _Operation, xs: list[Value], call: Call) -> list[Value]
         # allowzero: a 0 in newshape is a size 0, as in NumPy (ONNX would copy the input's size).
         attrs = {"allowzero": 1} if 0 in p.shape else {}
         return [Value(b.op("Reshape", [xs[0].name, b.ints(p.shape, h)], h, **attrs), xs[0].dtype, len(p.shape))]
-    names, x = _operands(b, xs, call)
+    names, result = _operands(b, xs, call)
     if t in BINARY:
-        items, _ = operands(call.arguments, len(xs))
-        return [Value(b.op(_ONNX_BINARY[p.kind], names, h), x.dtype, _rank(xs, items))]
+        return [Value(b.op(_ONNX_BINARY[p.kind], names, h), result.dtype, result.rank)]
+    x = Value(names[0], result.dtype, result.rank)
     if t in UNARY:
         return [apply(b, x, UNARY[t], h)]
     if t == "ops.nn.Gelu":
