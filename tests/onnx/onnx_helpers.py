@@ -37,7 +37,7 @@ def extra_doc(name: str) -> modeldoc.Document:
 
 
 # Zoo models the exporter refuses, with a word of the reason its finding gives (their keras-zoo fixtures too).
-ZOO_REFUSED = {"bilstm": "mask_zero", "transformer": "MultiHeadAttention"}
+ZOO_REFUSED: dict[str, str] = {}
 
 
 def one_layer_doc(layer_type: str, config: dict[str, Any], shape: list[int | None], *, dtype: str = "float32",

@@ -17,14 +17,17 @@ from ..document import Document
 from ..dtypes import DTYPES
 from ..errors import Finding
 from ..flatgraph import Program
-from . import _activations, _conv, _dense, _embedding, _merge, _norm, _ops, _pool, _preprocess, _recurrent, _shape
+from . import _activations, _attention, _conv, _dense, _embedding, _masking, _merge, _norm, _ops, _pool, _preprocess
+from . import _recurrent, _shape, _wrappers
 from ._config import Config, Op, Unsupported
+from ._masks import ROLE_TYPES, argument_problem as mask_argument_problem, static_findings as mask_findings
 from ._opsets import MIN_OPSET
 
 TABLE: dict[str, Op] = {}
-for _module in (_dense, _conv, _pool, _norm, _activations, _merge, _shape, _embedding, _recurrent, _preprocess,
-                _ops):
+for _module in (_dense, _conv, _pool, _norm, _activations, _merge, _shape, _embedding, _recurrent, _masking,
+                _attention, _preprocess, _ops):
     TABLE.update(_module.OPS)
+TABLE.update(_wrappers.ops(TABLE))  # TimeDistributed wraps any type of the table
 
 MAX_PROTO_BYTES = 2**31 - 1  # protobuf's limit for one message; weights as external data are not written
 
@@ -67,6 +70,7 @@ def analyse(doc: Document, program: Program, opset: int) -> tuple[dict[int, Any]
         for problem in argument_problems(call.arguments, len(call.inputs), call.layer.type):
             findings.append(_unsupported(call.pointer, f"layer {call.path!r} is called with {problem}, "
                                          "which export does not represent"))
+    findings.extend(mask_findings(program))
     total = sum(int(a.nbytes) for a in doc.tensors.values())
     if total >= MAX_PROTO_BYTES:
         findings.append(_unsupported("/tensors", f"the tensors hold {total} bytes, more than one ONNX protobuf "
@@ -90,7 +94,8 @@ def argument_problems(arguments: dict[str, Any], n_inputs: int, layer_type: str)
 
     Keras documents hold ``{"args": [...], "kwargs": {...}}`` with ``{"$input": i}`` for the node's
     inputs. Allowed: the inputs in their order, ``training`` (export is inference), ``mask: null``,
-    and for recurrent layers ``initial_state`` taken from the inputs after the sequence.
+    and for recurrent layers ``initial_state`` taken from the inputs after the sequence; the layers that
+    read a mask or take tensors by name (spec.md 15.12, 15.14) follow the evaluator's rule for those.
 
     >>> argument_problems({"args": [{"$input": 0}], "kwargs": {"training": False, "mask": None}}, 1, "LSTM")
     []
@@ -105,6 +110,9 @@ def argument_problems(arguments: dict[str, Any], n_inputs: int, layer_type: str)
     if layer_type in _ops.OPS:
         problem = _ops.operation_problem(layer_type, arguments, n_inputs)
         return [] if problem is None else [f"operands that spec.md 15.15 does not allow ({problem})"]
+    if layer_type in ROLE_TYPES:  # masks, tensors by name, flags: the profile's rule (spec.md 15.12, 15.14)
+        problem = mask_argument_problem(layer_type, arguments, n_inputs)
+        return [f"arguments where {problem}"] if problem else []
     problems = [f"the argument {k!r}" for k in sorted(set(arguments) - {"args", "kwargs", "training"})]
     kwargs = arguments.get("kwargs", {})
     if not isinstance(kwargs, dict):
