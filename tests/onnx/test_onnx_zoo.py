@@ -52,12 +52,14 @@ def test_the_edge_model_is_exported() -> None:
     assert "edge" in ZOO_EXPORTED
 
 
-@pytest.mark.parametrize("name", list(ZOO_REFUSED))
-def test_a_refused_zoo_model_says_why(name: str) -> None:
-    with pytest.raises(modeldoc.ModelDocError) as e:
-        to_onnx(zoo_doc(name))
-    assert all(f.code == "ONNX_UNSUPPORTED" for f in e.value.findings)
-    assert any(ZOO_REFUSED[name] in f.message or ZOO_REFUSED[name] in f.pointer for f in e.value.findings)
+def test_a_refused_zoo_model_says_why() -> None:
+    # A loop, not a parametrization: the table is empty while every zoo model exports, and an empty
+    # parametrization would be a skipped test.
+    for name, reason in ZOO_REFUSED.items():
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            to_onnx(zoo_doc(name))
+        assert all(f.code == "ONNX_UNSUPPORTED" for f in e.value.findings)
+        assert any(reason in f.message or reason in f.pointer for f in e.value.findings)
 
 
 def test_a_refused_document_lists_every_unsupported_layer() -> None:
