@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelDocError
-from ..evaluator._masking import ANY, NOT_EQUAL
+from ..evaluator._masking import ANY, NOT_EQUAL, as_float32
 from ..flatgraph import Call
 from ._builder import Builder, Value
 from ._config import Config, Op, compute_dtype
@@ -31,7 +31,7 @@ class _Masking:
 
 
 def _parse_masking(cfg: Config) -> _Masking:
-    return _Masking(cfg.number("mask_value", 0.0), cfg.float_weights({}))
+    return _Masking(as_float32(cfg.number("mask_value", 0.0)), cfg.float_weights({}))
 
 
 def _emit_masking(b: Builder, p: _Masking, xs: list[Value], call: Call) -> list[Value]:
@@ -70,6 +70,8 @@ def _emit_not_equal(b: Builder, p: None, xs: list[Value], call: Call) -> list[Va
         if not operands:
             raise ModelDocError.of("ONNX_UNSUPPORTED", call.pointer, "ops.numpy.NotEqual needs a tensor operand")
         dtype = _constant_dtype(number, operands[0].dtype)
+        if dtype != operands[0].dtype:  # not an integer meeting integers: Keras makes the number a float32
+            number = as_float32(number)
         operands.insert(place, Value(b.scalar(number, dtype, h), dtype, 0))
     if len(operands) != 2:
         raise ModelDocError.of("ONNX_UNSUPPORTED", call.pointer, "ops.numpy.NotEqual takes two operands")

@@ -83,7 +83,8 @@ def _parse(cfg: Config) -> _Operation:
             axes = None
         return _Operation(kind, axes=None if axes is None else tuple(axes), keepdims=cfg.flag("keepdims", False))
     if cfg.type == "ops.numpy.Concatenate":
-        return _Operation(kind, axis=cfg.integer("axis", 0))  # keras.ops.concatenate's default axis is 0
+        # keras.ops.concatenate's default axis is 0; a negative axis counts from the end.
+        return _Operation(kind, axis=cfg.integer("axis", 0, minimum=-(2**31)))
     if cfg.type == "ops.numpy.Reshape":
         shape = cfg.get("newshape")
         if (not isinstance(shape, list) or sum(1 for d in shape if d == -1) > 1

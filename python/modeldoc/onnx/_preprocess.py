@@ -21,7 +21,7 @@ from ..errors import ModelDocError
 from ..evaluator._ops import is_constant
 from ..flatgraph import Call
 from ._builder import Builder, Value
-from ._config import FLOATS, Config, Issue, Op, Unsupported, compute_dtype
+from ._config import FLOATS, Config, Op, Unsupported, compute_dtype
 
 # Keras' backend.epsilon(): Normalization divides by max(sqrt(variance), EPSILON).
 EPSILON = 1e-7
@@ -101,8 +101,8 @@ def _parse_normalization(cfg: Config) -> _Normalization:
     w = cfg.weights(["mean", "variance", "count"])
     stats = {k: w[k] for k in ("mean", "variance")}  # count (any dtype) is not read
     if w["mean"].shape != w["variance"].shape or w["mean"].ndim != len(axes):
-        cfg.issues.append(Issue("/weights", f"Normalization mean {list(w['mean'].shape)} and variance "
-                                f"{list(w['variance'].shape)} must have one size per kept axis {axes}"))
+        cfg.reject_at("/weights", f"Normalization mean {list(w['mean'].shape)} and variance "
+                      f"{list(w['variance'].shape)} must have one size per kept axis {axes}")
         raise Unsupported
     return _Normalization(tuple(axes), invert, None, None, stats, cfg.float_weights(stats))
 
@@ -153,15 +153,12 @@ class _Window:
 
 
 def _height_width(cfg: Config) -> tuple[int, int]:
-    cfg.choice("data_format", ("channels_last",), "channels_last")
+    cfg.choice("data_format", "channels_last", ("channels_last",))
     sizes = []
     for key in ("height", "width"):
         if not cfg.has(key):
             cfg.reject(key, f"{cfg.type} needs {key}")
-        value = cfg.integer(key, 1)
-        if value < 1:
-            cfg.reject(key, f"{key}={value} is not a size >= 1")
-        sizes.append(max(value, 1))
+        sizes.append(cfg.integer(key, 1, minimum=1))
     return sizes[0], sizes[1]
 
 
@@ -172,7 +169,7 @@ def _parse_center_crop(cfg: Config) -> _Window:
 
 def _parse_resizing(cfg: Config) -> _Window:
     height, width = _height_width(cfg)
-    interpolation = cfg.choice("interpolation", SAME_SIZE_EXACT, "bilinear")
+    interpolation = cfg.choice("interpolation", "bilinear", SAME_SIZE_EXACT)
     for key in ("crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"):
         cfg.must_be(key, (False, None), "only false is exact (spec.md 15.15)")
     return _Window(height, width, interpolation, cfg.float_weights({}))
@@ -245,7 +242,7 @@ def _parse_layer_scale(cfg: Config) -> _Scale:
     # init_values and projection_dim only set up the weight; the weight is what counts.
     w = cfg.weights(["gamma"])
     if w["gamma"].ndim != 1:
-        cfg.issues.append(Issue("/weights", f"LayerScale gamma has shape {list(w['gamma'].shape)}, not (in,)"))
+        cfg.reject_at("/weights", f"LayerScale gamma has shape {list(w['gamma'].shape)}, not (in,)")
         raise Unsupported
     return _Scale(w["gamma"], 1.0, cfg.float_weights(w))
 
