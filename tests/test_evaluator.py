@@ -524,6 +524,15 @@ def test_evaluate_takes_a_mapping_a_sequence_or_one_array() -> None:
     assert e.value.code == "EVAL_INPUT" and e.value.pointer == "/model/inputs"
 
 
+def test_a_mean_over_every_axis_is_a_0d_output() -> None:
+    # keras.ops.mean(x) with no axis gives a 0-d value; the output keeps that shape (not a 1-d array of one).
+    graph = modeldoc.Graph([modeldoc.Layer("mean", "ops.numpy.Mean", {})], [modeldoc.Input("x", "float32", [None, 3])],
+                           [modeldoc.Node("mean", ["x"], ["y"])], ["y"])
+    doc = modeldoc.Document(graph, producer=modeldoc.Producer(framework="keras"))
+    y = modeldoc.evaluate(doc, np.array([[1.0, 2.0, 6.0]], "float32"))["y"]
+    assert y.shape == () and y.dtype == np.float32 and float(y) == 3.0
+
+
 def test_a_backward_layer_weight_that_does_not_fit_is_reported_at_the_wrapper_s_position() -> None:
     """spec.md 15.13: the wrapper's weights/K, K counted over both layers (the backward kernel is weight 3)."""
     lstm = {"class_name": "LSTM", "config": {"units": 2}}

@@ -8,19 +8,14 @@ import pytest
 
 from keras_helpers import keras  # noqa: F401  (skips without Keras)
 
-from modeldoc.keras._applications import APPLICATIONS, check_application
-
-# One model per family of layers that spec.md 15.15 added: operations with constants and Rescaling
-# (MobileNetV3Small), Rescaling and Normalization with weights (EfficientNetB0), LayerScale, grouped
-# convolutions and a constant Normalization (ConvNeXtTiny), CustomScaleLayer (InceptionResNetV2).
-SUBSET = ("MobileNetV3Small", "EfficientNetB0", "ConvNeXtTiny", "InceptionResNetV2")
+from modeldoc.keras._applications import APPLICATIONS, REPRESENTATIVE, check_application
 
 
 def test_forty_applications() -> None:
     assert len(APPLICATIONS) == 40
 
 
-@pytest.mark.parametrize("name", SUBSET)
+@pytest.mark.parametrize("name", REPRESENTATIVE)
 def test_application_passes_modeldoc_run(name: str) -> None:
     result = check_application(name)
     assert result.passed, result.problem

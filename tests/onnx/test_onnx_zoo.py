@@ -52,12 +52,14 @@ def test_the_edge_model_is_exported() -> None:
     assert "edge" in ZOO_EXPORTED
 
 
-@pytest.mark.parametrize("name", list(ZOO_REFUSED))
-def test_a_refused_zoo_model_says_why(name: str) -> None:
-    with pytest.raises(modeldoc.ModelDocError) as e:
-        to_onnx(zoo_doc(name))
-    assert all(f.code == "ONNX_UNSUPPORTED" for f in e.value.findings)
-    assert any(ZOO_REFUSED[name] in f.message or ZOO_REFUSED[name] in f.pointer for f in e.value.findings)
+def test_a_refused_zoo_model_says_why() -> None:
+    # A loop, not a parametrization: the table is empty while every zoo model exports, and an empty
+    # parametrization would be a skipped test.
+    for name, reason in ZOO_REFUSED.items():
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            to_onnx(zoo_doc(name))
+        assert all(f.code == "ONNX_UNSUPPORTED" for f in e.value.findings)
+        assert any(reason in f.message or reason in f.pointer for f in e.value.findings)
 
 
 def test_a_refused_document_lists_every_unsupported_layer() -> None:
@@ -89,7 +91,7 @@ def test_extra_layer_forms_match_keras(name: str) -> None:
     _assert_matches(doc, to_onnx(doc))
 
 
-@pytest.mark.parametrize("name", ["cnn", "conv1d", "shapes"])
+@pytest.mark.parametrize("name", ["cnn", "conv1d", "shapes", "applications"])
 def test_opset_18_reduce_form(name: str) -> None:
     # From opset 18 on, ReduceMean/ReduceMax take their axes as an input instead of an attribute.
     doc = zoo_doc(name)

@@ -61,7 +61,7 @@ def _is_ref(value: Any) -> bool:
     return isinstance(index, int) and not isinstance(index, bool)
 
 
-def _is_constant(value: Any) -> bool:
+def is_constant(value: Any) -> bool:
     """A number, or a non-empty rectangular nested list of numbers (a constant tensor)."""
     if isinstance(value, bool):
         return False
@@ -102,7 +102,7 @@ def operands(arguments: Any, n_inputs: int) -> tuple[list[tuple[bool, Any]], str
             items.append((True, item["$input"]))
         elif isinstance(item, list) and item and all(_is_ref(r) for r in item):
             items.extend((True, r["$input"]) for r in item)  # Concatenate's list of tensors
-        elif _is_constant(item):
+        elif is_constant(item):
             items.append((False, item))
         else:
             return [], "args holds an item that is neither a reference nor a constant number or list of numbers"

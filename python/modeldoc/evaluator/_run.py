@@ -167,7 +167,9 @@ def run(plan: Plan, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
                                                                          attached, data, outputs)):
             env[name] = _round(value, policy)
             masks[name] = mask
-    return {name: np.ascontiguousarray(env[value]) for name, value in zip(plan.doc.model.outputs, plan.program.outputs)}
+    # np.asarray, not np.ascontiguousarray, which turns a 0-d output (a mean over every axis) into 1-d.
+    return {name: np.asarray(env[value], order="C") for name, value in zip(plan.doc.model.outputs,
+                                                                         plan.program.outputs)}
 
 
 def _round(value: np.ndarray, policy: np.dtype | None) -> np.ndarray:

@@ -46,6 +46,8 @@ class Builder:
     pointer: str = ""
     """JSON Pointer of the layer being exported; each node keeps it as its doc_string, so a checker
     error that names a node can be reported at the layer."""
+    inputs: list[onnx.ValueInfoProto] = field(default_factory=list)
+    """The graph inputs, for :meth:`static_shape`."""
     extras: Extras = field(default_factory=Extras)
     """The mask, named tensors and flags of the call being exported."""
     _taken: set[str] = field(default_factory=set)
@@ -126,6 +128,22 @@ class Builder:
 
     def unsqueeze(self, x: str, axes: Sequence[int], hint: str) -> str:
         return self.op("Unsqueeze", [x, self.ints(axes, hint)], hint)
+
+    def static_shape(self, x: str) -> tuple[int | None, ...] | None:
+        """The shape of ``x`` as ONNX shape inference finds it on the graph built so far (None for a size it
+        cannot know, or for the whole shape). For the layers whose nodes depend on the input's sizes (a
+        crop, a resize); it runs inference on everything built so far, so use it sparingly."""
+        graph = helper.make_graph(self.nodes, "probe", self.inputs, [], self.initializers)
+        try:
+            inferred = onnx.shape_inference.infer_shapes(helper.make_model(graph, opset_imports=[
+                helper.make_opsetid("", self.opset)]))
+        except onnx.shape_inference.InferenceError:
+            return None
+        for info in [*inferred.graph.input, *inferred.graph.value_info]:
+            if info.name == x and info.type.tensor_type.HasField("shape"):
+                return tuple(d.dim_value if d.HasField("dim_value") else None
+                             for d in info.type.tensor_type.shape.dim)
+        return None
 
     def transpose(self, x: str, perm: Sequence[int], hint: str) -> str:
         return self.op("Transpose", [x], hint, perm=list(perm))

@@ -55,7 +55,7 @@ def to_onnx(doc: Document, *, opset: int = DEFAULT_OPSET) -> onnx.ModelProto:
     params, findings = analyse(doc, program, opset)
     if findings:
         raise ModelDocError(findings)
-    b = Builder(opset)
+    b = Builder(opset, inputs=[_input_info(i) for i in program.inputs])
     env: dict[str, Value] = {}
     for i in program.inputs:
         b.reserve(i.name)
@@ -76,8 +76,7 @@ def to_onnx(doc: Document, *, opset: int = DEFAULT_OPSET) -> onnx.ModelProto:
         value = env[value_id]
         b.nodes.append(helper.make_node("Identity", [value.name], [name], name=b.fresh(f"{name}#output")))
         outputs.append(helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(value.dtype), None))
-    graph = helper.make_graph(b.nodes, doc.model.name or "modeldoc", [_input_info(i) for i in program.inputs],
-                              outputs, b.initializers)
+    graph = helper.make_graph(b.nodes, doc.model.name or "modeldoc", b.inputs, outputs, b.initializers)
     opsets = [helper.make_opsetid("", opset)]
     model = helper.make_model(graph, opset_imports=opsets, producer_name="modeldoc", producer_version=__version__,
                               ir_version=helper.find_min_ir_version_for(opsets))

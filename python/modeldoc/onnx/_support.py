@@ -19,15 +19,15 @@ from ..dtypes import DTYPES
 from ..errors import Finding
 from ..flatgraph import Program
 from ..profile import ONNX, kernels
-from . import _activations, _attention, _conv, _dense, _embedding, _masking, _merge, _norm, _pool, _recurrent, _shape
-from . import _wrappers
+from . import _activations, _attention, _conv, _dense, _embedding, _masking, _merge, _norm, _ops, _pool, _preprocess
+from . import _recurrent, _shape, _wrappers
 from ._config import Config, Op, Unsupported
 from ._masks import ROLE_TYPES, argument_problem as mask_argument_problem, static_findings as mask_findings
 from ._opsets import MIN_OPSET
 
 _TABLE: dict[str, Op] = {}
 for _module in (_dense, _conv, _pool, _norm, _activations, _merge, _shape, _embedding, _recurrent, _masking,
-                _attention):
+                _attention, _preprocess, _ops):
     _TABLE.update(_module.OPS)
 _TABLE.update(_wrappers.ops(_TABLE))  # TimeDistributed wraps any type of the table
 # The catalogue (modeldoc.profile) says which types export maps; this stops the import if the modules disagree.
@@ -103,7 +103,15 @@ def argument_problems(arguments: dict[str, Any], n_inputs: int, layer_type: str)
     []
     >>> argument_problems({"kwargs": {"mask": {"$input": 1}}}, 2, "Dense")
     ["the argument 'mask'"]
+
+    An operation's call (spec.md 15.15) lists its operands instead, references and constants:
+
+    >>> argument_problems({"args": [{"$input": 0}, 3.0], "kwargs": {}}, 1, "ops.numpy.Add")
+    []
     """
+    if layer_type in _ops.OPS:
+        problem = _ops.operation_problem(layer_type, arguments, n_inputs)
+        return [] if problem is None else [f"operands that spec.md 15.15 does not allow ({problem})"]
     if layer_type in ROLE_TYPES:  # masks, tensors by name, flags: the profile's rule (spec.md 15.12, 15.14)
         problem = mask_argument_problem(layer_type, arguments, n_inputs)
         return [f"arguments where {problem}"] if problem else []

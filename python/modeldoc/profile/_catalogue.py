@@ -34,7 +34,7 @@ class CatalogueError(Exception):
 def types_for(target: str) -> frozenset[str]:
     """The layer types the catalogue says ``target`` implements.
 
-    >>> "Dense" in types_for("onnx") and "Rescaling" not in types_for("tfjs")
+    >>> "Dense" in types_for("onnx") and "Resizing" not in types_for("tfjs")
     True
     """
     if target not in TARGETS:

@@ -40,54 +40,54 @@ layer("GroupNormalization", "15.14", (EVALUATOR, ONNX),
 
 # --- 15.15 preprocessing and scale layers ------------------------------------------------------------------
 CONSTANT = "a constant"
-layer("Rescaling", "15.15", (EVALUATOR, TFJS), (Member("scale", REQUIRED, CONSTANT), Member("offset", 0.0, CONSTANT)))
+layer("Rescaling", "15.15", (EVALUATOR, ONNX, TFJS), (Member("scale", REQUIRED, CONSTANT), Member("offset", 0.0, CONSTANT)))
 _STATS = (("mean", None), ("variance", None))
-layer("Normalization", "15.15", (EVALUATOR,),
+layer("Normalization", "15.15", (EVALUATOR, ONNX),
       (Member("axis", -1, "an integer, a list of distinct integers, or null for none: the kept axes"),
        Member("invert", False), Member("mean", None, "or a constant, with variance"),
        Member("variance", None, "or a constant of mean's shape")),
       (Weight("mean", "the sizes of the kept axes in increasing axis order", _STATS),
        Weight("variance", "as mean", _STATS), Weight("count", "() of any dtype (not read)", _STATS)))
 _HEIGHT_WIDTH = (Member("height", REQUIRED, "an integer >= 1"), Member("width", REQUIRED, "an integer >= 1"))
-layer("CenterCrop", "15.15", (EVALUATOR,), (*_HEIGHT_WIDTH, DATA_FORMAT))
-layer("Resizing", "15.15", (EVALUATOR,),
+layer("CenterCrop", "15.15", (EVALUATOR, ONNX), (*_HEIGHT_WIDTH, DATA_FORMAT))
+layer("Resizing", "15.15", (EVALUATOR, ONNX),
       (*_HEIGHT_WIDTH, Member("interpolation", "bilinear", only=("bilinear", "nearest", "bicubic", "area")),
        DATA_FORMAT, Member("crop_to_aspect_ratio", False, only=(False,)),
        Member("pad_to_aspect_ratio", False, only=(False,)), Member("antialias", False, only=(False,))), dtype="moves")
-layer("LayerScale", "15.15", (EVALUATOR,),
+layer("LayerScale", "15.15", (EVALUATOR, ONNX),
       (Member("init_values", None, "ignored: it only sets up the weight"),
        Member("projection_dim", None, "ignored: it only sets up the weight")),
       (Weight("gamma", "(in,)"),))
-layer("CustomScaleLayer", "15.15", (EVALUATOR,), (Member("scale", REQUIRED, "a number"),))
+layer("CustomScaleLayer", "15.15", (EVALUATOR, ONNX), (Member("scale", REQUIRED, "a number"),))
 
 # --- 15.15 operations --------------------------------------------------------------------------------------
-layer("ops.numpy.Add", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.numpy.Subtract", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.numpy.Multiply", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.numpy.TrueDivide", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.numpy.Divide", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.numpy.Maximum", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.numpy.Minimum", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Relu", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Relu6", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Sigmoid", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.HardSigmoid", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.HardSilu", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Silu", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Softplus", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Softsign", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.LogSigmoid", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Selu", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.HardTanh", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.TanhShrink", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.numpy.Tanh", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.numpy.Exp", "15.15", (EVALUATOR,), dtype="operation")
-layer("ops.nn.Gelu", "15.15", (EVALUATOR,), (Member("approximate", True, "as `keras.ops.gelu`"),), dtype="operation")
-layer("ops.numpy.Mean", "15.15", (EVALUATOR,),
+layer("ops.numpy.Add", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.numpy.Subtract", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.numpy.Multiply", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.numpy.TrueDivide", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.numpy.Divide", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.numpy.Maximum", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.numpy.Minimum", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.Relu", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.Relu6", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.Sigmoid", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.HardSigmoid", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.HardSilu", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.Silu", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.Softplus", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.Softsign", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.LogSigmoid", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.Selu", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.HardTanh", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.TanhShrink", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.numpy.Tanh", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.numpy.Exp", "15.15", (EVALUATOR, ONNX), dtype="operation")
+layer("ops.nn.Gelu", "15.15", (EVALUATOR, ONNX), (Member("approximate", True, "as `keras.ops.gelu`"),), dtype="operation")
+layer("ops.numpy.Mean", "15.15", (EVALUATOR, ONNX),
       (Member("axis", None, "null: all axes; an integer or a list of distinct integers"), Member("keepdims", False)),
       dtype="operation")
-layer("ops.numpy.Concatenate", "15.15", (EVALUATOR,), (Member("axis", 0, "as `keras.ops.concatenate`"),), dtype="operation-moves")
-layer("ops.numpy.Reshape", "15.15", (EVALUATOR,),
+layer("ops.numpy.Concatenate", "15.15", (EVALUATOR, ONNX), (Member("axis", 0, "as `keras.ops.concatenate`"),), dtype="operation-moves")
+layer("ops.numpy.Reshape", "15.15", (EVALUATOR, ONNX),
       (Member("newshape", REQUIRED, "integers >= 0, at most one -1; includes the batch axis"),),
       dtype="operation-moves")
 
