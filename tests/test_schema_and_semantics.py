@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import numpy as np
@@ -93,6 +94,30 @@ def test_schema_tensor_examples_carry_their_true_checksums() -> None:
                else np.array(t["data"], dtype).tobytes())
         assert len(raw) == math.prod(t["shape"]) * dtype.itemsize
         assert hashlib.sha256(raw).hexdigest() == t["sha256"], t["name"]
+
+
+# The placeholder repository that docs/development.md states; the catalog's url is a file in it.
+REPOSITORY = "https://github.com/modeldoc/modeldoc"
+RAW_MAIN = "https://raw.githubusercontent.com/modeldoc/modeldoc/main/"
+
+
+def test_schemastore_catalog_entry_locates_the_schema_whose_id_documents_name() -> None:
+    entry = json.loads((ROOT / "docs/schemastore-catalog.json").read_text("utf-8"))
+    # SchemaStore's catalog schema: these members only; name, url, description required; https urls.
+    assert {"name", "url", "description"} <= set(entry) <= {"name", "url", "description", "fileMatch", "versions"}
+    assert entry["fileMatch"] == ["*.modeldoc.json"]
+    assert REPOSITORY in (ROOT / "docs/development.md").read_text("utf-8")
+    schema = json.loads(schema_text("1.0"))
+    # The $id stays the identifier documents carry in $schema (spec.md 11); the url is where that file
+    # lives in the repository, at the same path as the $id's.
+    id_path = urlsplit(schema["$id"]).path.lstrip("/")
+    assert entry["url"] == RAW_MAIN + id_path
+    assert set(entry["versions"]) == {p.name for p in (ROOT / "schema").iterdir() if p.is_dir()}
+    for version, url in entry["versions"].items():
+        assert url.startswith(RAW_MAIN)
+        located = json.loads((ROOT / url.removeprefix(RAW_MAIN)).read_text("utf-8"))
+        assert located["$id"] == f"https://modeldoc.dev/schema/{version}/modeldoc.schema.json"
+    assert entry["versions"]["1.0"] == entry["url"]
 
 
 def base_tree() -> dict[str, Any]:
