@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgpack
 import pytest
 
 import modeldoc
@@ -37,7 +38,7 @@ def _git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def test_hook_fails_the_invalid_document_and_passes_the_valid_ones(tmp_path: Path) -> None:
+def test_hook_fails_the_invalid_documents_and_passes_the_valid_ones(tmp_path: Path) -> None:
     work = tmp_path / "project"
     work.mkdir()
     _git(work, "init", "-q")
@@ -46,6 +47,9 @@ def test_hook_fails_the_invalid_document_and_passes_the_valid_ones(tmp_path: Pat
     tree = json.loads((work / "good.modeldoc.json").read_text("utf-8"))
     tree["model"]["nodes"][0]["layer"] = "no-such-layer"
     (work / "bad.modeldoc.json").write_text(json.dumps(tree), "utf-8")
+    packed = msgpack.unpackb((work / "good.modeldoc.msgpack").read_bytes(), raw=False)
+    packed["tensors"][0]["sha256"] = "0" * 64
+    (work / "bad.modeldoc.msgpack").write_bytes(msgpack.packb(packed, use_bin_type=True))
     # Not a ModelDoc name: the hook must leave it alone although it is no document at all.
     (work / "other.json").write_text('{"not": "a model"}', "utf-8")
     rev = _git(ROOT, "rev-parse", "HEAD")
@@ -63,6 +67,7 @@ def test_hook_fails_the_invalid_document_and_passes_the_valid_ones(tmp_path: Pat
     every = run("--all-files")
     assert every.returncode == 1, every.stdout + every.stderr
     assert "bad.modeldoc.json: SEMANTIC_UNKNOWN_LAYER at /model/nodes/0/layer" in every.stdout
+    assert "bad.modeldoc.msgpack: DATA_CHECKSUM at /tensors/0/sha256" in every.stdout
     assert "good.modeldoc" not in every.stdout and "other.json" not in every.stdout
 
     valid = run("--files", "good.modeldoc.json", "good.modeldoc.msgpack", "other.json", "--verbose")
