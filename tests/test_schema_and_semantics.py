@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,26 +37,87 @@ def test_shipped_schema_is_the_repository_schema_and_valid_draft_2020_12() -> No
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
-def _walk_properties(node: Any, path: str = "") -> list[str]:
-    missing = []
+def _annotated_subschemas(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every property (wherever ``properties`` occurs) and every ``$defs`` entry, with its pointer.
+
+    ``if`` subschemas are conditions that test a member, not descriptions of one, so they are skipped.
+    """
     if isinstance(node, dict):
-        for name, sub in node.get("properties", {}).items():
-            if isinstance(sub, dict) and "description" not in sub and "$ref" not in sub:
-                missing.append(f"{path}/properties/{name}")
+        for keyword in ("properties", "$defs"):
+            for name, sub in node.get(keyword, {}).items():
+                yield f"{path}/{keyword}/{name}", sub
         for key, sub in node.items():
-            if key != "allOf":  # if/then conditions restate documented properties
-                missing += _walk_properties(sub, f"{path}/{key}")
+            if key != "if":
+                yield from _annotated_subschemas(sub, f"{path}/{key}")
     elif isinstance(node, list):
         for i, sub in enumerate(node):
-            missing += _walk_properties(sub, f"{path}/{i}")
-    return missing
+            yield from _annotated_subschemas(sub, f"{path}/{i}")
 
 
-def test_every_schema_property_is_documented() -> None:
+def test_every_property_and_definition_has_a_title_and_a_description_naming_the_spec() -> None:
     schema = json.loads(schema_text("1.0"))
-    assert _walk_properties(schema) == []
-    for name, d in schema["$defs"].items():
-        assert "description" in d, name
+    entries = dict(_annotated_subschemas(schema))
+    # The walk must reach every level: the top, the definitions, their members and the if/then branches.
+    for ptr in ("/properties/producer", "/$defs/quantization", "/$defs/graph/properties/nodes",
+                "/$defs/tensor/allOf/0/then/properties/data"):
+        assert ptr in entries
+    assert "/$defs/tensor/allOf/0/if/properties/encoding" not in entries
+    lacking = [p for p, sub in entries.items()
+               if not (isinstance(sub.get("title"), str) and sub["title"].strip()
+                       and isinstance(sub.get("description"), str) and sub["description"].strip())]
+    assert lacking == []
+    unsourced = [p for p, sub in entries.items() if not re.search(r"spec\.md sections? \d", sub["description"])]
+    assert unsourced == []
+    long_titles = [p for p, sub in entries.items() if len(sub["title"]) > 40]
+    assert long_titles == []
+
+
+def test_schema_examples_are_valid_where_they_stand() -> None:
+    schema = json.loads(schema_text("1.0"))
+    root = jsonschema.Draft202012Validator(schema)
+    with_examples = [(p, sub) for p, sub in _annotated_subschemas(schema) if "examples" in sub]
+    named = {p.rsplit("/", 1)[1] for p, _ in with_examples}
+    assert {"dtype", "shape", "encoding", "producer", "layer", "node"} <= named
+    for ptr, sub in with_examples:
+        assert isinstance(sub["examples"], list) and sub["examples"], ptr
+        for example in sub["examples"]:
+            # evolve keeps the root's resolver, so the example's $refs resolve in the whole schema
+            assert list(root.evolve(schema=sub).iter_errors(example)) == [], (ptr, example)
+
+
+def test_schema_tensor_examples_carry_their_true_checksums() -> None:
+    examples = json.loads(schema_text("1.0"))["$defs"]["tensor"]["examples"]
+    assert {t["encoding"] for t in examples} == {"base64", "list"}
+    for t in examples:
+        dtype = np.dtype(t["dtype"]).newbyteorder("<")
+        raw = (base64.b64decode(t["data"], validate=True) if t["encoding"] == "base64"
+               else np.array(t["data"], dtype).tobytes())
+        assert len(raw) == math.prod(t["shape"]) * dtype.itemsize
+        assert hashlib.sha256(raw).hexdigest() == t["sha256"], t["name"]
+
+
+# The placeholder repository that docs/development.md states; the catalog's url is a file in it.
+REPOSITORY = "https://github.com/modeldoc/modeldoc"
+RAW_MAIN = "https://raw.githubusercontent.com/modeldoc/modeldoc/main/"
+
+
+def test_schemastore_catalog_entry_locates_the_schema_whose_id_documents_name() -> None:
+    entry = json.loads((ROOT / "docs/schemastore-catalog.json").read_text("utf-8"))
+    # SchemaStore's catalog schema: these members only; name, url, description required; https urls.
+    assert {"name", "url", "description"} <= set(entry) <= {"name", "url", "description", "fileMatch", "versions"}
+    assert entry["fileMatch"] == ["*.modeldoc.json"]
+    assert REPOSITORY in (ROOT / "docs/development.md").read_text("utf-8")
+    schema = json.loads(schema_text("1.0"))
+    # The $id stays the identifier documents carry in $schema (spec.md 11); the url is where that file
+    # lives in the repository, at the same path as the $id's.
+    id_path = urlsplit(schema["$id"]).path.lstrip("/")
+    assert entry["url"] == RAW_MAIN + id_path
+    assert set(entry["versions"]) == {p.name for p in (ROOT / "schema").iterdir() if p.is_dir()}
+    for version, url in entry["versions"].items():
+        assert url.startswith(RAW_MAIN)
+        located = json.loads((ROOT / url.removeprefix(RAW_MAIN)).read_text("utf-8"))
+        assert located["$id"] == f"https://modeldoc.dev/schema/{version}/modeldoc.schema.json"
+    assert entry["versions"]["1.0"] == entry["url"]
 
 
 def base_tree() -> dict[str, Any]:
