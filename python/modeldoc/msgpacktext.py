@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgpack
-
 from .errors import Collector
 from .tree import Marker, pairs_hook
 
@@ -20,6 +18,8 @@ def _ext_hook(code: int, data: bytes) -> Marker:
 
 def parse_msgpack(buf: bytes, out: Collector) -> Any:
     """Parse MessagePack bytes; on error add a finding and return None."""
+    import msgpack  # the codec loads with the first MessagePack document, not with the package
+
     try:
         return msgpack.unpackb(
             buf,

@@ -18,7 +18,6 @@ from concurrent.futures import Future, wait as wait_all
 import numpy as np
 
 from . import bigfile
-from . import listread
 from . import encodings as enc
 from . import quantize
 from .digest import document_sha256, report_of_tree
@@ -425,6 +424,8 @@ def _read_big(
             if span.kind == "list" or t["encoding"] == "list":
                 if span.kind != "list" or t["encoding"] != "list":
                     raise bigfile.Fallback("a payload under another encoding")
+                from . import listread  # orjson loads with the first big list document
+
                 result = listread.decode_list_span(
                     f.fileno(), mm, span.start, span.end, dt, shape, nbytes, ptr, keep or "quantization" in t,
                     limits, advance, verify,
