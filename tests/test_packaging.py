@@ -110,6 +110,13 @@ def test_keras_extra_takes_the_cpu_build_where_pypi_has_one() -> None:
     assert "tensorflow" not in pins("keras.txt") and "tensorflow-cpu" in pins("keras.txt")
 
 
+def test_classifiers_are_known_to_pypi() -> None:
+    from trove_classifiers import classifiers  # PyPI refuses an upload with an unknown one
+
+    assert set(PYPROJECT["classifiers"]) <= classifiers
+    assert not any(c.startswith("License ::") for c in PYPROJECT["classifiers"])  # PEP 639: the SPDX field alone
+
+
 def test_readme_links_are_absolute() -> None:
     """PyPI shows README.md without the repository around it: a relative link would be dead there."""
     links = re.findall(r"\]\(([^)\s]+)\)", (ROOT / "README.md").read_text("utf-8"))
