@@ -123,6 +123,20 @@ def test_readme_links_are_absolute() -> None:
     assert links and [u for u in links if not u.startswith(("https://", "#"))] == []
 
 
+def test_conformance_fixtures_command(tmp_path: Path) -> None:
+    """Outside a checkout the harness uses the package's copy; a folder without a manifest is a usage error."""
+    def fixtures(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "modeldoc", "conformance", "fixtures", *args], cwd=tmp_path,
+                              capture_output=True, text=True, env=USER_ENV | {"PYTHONPATH": str(ROOT / "python")})
+
+    r = fixtures()
+    shipped = Path(r.stdout.strip())
+    assert r.returncode == 0 and shipped.name == "conformance_fixtures" and shipped.parent.name == "modeldoc"
+    assert (shipped / "manifest.json").read_bytes() == (FIXTURES / "manifest.json").read_bytes()
+    r = fixtures("--fixtures", str(tmp_path))
+    assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and "--fixtures DIR" in r.stderr
+
+
 # --- built, installed outside the repository, used ----------------------------------------------
 
 
