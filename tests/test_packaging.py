@@ -4,7 +4,8 @@ venv with the core's pinned dependencies; an empty npm project), then used there
 conformance suite through the installed `modeldoc` and the installed JS commands, the core
 commands, the missing-extra message, `twine check`.
 
-The tests marked `packaging` build and install (about a minute; `pytest -m packaging`); the
+The tests marked `packaging` build and install (1.5 to 3.5 minutes on the shared 2-core machine,
+most of it the JS reader, one process per case; `pytest -m packaging`); the
 others check the declared dependency ranges against the exact pins CI installs.
 """
 
@@ -20,7 +21,7 @@ import tarfile
 import tomllib
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import pytest
 from packaging.requirements import Requirement
@@ -37,7 +38,7 @@ USER_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTH
 
 
 def run(argv: list[str], *, cwd: Path, ok: bool = True, timeout: float = 900,
-        env: dict[str, str] | os._Environ[str] = USER_ENV) -> subprocess.CompletedProcess[str]:
+        env: Mapping[str, str] = USER_ENV) -> subprocess.CompletedProcess[str]:
     """Run a command as a user would (USER_ENV); the build tools of this environment get ``os.environ``."""
     r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
                        env=env)
