@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,13 +131,21 @@ def test_console_script_is_installed() -> None:
 
 
 def test_progress_bar_on_a_terminal_and_silence_otherwise(files: dict[str, Path], tmp_path: Path) -> None:
-    import pty
-
     out = tmp_path / "o.msgpack"
     cmd = [sys.executable, "-m", "modeldoc", "convert", str(files["base64"]), str(out), "--encoding", "msgpack"]
     r = subprocess.run(cmd, capture_output=True, text=True)  # pipes: not a terminal
     assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
     out.unlink()
+    code, text = _on_terminal(cmd)
+    assert code == 0
+    assert "writing o.msgpack [" in text and "100%" in text
+    assert modeldoc.validate(out).ok
+
+
+def _on_terminal(cmd: list[str]) -> tuple[int, str]:
+    """Run ``cmd`` with stdout and stderr on a pseudo-terminal; its exit code and what it drew."""
+    import pty
+
     leader, follower = pty.openpty()
     p = subprocess.Popen(cmd, stdout=follower, stderr=follower, stdin=subprocess.DEVNULL)
     os.close(follower)
@@ -144,12 +153,236 @@ def test_progress_bar_on_a_terminal_and_silence_otherwise(files: dict[str, Path]
     while True:
         try:
             data = os.read(leader, 4096)
-        except OSError:  # the terminal closes when the process ends
+        except OSError:
             break
         if not data:
             break
         chunks.append(data)
-    assert p.wait() == 0
-    text = b"".join(chunks).decode()
-    assert "writing o.msgpack [" in text and "100%" in text
-    assert modeldoc.validate(out).ok
+    code = p.wait()
+    os.close(leader)
+    return code, b"".join(chunks).decode()
+
+
+def test_no_progress_and_quiet_silence_the_bars(files: dict[str, Path], tmp_path: Path) -> None:
+    base = [sys.executable, "-m", "modeldoc", "convert", str(files["base64"])]
+    code, text = _on_terminal([*base, str(tmp_path / "a.msgpack")])
+    assert code == 0 and "100%" in text and "MiB" in text and text.endswith("\r\n")
+    code, text = _on_terminal([*base, str(tmp_path / "b.msgpack"), "--no-progress"])
+    assert code == 0 and text == ""
+    code, text = _on_terminal([*base, str(tmp_path / "c.json"), "--quantize", "float16", "-q"])
+    assert code == 0 and text == ""  # neither bars nor the per-tensor lines
+    code, text = _on_terminal([*base, str(tmp_path / "d.json"), "--quantize", "float16"])
+    assert code == 0 and "conv/kernel: float32 -> float16" in text
+
+
+def test_quiet_validate_prints_only_errors(files: dict[str, Path]) -> None:
+    r = run("validate", "-q", str(files["base64"]), str(files["bad"]))
+    assert r.returncode == 1
+    assert r.stdout.splitlines() and all(line.startswith(f"{files['bad']}: ") for line in r.stdout.splitlines())
+    r = run("validate", "--quiet", str(files["base64"]))
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+
+
+def test_dash_is_standard_input_and_output(files: dict[str, Path], tmp_path: Path) -> None:
+    data = files["base64"].read_bytes()
+    r = subprocess.run([sys.executable, "-m", "modeldoc", "validate", "-"], input=data, capture_output=True)
+    assert (r.returncode, r.stdout) == (0, b"<stdin>: OK\n")
+    r = subprocess.run([sys.executable, "-m", "modeldoc", "convert", str(files["base64"]), "-", "--encoding", "msgpack"],
+                       capture_output=True)
+    assert r.returncode == 0 and r.stdout[:1] == b"\x88"
+    assert modeldoc.loads(r.stdout) == modeldoc.load(files["base64"])
+    r = subprocess.run([sys.executable, "-m", "modeldoc", "convert", "-", "-", "--quantize", "float16"], input=data,
+                       capture_output=True)
+    assert r.returncode == 0 and r.stdout.startswith(b'{"$schema"')  # stdout: base64 JSON unless told
+    assert b"conv/kernel: float32 -> float16" in r.stderr  # the report moves to stderr
+    r = subprocess.run([sys.executable, "-m", "modeldoc", "digest", "-"], input=data, capture_output=True)
+    assert r.stdout.decode() == modeldoc.reader_report(modeldoc.load(files["base64"]))
+    for argv in (["inspect", "-"], ["conformance", "check-producer", "-"], ["extract", "-", "conv/bias", "-o", "-"]):
+        r = subprocess.run([sys.executable, "-m", "modeldoc", *argv], input=data, capture_output=True)
+        assert r.returncode == 0, (argv, r.stderr)
+        assert r.stdout.startswith(b"\x93NUMPY" if argv[0] == "extract" else b"<stdin>: ")
+    assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
+def test_the_extension_chooses_the_encoding(files: dict[str, Path], tmp_path: Path) -> None:
+    assert run("convert", str(files["base64"]), str(tmp_path / "a.msgpack")).returncode == 0
+    assert (tmp_path / "a.msgpack").read_bytes()[:1] == b"\x88"
+    assert run("convert", str(files["msgpack"]), str(tmp_path / "b.json")).returncode == 0
+    assert json.loads((tmp_path / "b.json").read_text())["tensors"][0]["encoding"] == "base64"
+    assert run("convert", str(files["msgpack"]), str(tmp_path / "c.json"), "--encoding", "list").returncode == 0
+    for out, enc in (("d.json", "msgpack"), ("e.msgpack", "base64"), ("f.msgpack", "list")):
+        r = run("convert", str(files["base64"]), str(tmp_path / out), "--encoding", enc)
+        assert r.returncode == 2 and "USAGE" in r.stderr and not (tmp_path / out).exists(), (out, enc)
+
+
+def test_outputs_are_never_the_input_and_replaced_only_with_force(files: dict[str, Path], tmp_path: Path) -> None:
+    src = files["base64"]
+    before = src.read_bytes()
+    for extra in ([], ["--force"]):
+        r = run("convert", str(src), str(src), *extra)
+        assert r.returncode == 2 and "is the input" in r.stderr and src.read_bytes() == before
+    link = tmp_path / "link.json"
+    link.symlink_to(src)
+    assert run("convert", str(src), str(link), "--force").returncode == 2  # the same file by another name
+    out = tmp_path / "out.json"
+    out.write_bytes(b"keep me")
+    r = run("convert", str(src), str(out))
+    assert r.returncode == 2 and "--force" in r.stderr and out.read_bytes() == b"keep me"
+    assert run("convert", str(src), str(out), "--force").returncode == 0 and modeldoc.validate(out).ok
+    doc_named_keras = tmp_path / "d.keras"  # a document that happens to be named like the output
+    modeldoc.save(modeldoc.example_document(), doc_named_keras)
+    r = run("to-keras", str(doc_named_keras), str(doc_named_keras), "--force")
+    assert r.returncode == 2 and "is the input" in r.stderr and modeldoc.validate(doc_named_keras).ok
+    assert "--force" in run("convert", "--help").stdout and "--force" in run("to-keras", "--help").stdout
+
+
+def test_full_disk_and_closed_pipe_are_io_errors(files: dict[str, Path]) -> None:
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "modeldoc", "validate", str(files["base64"])], stdout=full,
+                           stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 2 and "WRITE_FAILED" in r.stderr and "No space left" in r.stderr
+    assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+    p = subprocess.Popen([sys.executable, "-m", "modeldoc", "convert", str(files["base64"]), "-"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.read(10)
+    p.stdout.close()  # the reader goes away after 10 bytes
+    err = p.stderr.read().decode()
+    assert p.wait() == 2 and "WRITE_FAILED" in err and "Traceback" not in err
+
+
+def test_per_channel_needs_quantize(files: dict[str, Path], tmp_path: Path) -> None:
+    r = run("convert", str(files["base64"]), str(tmp_path / "q.json"), "--per-channel")
+    assert r.returncode == 2 and "--per-channel needs --quantize" in r.stderr and not (tmp_path / "q.json").exists()
+
+
+def test_conformance_run_stops_at_once(tmp_path: Path) -> None:
+    import time
+
+    r = run("conformance", "run", "--filter", "no-such-case-anywhere")
+    assert r.returncode == 2 and "matches none" in r.stderr and "passed" not in r.stdout
+    start = time.monotonic()
+    r = run("conformance", "run", "--reader", str(tmp_path / "no-such-reader") + " {file}")
+    assert r.returncode == 2 and "cannot start the reader" in r.stderr and "passed" not in r.stdout
+    assert time.monotonic() - start < 20  # not one attempt per case
+    r = run("conformance", "run", "--reader", "'unbalanced")
+    assert r.returncode == 2 and "USAGE" in r.stderr
+
+
+def test_run_blames_a_bad_input_file(tmp_path: Path) -> None:
+    import numpy as np
+
+    doc = tmp_path / "m.json"
+    modeldoc.save(readme_document(), doc)
+    pickled = tmp_path / "objects.npy"
+    np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    r = run("run", str(doc), "--input", f"x={pickled}")
+    assert r.returncode == 2 and r.stderr.startswith(f"{pickled}: IO_UNREADABLE at (document): holds pickled")
+    missing = tmp_path / "missing.npy"
+    r = run("run", str(doc), "--input", f"x={missing}")
+    assert r.returncode == 2 and r.stderr.startswith(f"{missing}: IO_UNREADABLE") and "Traceback" not in r.stderr
+    r = run("run", str(doc), "--input", f"x={missing}", "--json")
+    assert json.loads(r.stdout)["file"] == str(missing)
+
+
+def readme_document() -> modeldoc.Document:
+    """The document of README.md's Python example, as written there (no framework named)."""
+    import numpy as np
+
+    graph = modeldoc.Graph(
+        layers=[modeldoc.Layer("dense", "Dense", {"units": 2}, ["dense/kernel", "dense/bias"])],
+        inputs=[modeldoc.Input("x", "float32", [None, 3])],
+        nodes=[modeldoc.Node("dense", ["x"], ["y"])],
+        outputs=["y"],
+    )
+    return modeldoc.Document(graph, {
+        "dense/kernel": np.ones((3, 2), np.float32),
+        "dense/bias": np.array([0.0, np.nan], np.float32),
+    })
+
+
+def test_the_readme_example_runs(tmp_path: Path) -> None:
+    import numpy as np
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert 'modeldoc.Layer("dense", "Dense", {"units": 2}, ["dense/kernel", "dense/bias"])' in readme
+    doc = tmp_path / "model.json"
+    modeldoc.save(readme_document(), doc)
+    x = np.array([[1.0, 2.0, 3.0]], np.float32)
+    np.save(tmp_path / "x.npy", x)
+    r = run("run", str(doc), "--input", f"x={tmp_path / 'x.npy'}", "--output", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    y = np.load(tmp_path / "out" / "y.npy")
+    assert y[0, 0] == 6.0 and np.isnan(y[0, 1])
+    r = run("run", str(doc))
+    assert r.returncode == 0 and "no test vectors" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "modeldoc", "run", str(doc), "--input", "x=-", "--json"],
+                       input=(tmp_path / "x.npy").read_bytes(), capture_output=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["outputs"]["y"]["shape"] == [1, 2]
+
+
+def _parser_actions() -> list[tuple[str, Any]]:
+    import argparse
+
+    from modeldoc.cli import build_parser
+
+    found = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            else:
+                found.append((f"{path} {'/'.join(action.option_strings) or action.dest}", action))
+
+    walk(build_parser(), "modeldoc")
+    return found
+
+
+def test_every_argument_has_help_text() -> None:
+    actions = _parser_actions()
+    assert len(actions) > 100
+    missing = [name for name, action in actions if not action.help]
+    assert missing == []
+
+
+COMMANDS_READING_A_FILE = [
+    ["validate", "{missing}"], ["inspect", "{missing}"], ["convert", "{missing}", "{out}"], ["digest", "{missing}"],
+    ["extract", "{missing}", "t"], ["diff", "{missing}", "{missing}"], ["run", "{missing}"],
+    ["to-onnx", "{missing}", "{out}.onnx"], ["to-tfjs", "{missing}", "{out}"], ["from-tfjs", "{missing}", "{out}"],
+    ["to-keras", "{missing}", "{out}.keras"], ["upgrade", "{missing}", "{out}"], ["from-keras", "{missing}", "{out}"],
+    ["conformance", "check-producer", "{missing}"],
+]
+
+
+@pytest.mark.parametrize("argv", COMMANDS_READING_A_FILE, ids=[" ".join(a[:2]) for a in COMMANDS_READING_A_FILE])
+def test_json_errors_are_one_object_with_stable_keys(argv: list[str], tmp_path: Path) -> None:
+    from modeldoc.clicommon import ERROR_KEYS
+
+    args = [a.format(missing=tmp_path / "missing.json", out=tmp_path / "out") for a in argv]
+    r = run(*args, "--json")
+    assert "Traceback" not in r.stderr
+    if argv[0] == "validate":  # validate's --json is its list of reports, the missing file among them
+        assert r.returncode == 2 and json.loads(r.stdout)[0]["findings"][0]["code"] == "IO_UNREADABLE"
+        return
+    if argv[0] == "conformance":
+        assert r.returncode == 1 and json.loads(r.stdout)["ok"] is False
+        return
+    payload = json.loads(r.stdout)
+    assert tuple(payload) == ERROR_KEYS, payload
+    assert payload["ok"] is False and payload["exit_code"] == r.returncode == 2
+    assert payload["errors"][0]["code"] == "IO_UNREADABLE" and payload["errors"][0]["pointer"] == ""
+    r = run(*args, "--no-such-option", "--json")
+    payload = json.loads(r.stdout)
+    assert r.returncode == 2 and payload["errors"][0]["code"] == "USAGE" and "--no-such-option" in r.stdout
+
+
+def test_messages_read_well(tmp_path: Path) -> None:
+    p = tmp_path / "cut.json"
+    p.write_bytes(b'{"a": "unterminated')
+    r = run("validate", str(p))
+    assert "starting at line 1" in r.stdout and "at at" not in r.stdout
+    p.write_bytes(b'{"a": 12345678901234567890123456789012345678901234567890}')
+    r = run("validate", str(p))
+    assert "integer 123456789012345678901234567890... is outside" in r.stdout

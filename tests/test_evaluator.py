@@ -32,12 +32,14 @@ KERAS = Producer(framework="keras")
 @pytest.mark.parametrize("case", WITH_VECTORS, ids=[c["id"] for c in WITH_VECTORS])
 def test_fixture_test_vectors(case: dict[str, Any]) -> None:
     """Every valid fixture with test vectors: a Keras one is reproduced within the tolerance of
-    spec.md 15.11; any other names no framework, so its layer types have no core-profile meaning."""
+    spec.md 15.11; the others name no framework, so the profile applies (15.1), and their nested
+    model's call (a `training` argument outside args/kwargs) is outside it."""
     doc = modeldoc.load(FIXTURES / case["file"])
     if doc.producer.framework != "keras":
+        assert doc.producer.framework == ""
         with pytest.raises(modeldoc.ModelDocError) as e:
             check_test_vectors(doc)
-        assert (e.value.code, e.value.pointer) == ("EVAL_UNSUPPORTED", "/producer/framework")
+        assert (e.value.code, e.value.pointer) == ("EVAL_UNSUPPORTED", "/model/layers/1")
         return
     checks = check_test_vectors(doc)
     assert len(checks) == sum(len(v.outputs) for v in doc.test_vectors) > 0
@@ -115,6 +117,20 @@ def test_a_document_of_another_framework_is_refused() -> None:
     doc = one_layer("Dense", {"units": 2}, {}, [None, 2])
     doc.producer = Producer(framework="numpy")
     assert findings(doc) == [("EVAL_UNSUPPORTED", "/producer/framework")]
+
+
+def test_a_document_that_names_no_framework_is_evaluated_by_the_profile() -> None:
+    """spec.md 15.1: no framework means the profile's own vocabulary; the same weights give the
+    same outputs as under "keras", and a type outside the profile is still refused at the layer."""
+    kernel = np.arange(4, dtype=np.float32).reshape(2, 2)
+    x = np.array([[1.0, -2.0]], np.float32)
+    keras_doc = one_layer("Dense", {"units": 2, "use_bias": False}, {"k": kernel}, [None, 2])
+    plain = one_layer("Dense", {"units": 2, "use_bias": False}, {"k": kernel}, [None, 2])
+    plain.producer = Producer()
+    assert run1(plain, x).tolist() == run1(keras_doc, x).tolist() == (x @ kernel).tolist()
+    other = one_layer("Linear", {}, {}, [None, 2])
+    other.producer = Producer()
+    assert findings(other) == [("EVAL_UNSUPPORTED", "/model/layers/0/type")]
 
 
 def test_weights_that_do_not_fit_their_layer() -> None:
@@ -506,3 +522,15 @@ def test_evaluate_takes_a_mapping_a_sequence_or_one_array() -> None:
     with pytest.raises(modeldoc.ModelDocError) as e:
         modeldoc.evaluate(doc, [x, x])
     assert e.value.code == "EVAL_INPUT" and e.value.pointer == "/model/inputs"
+
+
+def test_a_backward_layer_weight_that_does_not_fit_is_reported_at_the_wrapper_s_position() -> None:
+    """spec.md 15.13: the wrapper's weights/K, K counted over both layers (the backward kernel is weight 3)."""
+    lstm = {"class_name": "LSTM", "config": {"units": 2}}
+    layer = Layer("bi", "Bidirectional", {"layer": lstm}, ["fk", "fr", "fb", "bk", "br", "bb"])
+    graph = Graph([layer], [Input("x", "float32", [None, 3, 2])], [Node("bi", ["x"], ["y"])], ["y"])
+    tensors = {"fk": np.ones((2, 8), np.float32), "fr": np.ones((2, 8), np.float32), "fb": np.ones(8, np.float32),
+               "bk": np.ones((5, 8), np.float32), "br": np.ones((2, 8), np.float32), "bb": np.ones(8, np.float32)}
+    with pytest.raises(modeldoc.ModelDocError) as info:
+        evaluate(Document(graph, tensors, producer=KERAS), {"x": np.ones((1, 3, 2), np.float32)})
+    assert [(f.code, f.pointer) for f in info.value.findings] == [("EVAL_MISMATCH", "/model/layers/0/weights/3")]

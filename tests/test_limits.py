@@ -90,3 +90,12 @@ def test_cli_limit_option() -> None:
         r = subprocess.run([sys.executable, "-m", "modeldoc", "validate", "--limit", "bogus=3", data_path],
                            capture_output=True, text=True)
         assert r.returncode == 2 and "bad limit" in r.stderr
+
+
+def test_limit_findings_come_in_document_order_at_every_depth() -> None:
+    long = '"' + "x" * 100 + '"'
+    text = f'{{"a": {{"x": {long}}}, "b": {{"y": {long}}}, "c": [[{long}], [{long}]], "d": {long}}}'
+    report = modeldoc.validate(text.encode(), limits=modeldoc.Limits(max_string_length=10))
+    assert [(f.code, f.pointer) for f in report.findings] == [
+        ("LIMIT_STRING", p) for p in ("/a/x", "/b/y", "/c/0/0", "/c/1/0", "/d")
+    ]

@@ -1,21 +1,29 @@
 """The ``modeldoc`` command line (spec.md, "Command line").
 
-Exit codes: 0 success; 1 a document is invalid; 2 usage error, unreadable
-input or unwritable output; 3 internal error (a bug: please report it).
-No command prints a traceback for bad input.
+Exit codes: 0 success; 1 a document is invalid (or, for ``diff``, the two differ);
+2 usage error, unreadable input or unwritable output (a full disk, a closed pipe);
+3 internal error (a bug: please report it). No command prints a traceback for
+bad input. ``-`` names standard input or output wherever a file is read or written.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import errno
 import os
 import sys
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
+
+import numpy as np
 
 from ._version import __version__
+from .clicommon import (
+    EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIO, FileError, add_force_option, check_output,
+    common_options, configure, document_source, finding_line, print_json, read_stdin, report_failure,
+    save_document, say, shown, usage_error, write_bytes_to,
+)
 from .digest import reader_report
-from .errors import Finding, ModelDocError, printable, protocol_pointer
+from .errors import Finding, ModelDocError, protocol_pointer
 from .extras import MissingExtra
 from .limits import DEFAULT_LIMITS, Limits
 from .progress import terminal_bar
@@ -23,19 +31,13 @@ from .quantize import MODES as QUANTIZE_MODES
 from .quantize import quantize_document
 from .reader import Report, read_tree, validate
 from .schema import schema_text
-from .writer import ENCODINGS, save
+from .writer import ENCODINGS, encoding_for
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-_IO_CODES = {"IO_UNREADABLE", "LIMIT_DOCUMENT_SIZE", "WRITE_FAILED"}
-
-
-def _where(ptr: str) -> str:
-    return ptr if ptr else "(document)"
+_IO_CODES = {"IO_UNREADABLE", "LIMIT_DOCUMENT_SIZE", "WRITE_FAILED", "USAGE"}
 
 
 def _finding_line(name: str, f: Finding) -> str:
-    prefix = "warning: " if f.severity == "warning" else ""
-    return printable(f"{name}: {f.code} at {_where(f.pointer)}: {prefix}{f.message}")
+    return finding_line(name, f)
 
 
 def _exit_for(e: ModelDocError) -> int:
@@ -47,26 +49,37 @@ def _exit_for(e: ModelDocError) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     limits = _limits(args)
+    if args.files.count(STDIO) > 1:
+        raise usage_error("standard input (-) can be read only once")
     reports: list[tuple[str, Report]] = []
     for f in args.files:
+        if f == STDIO:
+            try:
+                source: str | bytes = read_stdin(limits.max_document_bytes)
+            except ModelDocError as e:
+                reports.append((shown(f), Report(list(e.findings))))
+                continue
+            reports.append((shown(f), validate(source, limits=limits)))
+            continue
         with terminal_bar(f"validating {os.path.basename(f)}") as progress:
             reports.append((f, validate(f, limits=limits, progress=progress)))
     if args.json:
-        payload = [dict(file=f, **r.as_dict()) for f, r in reports]
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        print_json([dict(file=f, **r.as_dict()) for f, r in reports])
     else:
         for f, r in reports:
-            if r.ok:
+            if r.ok and not args.quiet:
                 print(f"{f}: OK")
             for finding in r.findings:
-                print(_finding_line(f, finding))
+                if finding.severity == "error" or not args.quiet:
+                    print(_finding_line(f, finding))
     if any(any(x.code == "IO_UNREADABLE" for x in r.errors) for _, r in reports):
         return EXIT_USAGE
     return EXIT_OK if all(r.ok for _, r in reports) else EXIT_INVALID
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    result = read_tree(args.file, limits=_limits(args))
+    limits = _limits(args)
+    result = read_tree(document_source(args.file, limits), limits=limits)
     tree, arrays, container, warnings = result.tree, result.arrays, result.container, result.warnings
     doc = result.document()
     layers = []
@@ -89,7 +102,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             entry.update(stored_dtype=t["dtype"], quantization=t["quantization"])
         tensors.append(entry)
     info = {
-        "file": args.file,
+        "file": shown(args.file),
         "container": container,
         "format_version": doc.format_version,
         "producer": tree["producer"],
@@ -105,10 +118,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         "warnings": [w.as_dict() for w in warnings],
     }
     if args.json:
-        print(json.dumps(info, indent=2, ensure_ascii=False))
+        print_json(info)
         return EXIT_OK
     p = info["producer"]
-    print(f"{args.file}: ModelDoc {doc.format_version} ({container})")
+    print(f"{shown(args.file)}: ModelDoc {doc.format_version} ({container})")
     fw = f", from {p.get('framework')} {p.get('framework_version', '')}".rstrip() if p.get("framework") else ""
     print(f"producer: {p['name']} {p['version']}{fw}")
     print(f"model: {doc.model.name or '(unnamed)'}: {len(layers)} layers, {info['nodes']} nodes")
@@ -127,7 +140,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     for k, v in doc.metadata.items():
         print(f"metadata {k}: {v}")
     for w in warnings:
-        print(_finding_line(args.file, w))
+        print(_finding_line(shown(args.file), w))
     return EXIT_OK
 
 
@@ -136,34 +149,91 @@ def _shape(shape: Sequence[int | None]) -> str:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    if os.path.abspath(args.output) == os.path.abspath(args.input) and not args.force:
-        print("modeldoc: refusing to overwrite the input; pass --force", file=sys.stderr)
-        return EXIT_USAGE
+    if args.per_channel and not args.quantize:
+        raise usage_error("--per-channel needs --quantize uint8 or int8")
+    check_output(args, args.output, [args.input])
+    encoding = encoding_for(args.output if args.output != STDIO else "", args.encoding)
+    limits = _limits(args)
     with terminal_bar(f"reading {os.path.basename(args.input)}") as progress:
-        doc = read_tree(args.input, limits=_limits(args), progress=progress).document()
+        doc = read_tree(document_source(args.input, limits), limits=limits, progress=progress).document()
+    quantized = []
     if args.quantize:
         # Explicit and reported (spec.md 5.5): one line per float tensor, what happened to it.
         for name, what in quantize_document(doc, args.quantize, per_channel=args.per_channel):
-            print(f"{name}: {what}")
+            quantized.append({"tensor": name, "result": what})
+            say(args, f"{name}: {what}")
     with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
-        save(doc, args.output, encoding=args.encoding, canonicalize_nan=args.canonicalize_nan, progress=progress)
+        save_document(args, doc, args.output, encoding, progress, canonicalize_nan=args.canonicalize_nan)
+    if args.json:
+        print_json({"ok": True, "input": shown(args.input), "output": shown(args.output, output=True),
+                    "encoding": encoding, "quantized": quantized})
     return EXIT_OK
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    limits = _limits(args)
     try:
-        result = read_tree(args.file, limits=_limits(args))
+        result = read_tree(document_source(args.file, limits), limits=limits)
     except ModelDocError as e:
-        if _exit_for(e) == EXIT_USAGE:
+        if _exit_for(e) == EXIT_USAGE or args.json:
             raise
         for f in e.findings:
             print(f"{f.code}\t{protocol_pointer(f.pointer)}")
-            print(_finding_line(args.file, f), file=sys.stderr)
+            print(_finding_line(shown(args.file), f), file=sys.stderr)
         return EXIT_INVALID
     sys.stdout.write(reader_report(result.document()))
     for w in result.warnings:  # the reader protocol's channel for warnings (spec.md section 13)
         print(f"warning\t{w.code}\t{protocol_pointer(w.pointer)}", file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .compare import each_tensor
+    from .evaluator.cli import file_names
+
+    limits = _limits(args)
+    output = args.output or file_names([args.tensor])[args.tensor]
+    check_output(args, output, [args.file])
+    found: list[np.ndarray] = []
+    result = each_tensor(document_source(args.file, limits), [args.tensor], lambda _, a: found.append(a),
+                         limits=limits)
+    if not found:
+        names = [t["name"] for t in result.tree["tensors"]]
+        listed = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+        raise usage_error(f"no tensor named {args.tensor!r} (the document has {listed or 'none'})")
+    array = found[0]
+    note = ""
+    if array.dtype.name == "bfloat16":  # .npy has no bfloat16: widen, which is exact
+        array, note = array.astype(np.float32), " (bfloat16 widened to float32, exactly)"
+    write_bytes_to(output, lambda fp: np.save(fp, array, allow_pickle=False))
+    say(args, f"{args.tensor}: {array.dtype} {list(array.shape)} -> {shown(output, output=True)}{note}")
+    if args.json:
+        print_json({"ok": True, "tensor": args.tensor, "output": shown(output, output=True),
+                    "dtype": str(array.dtype), "shape": list(array.shape)})
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .compare import diff_documents
+
+    if args.a == STDIO and args.b == STDIO:
+        raise usage_error("standard input (-) can be read only once")
+    limits = _limits(args)
+    d = diff_documents(document_source(args.a, limits), document_source(args.b, limits), limits=limits)
+    if args.json:
+        print_json({"a": shown(args.a), "b": shown(args.b), **d.as_dict()})
+    elif not args.quiet or not d.equal:
+        for kind, pointers in (("model", d.model), ("config", d.config), ("other", d.other)):
+            for ptr in pointers:
+                print(f"{kind} differs at {ptr}")
+        for t in d.tensors:
+            if t.status == "different":
+                print(f"tensor {t.name}: different checksum, max abs difference {t.max_abs_diff:.6g}")
+            elif t.status != "equal":
+                print(f"tensor {t.name}: {t.status.replace('_', ' ')}")
+        same = sum(t.status == "equal" for t in d.tensors)
+        print(f"{'equal' if d.equal else 'different'}: {same} of {len(d.tensors)} tensors equal")
+    return EXIT_OK if d.equal else EXIT_INVALID
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -193,82 +263,163 @@ def _limit_item(text: str) -> str:
     return text
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="modeldoc", description="Validate, inspect and convert ModelDoc documents (JSON or MessagePack)."
-    )
-    p.add_argument("--version", action="version", version=f"modeldoc {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class UsageError(Exception):
+    """argparse refused the command line (raised instead of argparse's own exit, so --json can answer)."""
 
-    v = sub.add_parser("validate", help="check documents: syntax, schema, graph, data, checksums")
-    v.add_argument("files", nargs="+", metavar="FILE")
-    v.add_argument("--json", action="store_true", help="print the reports as JSON")
+    def __init__(self, message: str, usage: str, prog: str) -> None:
+        super().__init__(message)
+        self.usage, self.prog = usage, prog
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, self.format_usage(), self.prog)
+
+
+def _document_argument(p: argparse.ArgumentParser, dest: str, metavar: str, what: str = "the document") -> None:
+    p.add_argument(dest, metavar=metavar, help=f"{what} (JSON or MessagePack; - reads standard input)")
+
+
+def _encoding_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", choices=ENCODINGS, default=None,
+                   help="tensor encoding of OUT; default: from OUT's extension (.msgpack: msgpack, otherwise "
+                        "base64); an encoding that contradicts the extension is an error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    p = _Parser(
+        prog="modeldoc", description="Validate, inspect and convert ModelDoc documents (JSON or MessagePack). "
+        "Wherever a file is read or written, - means standard input or output.",
+    )
+    p.add_argument("--version", action="version", version=f"modeldoc {__version__}",
+                   help="print the version and exit")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = Commands(sub, common)
+    add = commands.add_parser
+
+    v = add("validate", help="check documents: syntax, schema, graph, data, checksums")
+    v.add_argument("files", nargs="+", metavar="FILE", help="documents to check (- reads standard input)")
     _add_limit_option(v)
     v.set_defaults(run=cmd_validate)
 
-    i = sub.add_parser("inspect", help="summarise a document: model, layers, tensors")
-    i.add_argument("file", metavar="FILE")
-    i.add_argument("--json", action="store_true", help="print the summary as JSON")
+    i = add("inspect", help="summarise a document: model, layers, tensors")
+    _document_argument(i, "file", "FILE")
     _add_limit_option(i)
     i.set_defaults(run=cmd_inspect)
 
-    c = sub.add_parser("convert", help="rewrite a document in another encoding (lossless, atomic)")
-    c.add_argument("input", metavar="IN")
-    c.add_argument("output", metavar="OUT")
-    c.add_argument("--encoding", required=True, choices=ENCODINGS)
+    c = add("convert", help="rewrite a document in another encoding (lossless, atomic)")
+    _document_argument(c, "input", "IN")
+    c.add_argument("output", metavar="OUT", help="the new document (- writes standard output); never IN")
+    _encoding_option(c)
     c.add_argument(
         "--canonicalize-nan", action="store_true",
         help="allow the list encoding to replace NaNs that carry sign or payload bits by the canonical NaN",
     )
-    c.add_argument("--force", action="store_true", help="allow OUT to be the same file as IN")
+    add_force_option(c)
     c.add_argument(
         "--quantize", choices=QUANTIZE_MODES,
         help="store float weights quantized (affine uint8/int8, or float16) and print each tensor's largest error",
     )
-    c.add_argument("--per-channel", action="store_true", help="with --quantize uint8/int8: parameters per output channel")
+    c.add_argument("--per-channel", action="store_true",
+                   help="with --quantize uint8/int8: parameters per output channel (needs --quantize)")
     _add_limit_option(c)
     c.set_defaults(run=cmd_convert)
 
-    d = sub.add_parser("digest", help="print the canonical reader report (spec.md, 'Reader report')")
-    d.add_argument("file", metavar="FILE")
+    d = add("digest", help="print the canonical reader report (spec.md, 'Reader report')")
+    _document_argument(d, "file", "FILE")
     _add_limit_option(d)
     d.set_defaults(run=cmd_digest)
 
-    s = sub.add_parser("schema", help="print the JSON Schema shipped with this reader")
+    e = add("extract", help="write one tensor's values as a .npy file (reads one tensor at a time)")
+    _document_argument(e, "file", "DOC")
+    e.add_argument("tensor", metavar="TENSOR", help="the tensor's name, as `inspect` lists it")
+    e.add_argument("-o", "--output", metavar="OUT.npy",
+                   help="where to write (- writes standard output; default: TENSOR.npy here, / and other "
+                        "characters replaced by _)")
+    add_force_option(e)
+    _add_limit_option(e)
+    e.set_defaults(run=cmd_extract)
+
+    f = add("diff", help="compare two documents: model, configs, and each tensor (exit 1 if they differ)",
+            description="Compare two documents: the graph, every layer config, the other members, and each "
+                        "tensor (equal, different checksum with the largest absolute difference, other dtype "
+                        "or shape, only in one). Tensors are read one at a time. Exit 0 equal, 1 different.")
+    _document_argument(f, "a", "A", "the first document")
+    _document_argument(f, "b", "B", "the second document")
+    _add_limit_option(f)
+    f.set_defaults(run=cmd_diff)
+
+    s = add("schema", help="print the JSON Schema shipped with this reader")
     s.add_argument("--version", default="1.0", choices=["1.0"], help="schema version (MAJOR.MINOR)")
     s.set_defaults(run=cmd_schema)
 
     from .conformance import add_commands as _conformance_commands
 
-    _conformance_commands(sub)
+    _conformance_commands(commands)
     # Each adapter registers its own commands; none imports its framework until a command runs.
     from .evaluator.cli import add_commands as _evaluate_commands
     from .keras.cli import add_commands as _keras_commands
     from .onnx.cli import add_commands as _onnx_commands
     from .tfjs.cli import add_commands as _tfjs_commands
-    for add in (_keras_commands, _evaluate_commands, _onnx_commands, _tfjs_commands):
-        add(sub)
+    for register in (_keras_commands, _evaluate_commands, _onnx_commands, _tfjs_commands):
+        register(commands)
     return p
 
 
+class Commands:
+    """The subcommand table: ``add_parser`` as argparse's, plus the common options on every command.
+
+    Adapters register their commands through it, so each takes ``--json``, ``--quiet`` and
+    ``--no-progress`` like the core's."""
+
+    def __init__(self, sub: Any, common: argparse.ArgumentParser) -> None:
+        self.sub, self.common = sub, common
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if kwargs.get("help") and "description" not in kwargs:
+            kwargs["description"] = kwargs["help"][0].upper() + kwargs["help"][1:] + "."
+        return self.sub.add_parser(name, parents=[self.common], **kwargs)  # type: ignore[no-any-return]
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    head = list(argv[: argv.index("--")]) if "--" in argv else list(argv)
+    return "--json" in head
+
+
+def _subject(args: argparse.Namespace) -> str:
+    for key in ("file", "input", "a"):
+        value = getattr(args, key, None)
+        if isinstance(value, str):
+            return shown(value)
+    return "modeldoc"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.run(args))
-    except ModelDocError as e:
-        name = getattr(args, "file", None) or getattr(args, "input", None) or "modeldoc"
-        for f in e.findings:
-            print(_finding_line(name, f), file=sys.stderr)
-        return _exit_for(e)
-    except MissingExtra as e:
-        print(f"modeldoc: error: {e}", file=sys.stderr)
+        args = parser.parse_args(argv)
+    except UsageError as e:
+        if as_json:
+            return report_failure(e.prog, [Finding("USAGE", "", str(e))], EXIT_USAGE, as_json=True)
+        sys.stderr.write(e.usage)
+        print(f"{e.prog}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:
-        # Output closed early (e.g. piped into `head`): not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+    configure(args)
+    as_json = bool(getattr(args, "json", False))
+    try:
+        code = int(args.run(args))
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return code
+    except ModelDocError as e:
+        name = e.subject if isinstance(e, FileError) else _subject(args)
+        return report_failure(name, e.findings, _exit_for(e), as_json=as_json)
+    except MissingExtra as e:
+        return report_failure(_subject(args), [Finding("USAGE", "", str(e))], EXIT_USAGE, as_json=as_json)
+    except OSError as e:
+        return _io_failure(e, args, as_json)
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # a bug, not bad input: one line, unless asked for the trace
@@ -276,6 +427,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"modeldoc: internal error: {type(e).__name__}: {e} (set MODELDOC_DEBUG=1 for a traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _io_failure(e: OSError, args: argparse.Namespace, as_json: bool) -> int:
+    """An OSError that reached the top: the output could not be written (a full disk, a closed pipe)
+    or a file could not be read. Exit 2, never 3: the environment failed, not modeldoc."""
+    what = e.strerror or os.strerror(e.errno or errno.EIO)
+    if e.filename is None:  # a stream: standard output, which may be the one that failed
+        _silence_stdout()
+        finding = Finding("WRITE_FAILED", "", f"cannot write standard output: {what}")
+        return report_failure(_subject(args), [finding], EXIT_USAGE, as_json=False)
+    finding = Finding("IO_UNREADABLE", "", f"cannot read or write {e.filename!r}: {what}")
+    return report_failure(_subject(args), [finding], EXIT_USAGE, as_json=as_json)
+
+
+def _silence_stdout() -> None:
+    # What is still buffered for a dead stdout would fail again when Python exits.
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return  # not a real file (captured in process): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

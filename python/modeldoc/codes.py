@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 
 class CodeInfo(NamedTuple):
-    layer: str  # "io", "syntax", "version", "schema", "semantic", "data", "limit", "write", "adapter"
+    layer: str  # "io", "syntax", "version", "schema", "semantic", "data", "limit", "write", "usage", "adapter"
     since: str  # format version that introduced the code
     meaning: str
 
@@ -77,6 +77,7 @@ POINTS_AT: dict[str, str] = {
     "WRITE_LOSSY_NAN": "`/tensors/i`",
     "WRITE_INVALID_DOCUMENT": '""',
     "WRITE_FAILED": '""',
+    "USAGE": '""',
     "KERAS_UNSAFE": "the layer or object in the input (ModelDoc document or Keras config) that carries code",
     "KERAS_UNKNOWN_CLASS": "the `type`, or the nested object's `class_name`, that no table resolves",
     "KERAS_UNSUPPORTED": "the part of the model or document that cannot be represented",
@@ -224,6 +225,11 @@ CODES: dict[str, CodeInfo] = {
         "write", "1.0", "The document to be written is not valid; nothing was written."
     ),
     "WRITE_FAILED": CodeInfo("write", "1.0", "The output file could not be written; the destination is unchanged."),
+    # --- usage: the request itself is wrong (command line or API options); nothing was read or written ---
+    "USAGE": CodeInfo(
+        "usage", "1.0", "Arguments or options are malformed or contradict each other (an output's extension and "
+        "its encoding, an output that is the input, an option that needs another); nothing was done."
+    ),
     # --- adapter: the Keras adapter's refusals (modeldoc.keras; not reader findings) ---
     "KERAS_UNSAFE": CodeInfo(
         "adapter",

@@ -16,7 +16,6 @@ import json
 import os
 import shlex
 import subprocess
-import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,9 +76,18 @@ def reference_reader(path: Path) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
+class ReaderFailed(Exception):
+    """The reader command could not be started at all: no case can pass, so the run stops."""
+
+
 def command_reader(template: str, timeout: float) -> Any:
     """A reader given as a shell-style command with ``{file}`` in it."""
-    argv = shlex.split(template)
+    try:
+        argv = shlex.split(template)
+    except ValueError as e:
+        raise ReaderFailed(f"--reader {template!r}: {e}") from None
+    if not argv:
+        raise ReaderFailed("--reader is empty")
     if not any("{file}" in a for a in argv):
         argv.append("{file}")
 
@@ -90,7 +98,7 @@ def command_reader(template: str, timeout: float) -> Any:
         except subprocess.TimeoutExpired:
             return Outcome(-1, "", f"timed out after {timeout} s")
         except OSError as e:
-            return Outcome(-1, "", f"cannot run reader: {e}")
+            raise ReaderFailed(f"cannot start the reader {argv[0]!r}: {e.strerror or e}") from None
         return Outcome(
             r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
         )
@@ -147,19 +155,18 @@ def run_suite(
     fixtures: Path, reader: Any, patterns: list[str] | None = None
 ) -> list[CaseResult]:
     manifest = json.loads((fixtures / "manifest.json").read_text("utf-8"))
-    results = []
-    for case in manifest["cases"]:
-        if patterns and not any(fnmatch.fnmatch(case["id"], p) or p in case["id"] for p in patterns):
-            continue
-        results.append(judge(case, reader(fixtures / case["file"]), fixtures))
-    return results
+    cases = [c for c in manifest["cases"]
+             if not patterns or any(fnmatch.fnmatch(c["id"], p) or p in c["id"] for p in patterns)]
+    if not cases:
+        raise ReaderFailed(f"--filter {' '.join(patterns or [])!r} matches none of the {len(manifest['cases'])} cases")
+    return [judge(case, reader(fixtures / case["file"]), fixtures) for case in cases]
 
 
 # --- check-producer -------------------------------------------------------------------
 
 
-def check_producer(path: str) -> tuple[bool, list[str]]:
-    """Is a third-party file valid, and does it read back bit-exactly in every encoding?"""
+def check_producer(path: str | bytes) -> tuple[bool, list[str]]:
+    """Is a third-party file (a path, or its bytes) valid, and does it read back bit-exactly in every encoding?"""
     from . import dumps, loads, validate
     from .digest import reader_report
 
@@ -169,8 +176,11 @@ def check_producer(path: str) -> tuple[bool, list[str]]:
         lines += [f"INVALID {f.code} at {f.pointer or '(document)'}: {f.message}" for f in report.errors]
         return False, lines
     lines += [f"warning {f.code} at {f.pointer or '(document)'}: {f.message}" for f in report.warnings]
-    with open(path, "rb") as f:
-        data = f.read()
+    if isinstance(path, bytes):
+        data = path
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
     doc = loads(data)
     original = reader_report(doc)
     ok = True
@@ -203,18 +213,21 @@ def check_producer(path: str) -> tuple[bool, list[str]]:
 def add_commands(sub: Any) -> None:
     c = sub.add_parser("conformance", help="run the conformance suite against a reader, or check a producer's files")
     csub = c.add_subparsers(dest="conformance_command", required=True, metavar="SUBCOMMAND")
-    r = csub.add_parser("run", help="run a reader over every fixture and compare with the manifest")
+    common = [sub.common] if hasattr(sub, "common") else []  # --json, --quiet, --no-progress
+    r = csub.add_parser("run", help="run a reader over every fixture and compare with the manifest", parents=common)
     r.add_argument("--reader", metavar="CMD", help="reader command, e.g. 'node reader.mjs {file}' (default: this reader)")
     r.add_argument("--filter", action="append", metavar="PATTERN", help="only cases whose id matches (glob or substring)")
     r.add_argument("--fixtures", metavar="DIR", help="fixture folder (default: found from here)")
     r.add_argument("--timeout", type=float, default=60.0, help="seconds per case (default 60)")
-    r.add_argument("--json", action="store_true", help="print results as JSON")
     r.set_defaults(run=cmd_run)
-    f = csub.add_parser("fixtures", help="print the fixture folder that 'run' uses (for another language's runner)")
+    f = csub.add_parser("fixtures", help="print the fixture folder that 'run' uses (for another language's runner)",
+                        parents=common)
     f.add_argument("--fixtures", metavar="DIR", help="fixture folder (default: found from here)")
     f.set_defaults(run=cmd_fixtures)
-    p = csub.add_parser("check-producer", help="are these files valid, and do they read back bit-exactly?")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = csub.add_parser("check-producer", help="are these files valid, and do they read back bit-exactly?",
+                        parents=common)
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="documents written by the producer under test (- reads standard input)")
     p.set_defaults(run=cmd_check_producer)
 
 
@@ -222,10 +235,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         fixtures = find_fixtures(args.fixtures)
     except FileNotFoundError as e:
-        print(f"modeldoc: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    reader = command_reader(args.reader, args.timeout) if args.reader else reference_reader
-    results = run_suite(fixtures, reader, args.filter)
+        raise ModelDocError.of("USAGE", "", str(e)) from None
+    try:
+        reader = command_reader(args.reader, args.timeout) if args.reader else reference_reader
+        results = run_suite(fixtures, reader, args.filter)
+    except ReaderFailed as e:
+        raise ModelDocError.of("USAGE", "", str(e)) from None
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     if args.json:
@@ -237,25 +252,36 @@ def cmd_run(args: argparse.Namespace) -> int:
         for r in results:
             for i, problem in enumerate(r.problems):
                 print(f"{r.id if i == 0 else '':<{width}}  {problem}")
-    print(f"{passed} passed, {failed} failed")
+    if failed or not getattr(args, "quiet", False):
+        print(f"{passed} passed, {failed} failed")
     return EXIT_OK if failed == 0 and results else EXIT_FAILED
 
 
 def cmd_fixtures(args: argparse.Namespace) -> int:
     try:
-        print(find_fixtures(args.fixtures))
+        fixtures = find_fixtures(args.fixtures)
     except FileNotFoundError as e:
-        print(f"modeldoc: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        raise ModelDocError.of("USAGE", "", str(e)) from None
+    print(json.dumps({"fixtures": str(fixtures)}) if getattr(args, "json", False) else fixtures)
     return EXIT_OK
 
 
 def cmd_check_producer(args: argparse.Namespace) -> int:
     all_ok = True
-    for path in args.files:
-        ok, lines = check_producer(path)
+    checked = []
+    from .clicommon import document_source, shown
+    from .limits import DEFAULT_LIMITS
+
+    for given in args.files:
+        path = shown(given)
+        ok, lines = check_producer(document_source(given, DEFAULT_LIMITS))
         all_ok &= ok
+        checked.append({"file": path, "ok": ok, "lines": lines})
+        if getattr(args, "json", False) or (ok and getattr(args, "quiet", False)):
+            continue
         print(f"{path}: {'OK' if ok else 'FAILED'}")
         for line in lines:
             print(f"  {line}")
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": all_ok, "files": checked}, indent=2, ensure_ascii=False))
     return EXIT_OK if all_ok else EXIT_FAILED

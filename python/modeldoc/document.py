@@ -7,7 +7,7 @@ document read and written again has the same reader report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Iterator
 
 import numpy as np
@@ -127,6 +127,42 @@ class Document:
     def num_parameters(self) -> int:
         """Number of tensor elements in the document."""
         return sum(int(a.size) for a in self.tensors.values())
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the models, metadata and producers are equal and every tensor has the same
+        dtype, shape and bytes (bit for bit: NaN equals the same NaN, 0.0 differs from -0.0).
+
+        >>> import modeldoc
+        >>> modeldoc.example_document() == modeldoc.example_document()
+        True
+        """
+        if not isinstance(other, Document):
+            return NotImplemented
+        return all(same_bits(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as every dataclass with __eq__
+
+    def __repr__(self) -> str:
+        layers = sum(1 for _ in self.model.walk_layers())
+        name = f" {self.model.name!r}" if self.model.name else ""
+        return (f"<modeldoc.Document{name}: {layers} layers, {len(self.tensors)} tensors, "
+                f"{self.num_parameters} parameters, format {self.format_version}>")
+
+
+def same_bits(a: Any, b: Any) -> bool:
+    """Deep equality in which arrays compare by dtype, shape and bytes instead of element by element."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
+                and a.shape == b.shape and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes())
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_bits(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_bits(x, y) for x, y in zip(a, b))
+    if is_dataclass(a) and not isinstance(a, type):
+        return all(same_bits(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
+    return bool(a == b)
 
 
 # --- tree <-> document ----------------------------------------------------------

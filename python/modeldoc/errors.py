@@ -11,6 +11,7 @@ table is generated from that list, so the two never disagree.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -128,3 +129,22 @@ class Collector(HasFindings):
 
     def extend(self, items: Iterable[Finding]) -> None:
         self.findings.extend(items)
+
+
+_OS_KINDS: dict[type[OSError], type[ModelDocError]] = {}
+
+
+def unreadable(path: object, error: OSError) -> ModelDocError:
+    """``IO_UNREADABLE`` for a file that could not be read, raised as both a ModelDocError and
+    the OSError class that ``open`` raised (``FileNotFoundError``, ``PermissionError``...), so
+    callers catch it either way, and with ``errno``, ``strerror`` and ``filename`` set."""
+    kind = type(error) if isinstance(error, OSError) else OSError
+    cls = _OS_KINDS.get(kind)
+    if cls is None:
+        # str() stays the finding, as for every ModelDocError (OSError would print "[Errno 2] ...").
+        cls = _OS_KINDS[kind] = type(f"ModelDoc{kind.__name__}", (ModelDocError, kind), {"__str__": BaseException.__str__})
+    name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else str(path)
+    e = cls(Finding("IO_UNREADABLE", "", f"cannot read {name!r}: {error.strerror or error}"))
+    assert isinstance(e, OSError)
+    e.errno, e.strerror, e.filename = error.errno, error.strerror, name
+    return e

@@ -34,8 +34,13 @@ def _parse_int(s: str) -> int | Marker:
         return NEGATIVE_ZERO
     # Beyond 20 digits it is out of range anyway; don't hand int() a huge string.
     if len(s.lstrip("-")) > 20 or not _INT_MIN <= (v := int(s)) <= _INT_MAX:
-        return Marker("SYNTAX_NUMBER_RANGE", f"integer {s[:30]} is outside [-2^63, 2^64-1]")
+        return Marker("SYNTAX_NUMBER_RANGE", f"integer {cut(s, 30)} is outside [-2^63, 2^64-1]")
     return v
+
+
+def cut(text: str, n: int) -> str:
+    """``text`` shortened to ``n`` characters, with an ellipsis where it was cut."""
+    return text if len(text) <= n else text[:n] + "..."
 
 
 def _parse_constant(s: str) -> Marker:
@@ -64,7 +69,9 @@ def parse_json(buf: bytes, out: Collector, *, max_depth: int = 128) -> Any:
             out.add("SYNTAX_TRAILING_DATA", "", f"data after the document at line {e.lineno} column {e.colno}")
         else:
             where = pointer_at(text, e.pos)
-            out.add("SYNTAX_JSON", where, f"{e.msg} at line {e.lineno} column {e.colno}")
+            # The stdlib's "Unterminated string starting at" already ends in "at".
+            what = e.msg[: -len(" at")] if e.msg.endswith(" at") else e.msg
+            out.add("SYNTAX_JSON", where, f"{what} at line {e.lineno} column {e.colno}")
         return None
     except RecursionError:
         # The C scanner gave up at Python's recursion limit; name the first container

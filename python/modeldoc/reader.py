@@ -23,7 +23,7 @@ from . import quantize
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
 from .dtypes import DTYPES, DType, to_le_bytes
-from .errors import Collector, Finding, HasFindings, ModelDocError
+from .errors import Collector, Finding, HasFindings, ModelDocError, unreadable
 from .hashing import run_in_background
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
@@ -81,7 +81,7 @@ def read_source(source: Source | bytes | bytearray | memoryview, limits: Limits)
                     raise _too_big(limits)
                 buf = _read_bounded(f, limits.max_document_bytes)
         except OSError as e:
-            raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
+            raise unreadable(source, e) from None
     else:
         buf = _read_bounded(source, limits.max_document_bytes)
     if len(buf) > limits.max_document_bytes:
@@ -96,7 +96,7 @@ def read_file_bounded(path: str | os.PathLike[str], limit: int) -> bytes:
         with open(path, "rb") as f:
             return _read_bounded(f, limit)
     except OSError as e:
-        raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(path)!r}: {e.strerror}") from None
+        raise unreadable(path, e) from None
 
 
 def _read_bounded(f: IO[bytes], limit: int) -> bytes:
@@ -215,16 +215,19 @@ def _check_version_schema_semantics(tree: dict[str, Any], kind: Container, limit
 
 _SPREAD = 8 << 20  # tensors at least this big are validated on the job pool, two at a time
 Payload = Callable[[dict[str, Any], DType, tuple[int, ...], int, str], "tuple[np.ndarray | None, str] | None"]
+Visit = Callable[[str, np.ndarray], None]  # one decoded tensor: name, values
 
 
 def _decode_tensors(
     tree: dict[str, Any], container: Container, limits: Limits, out: Collector, *, keep: bool, verify: bool,
-    payload: Payload | None = None, stores: dict[str, Any] | None = None,
+    payload: Payload | None = None, stores: dict[str, Any] | None = None, each: Visit | None = None,
 ) -> dict[str, np.ndarray]:
     """Decode and check every tensor; then, if all is well, the document checksum.
 
     ``payload`` decodes tensors whose data was cut out of a big file (bigfile.py);
-    it returns None for the others.
+    it returns None for the others. ``each`` is handed every tensor that decoded
+    without a finding, one at a time, in document order (with ``keep=False`` nothing
+    else holds it).
     """
     arrays: dict[str, np.ndarray] = {}
     digests: dict[int, str] = {}  # tensor index -> sha256 the reader computed
@@ -258,6 +261,9 @@ def _decode_tensors(
             else:
                 arr = _decode_one(t, dt, shape, nbytes, ptr)
                 digest = enc.sha256_hex(to_le_bytes(arr, dt)) if verify else ""
+            if verify and isinstance(digest, Future) and each is not None:
+                # Streaming: settle this checksum now, since a pending hash keeps its tensor alive.
+                digest = digest.result()
             if verify and isinstance(digest, Future):
                 deferred.append((i, digest))  # compared below, once every tensor has been read
             elif verify:
@@ -273,6 +279,8 @@ def _decode_tensors(
         except ModelDocError as e:
             found[i].extend(e.findings)
             continue
+        if each is not None and arr is not None:
+            each(t["name"], arr)
         if keep and arr is not None and t["name"] not in arrays:
             arrays[t["name"]] = arr
     for i, future in deferred:
@@ -340,33 +348,36 @@ def validate(
 
 def _read(
     source: Source | bytes | bytearray | memoryview, limits: Limits, *, keep: bool, verify: bool,
-    progress: Progress | None = None,
+    progress: Progress | None = None, each: Visit | None = None,
 ) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
     """All layers; big files by the streaming path, with the ordinary path behind it."""
     if isinstance(source, (str, os.PathLike)):
         try:
             size = os.stat(source).st_size
         except OSError as e:
-            raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
+            raise unreadable(source, e) from None
         if bigfile.STREAM_THRESHOLD <= size <= limits.max_document_bytes:
             try:
-                return _read_big(source, size, limits, keep=keep, verify=verify, progress=progress)
+                return _read_big(source, size, limits, keep=keep, verify=verify, progress=progress, each=each)
             except bigfile.Fallback:
                 pass
             except OSError as e:
-                raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
+                raise unreadable(source, e) from None
     out = Collector()
     buf = read_source(source, limits)
     parsed = _parse_and_check_structure(buf, limits, out)
     arrays: dict[str, np.ndarray] = {}
     stores: dict[str, quantize.QuantizedTensor] = {}
     if parsed.tree is not None and parsed.container is not None:
-        arrays = _decode_tensors(parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, stores=stores)
+        arrays = _decode_tensors(
+            parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, stores=stores, each=each
+        )
     return parsed, arrays, out, stores
 
 
 def _read_big(
-    path: str | os.PathLike[str], size: int, limits: Limits, *, keep: bool, verify: bool, progress: Progress | None
+    path: str | os.PathLike[str], size: int, limits: Limits, *, keep: bool, verify: bool, progress: Progress | None,
+    each: Visit | None = None,
 ) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
     with open(path, "rb") as f, bigfile.open_mapping(f) as mm:
         kind = sniff(mm[: 1 << 16])
@@ -406,7 +417,7 @@ def _read_big(
             return None, future
 
         def payload(t: dict[str, Any], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> Any:
-            keeps = keep or "quantization" in t
+            keeps = keep or each is not None or "quantization" in t
             spread = not keeps and verify and nbytes >= _SPREAD  # checksums are all that is left to compute
             if kind == "msgpack" and t["encoding"] == "raw":
                 parts = bigfile.raw_parts(skeleton, t["data"])
@@ -427,7 +438,7 @@ def _read_big(
                 from . import listread  # orjson loads with the first big list document
 
                 result = listread.decode_list_span(
-                    f.fileno(), mm, span.start, span.end, dt, shape, nbytes, ptr, keep or "quantization" in t,
+                    f.fileno(), mm, span.start, span.end, dt, shape, nbytes, ptr, keeps,
                     limits, advance, verify,
                 )
                 decoded.add(span)
@@ -448,7 +459,8 @@ def _read_big(
         stores: dict[str, quantize.QuantizedTensor] = {}
         try:
             arrays = _decode_tensors(
-                parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload, stores=stores
+                parsed.tree, parsed.container, limits, out, keep=keep, verify=verify, payload=payload, stores=stores,
+                each=each,
             )
         finally:
             for future in background:  # never leave a job reading a file that is about to be closed
@@ -489,6 +501,23 @@ def read_tree(
     return ReadResult(parsed.tree, arrays, parsed.container, out.warnings, stores)
 
 
+def visit_tensors(
+    source: Source | bytes | bytearray | memoryview, each: Visit, *, limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
+) -> ReadResult:
+    """Read and fully check a document, handing each tensor to ``each(name, array)`` in turn instead
+    of keeping them all: memory holds one tensor at a time (plus what ``each`` keeps).
+
+    Raises :class:`ModelDocError` with every error found; ``each`` may have seen tensors of a
+    document that then fails, so a caller acts on what it kept only after this returns.
+    The returned result holds the tree and no arrays.
+    """
+    parsed, _, out, _ = _read(source, limits, keep=False, verify=True, progress=progress, each=each)
+    if parsed.tree is None or parsed.container is None or out.errors:
+        raise ModelDocError(out.errors)
+    return ReadResult(parsed.tree, {}, parsed.container, out.warnings, {})
+
+
 def loads(
     data: bytes | bytearray | memoryview | str, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True
 ) -> Document:
@@ -507,9 +536,14 @@ def loads(
 
 
 def load(
-    source: Source, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True, progress: Progress | None = None
+    source: Source | bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True,
+    progress: Progress | None = None,
 ) -> Document:
-    """Read a document from a path or a binary file object.
+    """Read a document from a path, a binary file object or bytes.
+
+    A path that cannot be read raises an error that is both a :class:`ModelDocError`
+    (code ``IO_UNREADABLE``) and an :class:`OSError` (``FileNotFoundError`` for a missing
+    file), so ``except FileNotFoundError`` works as with ``open``.
 
     >>> import modeldoc, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "m.json")

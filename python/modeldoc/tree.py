@@ -61,32 +61,37 @@ _TENSOR_DATA_PARENT = re.compile(r"/tensors/\d+\Z")
 _TENSOR_CHUNKS_PARENT = re.compile(r"/tensors/\d+/data\Z")  # raw data split into several bins
 
 
+_CONTAINERS = (dict, list, DuplicateKeys, NonStringKeys)
+
+
 def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> None:
-    """Walk ``root`` without recursion and report what the parser let through."""
-    stack: list[tuple[Any, str, int]] = [(root, "", 1)]
+    """Walk ``root`` without recursion and report what the parser let through, in document order.
+
+    The stack holds each open container with an iterator over its items: a nested
+    container is entered where it occurs and its parent resumes after it, so the
+    findings come in the order of the text at every depth.
+    """
+    stack: list[tuple[Any, Any, str, int]] = []  # (container, iterator over its items, pointer, depth)
     max_len = limits.max_string_length
+    _enter(root, "", 1, stack, limits, out)
     while stack:
-        node, ptr, depth = stack.pop()
-        if depth > limits.max_depth:
-            out.add("SYNTAX_DEPTH", ptr, f"nesting depth exceeds the limit of {limits.max_depth}")
-            continue
+        node, items, ptr, depth = stack[-1]
+        child: tuple[Any, str] | None = None
         if isinstance(node, dict):
-            if isinstance(node, NonStringKeys):
-                kinds = sorted({type(k).__name__ for k in node.bad_keys})
-                out.add("SYNTAX_MSGPACK_TYPE", ptr, f"map keys must be strings, not {', '.join(kinds)}")
-            if isinstance(node, DuplicateKeys):
-                for k in node.duplicates:
-                    out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
-            for k, v in node.items():
+            for k, v in items:
+                vptr = f"{ptr}/{escape_pointer_token(k)}"
                 if not k.isascii() and not _is_scalar_valid_text(k):
-                    out.add("SYNTAX_UTF8", f"{ptr}/{escape_pointer_token(k)}", "member name holds an unpaired surrogate")
+                    out.add("SYNTAX_UTF8", vptr, "member name holds an unpaired surrogate")
                 if len(k) > max_len:
                     out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k[:64])}", f"member name longer than {max_len}")
                 if type(v) is str and len(v) > max_len and not (k == "data" and _TENSOR_DATA_PARENT.match(ptr)):
-                    out.add("LIMIT_STRING", f"{ptr}/{escape_pointer_token(k)}", f"string longer than {max_len}")
-                _check_scalar(v, f"{ptr}/{escape_pointer_token(k)}", depth, stack, out, msgpack, ptr, k)
+                    out.add("LIMIT_STRING", vptr, f"string longer than {max_len}")
+                if type(v) in _CONTAINERS:
+                    child = (v, vptr)
+                    break
+                _check_scalar(v, vptr, out, msgpack, ptr, k)
         else:  # list
-            for i, v in enumerate(node):
+            for i, v in items:
                 t = type(v)
                 if t is int:
                     continue  # the common case in list-encoded tensors: nothing to check
@@ -96,17 +101,37 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
                     continue
                 if t is str and len(v) > max_len:
                     out.add("LIMIT_STRING", f"{ptr}/{i}", f"string longer than {max_len}")
-                _check_scalar(v, f"{ptr}/{i}", depth, stack, out, msgpack, ptr, i)
+                if t in _CONTAINERS:
+                    child = (v, f"{ptr}/{i}")
+                    break
+                _check_scalar(v, f"{ptr}/{i}", out, msgpack, ptr, i)
+        if child is None:
+            stack.pop()  # every item seen
+        else:
+            _enter(child[0], child[1], depth + 1, stack, limits, out)
 
 
-def _check_scalar(
-    v: Any, vptr: str, depth: int, stack: list[tuple[Any, str, int]], out: Collector,
-    msgpack: bool, parent_ptr: str, key: str | int,
-) -> None:
+def _enter(node: Any, ptr: str, depth: int, stack: list[tuple[Any, Any, str, int]], limits: Limits,
+           out: Collector) -> None:
+    """Report what belongs to a container itself, then open it (unless it is too deep to enter)."""
+    if depth > limits.max_depth:
+        out.add("SYNTAX_DEPTH", ptr, f"nesting depth exceeds the limit of {limits.max_depth}")
+        return
+    if isinstance(node, dict):
+        if isinstance(node, NonStringKeys):
+            kinds = sorted({type(k).__name__ for k in node.bad_keys})
+            out.add("SYNTAX_MSGPACK_TYPE", ptr, f"map keys must be strings, not {', '.join(kinds)}")
+        if isinstance(node, DuplicateKeys):
+            for k in node.duplicates:
+                out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
+        stack.append((node, iter(node.items()), ptr, depth))
+    elif isinstance(node, list):
+        stack.append((node, enumerate(node), ptr, depth))
+
+
+def _check_scalar(v: Any, vptr: str, out: Collector, msgpack: bool, parent_ptr: str, key: str | int) -> None:
     t = type(v)
-    if t is dict or t is list or t is DuplicateKeys or t is NonStringKeys:
-        stack.append((v, vptr, depth + 1))
-    elif t is str:
+    if t is str:
         if not v.isascii() and not _is_scalar_valid_text(v):
             out.add("SYNTAX_UTF8", vptr, "string holds an unpaired surrogate")
     elif t is float:

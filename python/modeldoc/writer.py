@@ -366,22 +366,54 @@ def dumps(doc: Document, *, encoding: Encoding = "base64", canonicalize_nan: boo
     return buf.getvalue()
 
 
+# The extensions that name an encoding; any other name leaves the choice to ``encoding`` (base64 by default).
+EXTENSION_ENCODINGS: dict[str, tuple[str, ...]] = {".msgpack": ("msgpack",), ".json": ("base64", "list")}
+
+
+def encoding_for(path: str | os.PathLike[str], encoding: str | None) -> Encoding:
+    """The encoding to write ``path`` in: ``encoding`` if given, else the one its extension names.
+
+    A ``.msgpack`` file holds MessagePack and a ``.json`` file JSON (``base64`` unless
+    ``list`` is asked for); an ``encoding`` that contradicts the extension is ``USAGE``,
+    since the file would lie about its content.
+
+    >>> encoding_for("m.msgpack", None), encoding_for("m.json", None), encoding_for("m.json", "list")
+    ('msgpack', 'base64', 'list')
+    """
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    named = EXTENSION_ENCODINGS.get(ext)
+    if encoding is None:
+        return (named[0] if named else "base64")  # type: ignore[return-value]
+    if encoding not in ENCODINGS:
+        raise ModelDocError.of("USAGE", "", f"unknown encoding {encoding!r} (use {', '.join(ENCODINGS)})")
+    if named and encoding not in named:
+        raise ModelDocError.of(
+            "USAGE", "", f"{os.fspath(path)!r}: a {ext} file holds {' or '.join(named)}, not {encoding} "
+            f"(name the file *{'.msgpack' if encoding == 'msgpack' else '.json'} or drop the encoding)"
+        )
+    return encoding  # type: ignore[return-value]
+
+
 def save(
     doc: Document,
     path: str | os.PathLike[str],
     *,
-    encoding: Encoding = "base64",
+    encoding: Encoding | None = None,
     canonicalize_nan: bool = False,
     progress: Progress | None = None,
 ) -> None:
     """Write ``doc`` to ``path`` atomically: the file is either the old one or complete.
 
+    Without ``encoding`` the extension decides (:func:`encoding_for`): ``.msgpack``
+    is MessagePack, anything else JSON with base64 tensors.
+
     >>> import modeldoc, tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "model.mdpk")
-    >>> modeldoc.save(modeldoc.example_document(), p, encoding="msgpack")
+    >>> p = os.path.join(tempfile.mkdtemp(), "model.msgpack")
+    >>> modeldoc.save(modeldoc.example_document(), p)
     >>> open(p, "rb").read(1) == bytes([0x88])  # a MessagePack map of 8 members
     True
     """
+    encoding = encoding_for(path, encoding)
     atomic_write(
         path,
         lambda fp: _write(

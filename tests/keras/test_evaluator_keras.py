@@ -202,3 +202,30 @@ def test_layer_configs_beyond_the_zoo_match_keras(name: str) -> None:
 def test_every_activation_name_is_one_keras_knows() -> None:
     for name in ACTIVATIONS:
         assert callable(keras.activations.get(name)), name
+
+
+def _direct(model: Any, x: np.ndarray) -> np.ndarray:
+    """Keras' own result from a direct call (predict would cast a float64 input to float32 first)."""
+    return np.asarray(model(x))
+
+
+@pytest.mark.parametrize("make", [lambda: layers.Masking(0.1), lambda: layers.ReLU(threshold=0.1)],
+                         ids=["Masking", "ReLU"])
+def test_numbers_compared_with_the_input_are_float32(make: Callable[[], Any]) -> None:
+    # An input equal to the float32 nearest 0.1 is masked / not above the threshold, as in Keras (spec.md 15.2).
+    x = np.array([[[0.1, 0.1], [0.2, 0.1], [0.1, 0.1]]], dtype="float32")
+    inp = keras.Input((3, 2))
+    model = keras.Model(inp, make()(inp))
+    doc = mk.from_keras(model)
+    got = evaluate(doc, x)[doc.model.outputs[0]]
+    np.testing.assert_array_equal(got, _direct(model, x))
+
+
+def test_not_equal_compares_a_float64_input_in_float64_with_a_float32_number() -> None:
+    inp = keras.Input((3,), dtype="float64")
+    model = keras.Model(inp, keras.ops.not_equal(inp, 0.1))
+    doc = mk.from_keras(model)
+    x = np.array([[0.1, float(np.float32(0.1)), 1.0]])
+    got = evaluate(doc, x)[doc.model.outputs[0]]
+    np.testing.assert_array_equal(got, _direct(model, x))
+    assert got.tolist() == [[True, False, True]]

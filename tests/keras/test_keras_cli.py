@@ -136,3 +136,30 @@ def test_cli_and_adapter_import_no_framework() -> None:
             "print([m for m in ('tensorflow', 'keras', 'h5py') if m in sys.modules])\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "[]"
+
+
+def test_outputs_follow_the_extension_force_and_stdin(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    import io
+    import sys
+
+    m = small_model()
+    src = tmp_path / "m.keras"
+    m.save(src)
+    assert run("from-keras", str(src), str(tmp_path / "a.msgpack")) == 0
+    assert modeldoc.validate(tmp_path / "a.msgpack").container == "msgpack"
+    assert run("from-keras", str(src), str(tmp_path / "b.json"), "--encoding", "msgpack") == 2
+    assert not (tmp_path / "b.json").exists() and "USAGE" in capsys.readouterr().err
+    assert run("from-keras", str(src), str(tmp_path / "a.msgpack")) == 2  # exists
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(src.read_bytes())))
+    assert run("from-keras", "-", str(tmp_path / "c.json")) == 0
+    assert modeldoc.load(tmp_path / "c.json") == modeldoc.load(tmp_path / "a.msgpack")
+    legacy = tmp_path / "legacy.json"
+    legacy.write_text(json.dumps(recipe_1(m)))
+    assert run("upgrade", str(legacy), str(tmp_path / "u.msgpack")) == 0
+    assert modeldoc.validate(tmp_path / "u.msgpack").container == "msgpack"
+    assert run("upgrade", str(legacy), str(tmp_path / "u.json"), "--encoding", "msgpack") == 2
+    existing = tmp_path / "old.keras"
+    existing.write_bytes(b"old")
+    assert run("to-keras", str(tmp_path / "c.json"), str(existing)) == 2 and existing.read_bytes() == b"old"
+    assert run("to-keras", str(tmp_path / "c.json"), str(existing), "--force") == 0
+    assert weights(keras.models.load_model(existing)) == weights(m)

@@ -34,4 +34,4 @@ def extra_doc(name: str) -> modeldoc.Document:
 
 
 # Zoo models the exporter refuses, with a word of the reason its finding gives (their keras-zoo fixtures too).
-ZOO_REFUSED = {"bilstm": "mask_zero", "transformer": "MultiHeadAttention", "applications": "type 'Rescaling' has no ONNX mapping"}
+ZOO_REFUSED = {"applications": "type 'Rescaling' has no ONNX mapping"}

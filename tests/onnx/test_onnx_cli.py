@@ -43,14 +43,16 @@ def test_a_failed_check_writes_nothing_and_keeps_an_old_file(tmp_path: object,
     modeldoc.save(doc, src)
     with open(out, "wb") as f:
         f.write(b"old")
-    assert main(["to-onnx", src, out]) == 1
+    assert main(["to-onnx", src, out]) == 2  # an existing output is replaced only with --force
+    assert "--force" in capsys.readouterr().err
+    assert main(["to-onnx", src, out, "--force"]) == 1
     captured = capsys.readouterr()
     assert "EVAL_TEST_VECTOR at /test_vectors/0/outputs/probs" in captured.out + captured.err
     assert sorted(os.listdir(folder)) == ["mlp.json", "mlp.onnx"]
     with open(out, "rb") as f:
         assert f.read() == b"old"
 
-    assert main(["to-onnx", src, out, "--no-check"]) == 0  # the user's choice: written without the check
+    assert main(["to-onnx", src, out, "--no-check", "--force"]) == 0  # the user's choice: written without the check
     assert onnx.load(out).graph.output[0].name == "probs"
 
 

@@ -16,13 +16,13 @@ from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
 
 
 def _doc() -> modeldoc.Document:
-    """Dense -> (unsupported) Lambda -> Conv1D with a bad padding -> (unsupported) Bidirectional."""
+    """Dense -> (unsupported) Lambda -> Conv1D with a bad padding -> (unsupported) ConvLSTM1D."""
     layers = [
         modeldoc.Layer("dense", "Dense", {"units": 4}, ["dense/kernel"]),
         modeldoc.Layer("custom", "Lambda", {"function": "x * 2"}),
         modeldoc.Layer("conv", "Conv1D", {"filters": 2, "kernel_size": [1], "padding": "reflect"},
                        ["conv/kernel"]),
-        modeldoc.Layer("both_ways", "Bidirectional", {"merge_mode": "concat"}),
+        modeldoc.Layer("both_ways", "ConvLSTM1D", {"filters": 2, "kernel_size": 1}),
     ]
     nodes = [modeldoc.Node("dense", ["x"], ["h1"]), modeldoc.Node("custom", ["h1"], ["h2"]),
              modeldoc.Node("conv", ["h2"], ["h3"]), modeldoc.Node("both_ways", ["h3"], ["y"])]
@@ -43,7 +43,7 @@ def test_every_problem_is_one_finding_in_one_error() -> None:
         to_onnx(_doc())
     assert [(f.code, f.pointer) for f in info.value.findings] == EXPECTED
     messages = [f.message for f in info.value.findings]
-    assert "'Lambda'" in messages[0] and "'Bidirectional'" in messages[2]
+    assert "'Lambda'" in messages[0] and "'ConvLSTM1D'" in messages[2]
     assert "'reflect'" in messages[1] and "'causal'" in messages[1]  # the value and what is supported
 
 

@@ -59,3 +59,16 @@ def test_the_converters_load_on_first_use() -> None:
             "f = modeldoc.tfjs.to_tfjs\n"
             "assert 'modeldoc.tfjs._topology_out' in sys.modules and f.__name__ == 'to_tfjs'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_from_tfjs_output_follows_the_extension(tmp_path: Path) -> None:
+    fixtures = Path(__file__).resolve().parents[2] / "conformance_fixtures" / "valid"
+    assert run("to-tfjs", str(fixtures / "keras-zoo-cnn-base64.json"), str(tmp_path / "tfjs")).returncode == 0
+    model_json = str(tmp_path / "tfjs" / "model.json")
+    assert run("from-tfjs", model_json, str(tmp_path / "a.msgpack")).returncode == 0
+    assert modeldoc.validate(tmp_path / "a.msgpack").container == "msgpack"
+    r = run("from-tfjs", model_json, str(tmp_path / "b.json"), "--encoding", "msgpack")
+    assert r.returncode == 2 and "USAGE" in r.stderr and not (tmp_path / "b.json").exists()
+    assert run("from-tfjs", model_json, str(tmp_path / "a.msgpack")).returncode == 2  # exists: --force
+    r = run("from-tfjs", "-", str(tmp_path / "c.json"))
+    assert r.returncode == 2 and "standard input" in r.stderr

@@ -22,8 +22,9 @@ FIXTURES = ROOT / "conformance_fixtures" / "valid"
 # The zoo models tfjs can hold; the others are refused (test_tfjs_refusals.py checks why).
 ZOO_SUPPORTED = ("mlp", "cnn", "lstm", "nested", "keras2")
 ZOO_REFUSED = {"conv1d": "causal", "gru": "reset_after", "merge": "Subtract", "shapes": "Reshape",
-               "activations": "hard_sigmoid", "edge": "float64", "applications": "no Rescaling layer",
-               "bilstm": "ops.numpy.NotEqual", "transformer": "MultiHeadAttention"}
+               "activations": "hard_sigmoid", "edge": "float64", "applications": "no Normalization class",
+               "bilstm": "Bidirectional sets zero_output_for_mask", "transformer": "MultiHeadAttention",
+               "attention": "Attention"}
 # The fixtures whose test vectors are a model's outputs (test-vectors-* holds placeholder values: it tests
 # the format, not a computation).
 FIXTURE_IDS = ("keras-mlp-base64", "keras-conv-two-inputs-base64", "keras-mlp-msgpack")

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, axis_index, unary
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -68,8 +68,9 @@ def gelu(x: np.ndarray, approximate: bool = False) -> np.ndarray:
 def relu(x: np.ndarray, negative_slope: float = 0.0, max_value: float | None = None,
          threshold: float = 0.0) -> np.ndarray:
     """Keras 3's relu: x where x > threshold, else 0; then clipped to [0, max_value] if max_value is given;
-    then ``negative_slope * max(threshold - x, 0)`` subtracted."""
-    y = np.where(x > threshold, x, np.zeros_like(x))
+    then ``negative_slope * max(threshold - x, 0)`` subtracted. The comparison is with ``threshold`` made a
+    float32, as Keras makes it (spec.md 15.3): a float32 x equal to float32(0.1) is not above 0.1."""
+    y = np.where(x > float(np.float32(threshold)), x, np.zeros_like(x))
     if max_value is not None:
         y = np.clip(y, 0, max_value)
     if negative_slope:

@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from ._activations import activation
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, unary
 from ._windows import dilated, pad, pads, windows
 

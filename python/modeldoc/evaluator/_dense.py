@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import ModelDocError
 from ._activations import activation
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, unary
 
 # Members whose non-default value means weights the core profile does not describe.

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, unary
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU")
@@ -195,7 +195,7 @@ def output_masks(layer_type: str, config: dict[str, Any], in_masks: list[Any], x
     if layer_type == "Masking":
         if not xs:
             return [True]
-        return [np.any(np.asarray(xs[0]) != float(config.get("mask_value", 0.0)), axis=-1)]
+        return [np.any(np.asarray(xs[0]) != as_float32(config.get("mask_value", 0.0)), axis=-1)]
     if layer_type in CARRIERS:
         return [first] + none[1:]
     if layer_type in RECURRENT or layer_type == "Bidirectional":
@@ -215,10 +215,15 @@ def output_masks(layer_type: str, config: dict[str, Any], in_masks: list[Any], x
     return none
 
 
+def as_float32(number: Any) -> float:
+    """A number a layer compares its input with, made a float32 as Keras makes it (spec.md 15.2)."""
+    return float(np.float32(number))
+
+
 # --- the layers that make a mask -------------------------------------------------------------------
 
 def build_masking(cfg: Config) -> Kernel:
-    mask_value = cfg.number("mask_value", 0.0)
+    mask_value = as_float32(cfg.number("mask_value", 0.0))
 
     def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
         v = ctx.float(x)
@@ -231,8 +236,11 @@ def build_masking(cfg: Config) -> Kernel:
 def build_not_equal(cfg: Config) -> Kernel:
     def kernel(xs: list[np.ndarray], ctx: Ctx) -> list[np.ndarray]:
         operands: list[Any] = list(xs)
+        integral = all(np.asarray(x).dtype.kind in "biu" for x in xs)
         for place, number in sorted(ctx.constants.items()):
-            operands.insert(place, np.asarray(number))
+            # Keras makes a float32 tensor of a number, unless an integer meets an integer or bool operand
+            exact = isinstance(number, int) and integral
+            operands.insert(place, np.asarray(number) if exact else np.asarray(as_float32(number)))
         try:
             return [np.not_equal(np.asarray(operands[0]), np.asarray(operands[1]))]
         except ValueError:

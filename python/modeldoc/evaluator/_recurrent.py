@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from ._activations import activation
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel
 
 Step = Callable[[np.ndarray, list[np.ndarray]], tuple[np.ndarray, list[np.ndarray]]]

@@ -18,11 +18,11 @@ from ..document import Document
 from ..dtypes import dtype_of_array
 from ..errors import Finding, ModelDocError
 from ..flatgraph import Call, Program, flatten
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel
 from ._calls import count_problem, nested_call_findings
 from ._ops import call_problem as op_call_problem, is_op
-from ._masking import Roles, mask_problem, output_masks, roles
+from ._masking import ANY, NOT_EQUAL, Roles, mask_problem, output_masks, roles
 from ._masking import count_problem as sequence_count_problem
 from ._registry import BUILDERS
 from ._registry_seq import sequence_builders
@@ -36,10 +36,13 @@ class Plan:
     """A document's calls with a kernel for each layer; building one reports everything unsupported."""
 
     def __init__(self, doc: Document) -> None:
-        if doc.producer.framework != FRAMEWORK:
+        # spec.md 15.1: a document that names no framework uses the profile's own vocabulary.
+        if doc.producer.framework not in (FRAMEWORK, ""):
             raise ModelDocError.of("EVAL_UNSUPPORTED", "/producer/framework",
-                                   f"the core profile defines Keras layers; this document's layers come from "
-                                   f"{doc.producer.framework or 'no framework'!r}")
+                                   f"the core profile defines Keras 3 layer types; this document's layers come "
+                                   f"from {doc.producer.framework!r}, whose types it does not define: convert the "
+                                   f"model with that framework's adapter, or write profile types and set "
+                                   f"producer.framework to \"keras\" or leave it out")
         self.doc = doc
         self.program: Program = flatten(doc)
         self.kernels: dict[int, Kernel] = {}
@@ -93,7 +96,8 @@ class Plan:
         cfg = Config(layer.config, call.pointer, layer.type)
         self.kernels[id(layer)] = builder(cfg)
         # An operation has no dtype policy: its kernel gives results in its operands' dtype (spec.md 15.15).
-        self.policies[id(layer)] = None if is_op(layer.type) else np.dtype(cfg.policy())
+        no_policy = is_op(layer.type) or layer.type in (NOT_EQUAL, ANY)
+        self.policies[id(layer)] = None if no_policy else np.dtype(cfg.policy())
         return cfg.findings
 
 

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config, weight_names
 from ._kernel import Builder, Ctx, Kernel
 from ._masking import RECURRENT
 
@@ -32,6 +32,25 @@ def _same_policy(cfg: Config, inner: Config, member: str) -> None:
         cfg.refuse(member, "has another dtype policy than its wrapper")
 
 
+def pair_problems(forward: dict[str, Any], backward: dict[str, Any]) -> list[tuple[str, str]]:
+    """The member (``layer`` or ``backward_layer``) and the reason, for each way the two configs of a
+    Bidirectional do not pair up (spec.md 15.13); the ONNX exporter checks the same.
+
+    >>> pair_problems({"units": 2}, {"units": 2, "go_backwards": True})
+    []
+    >>> [member for member, _ in pair_problems({"return_sequences": True}, {"go_backwards": False})]
+    ['backward_layer', 'backward_layer']
+    """
+    problems = []
+    for member, c in (("layer", forward), ("backward_layer", backward)):
+        for shared in ("return_sequences", "return_state", "stateful"):
+            if c.get(shared, False) != forward.get(shared, False):
+                problems.append((member, f"differs from the forward layer in {shared}"))
+    if (forward.get("go_backwards", False) is True) == (backward.get("go_backwards", False) is True):
+        problems.append(("backward_layer", "has the forward layer's go_backwards"))
+    return problems
+
+
 def build_bidirectional(lookup: Lookup) -> Builder:
     def build(cfg: Config) -> Kernel:
         merge_mode = cfg.raw("merge_mode", "concat")
@@ -47,12 +66,8 @@ def build_bidirectional(lookup: Lookup) -> Builder:
         bwd_cfg = backward[1] if backward else {**fwd_cfg, "go_backwards": True}
         sequences = fwd_cfg.get("return_sequences", False) is True
         return_state = fwd_cfg.get("return_state", False) is True
-        for member, c in (("layer", fwd_cfg), ("backward_layer", bwd_cfg)):
-            for shared in ("return_sequences", "return_state", "stateful"):
-                if c.get(shared, False) != fwd_cfg.get(shared, False):
-                    cfg.refuse(member, f"differs from the forward layer in {shared}")
-        if (fwd_cfg.get("go_backwards", False) is True) == (bwd_cfg.get("go_backwards", False) is True):
-            cfg.refuse("backward_layer", "has the forward layer's go_backwards")
+        for member, why in pair_problems(fwd_cfg, bwd_cfg):
+            cfg.refuse(member, why)
         kernels = []
         for member, c in (("layer", fwd_cfg), ("backward_layer", bwd_cfg)):
             # Keras forces zero_output_for_mask to return_sequences in both wrapped layers.
@@ -62,7 +77,7 @@ def build_bidirectional(lookup: Lookup) -> Builder:
             kernels.append(builder(inner))
             _same_policy(cfg, inner, member)
             cfg.findings.extend(inner.findings)
-        n_weights = 3 if fwd_cfg.get("use_bias", True) is not False else 2
+        n_weights = len(weight_names(kind, fwd_cfg))
         n_states = 2 if kind == "LSTM" else 1
 
         def kernel(xs: list[np.ndarray], ctx: Ctx) -> list[np.ndarray]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
+import io
 import os
 import re
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 import numpy as np
 
+from ..clicommon import STDIO, FileError, document_source, print_json, read_stdin, say, shown
 from ..errors import ModelDocError
 
 
@@ -28,16 +29,41 @@ def _input_arg(text: str) -> tuple[str, str]:
 
 
 def _load_npy(path: str) -> np.ndarray:
+    """The array of an ``--input`` file (``-``: standard input); a problem names that file, not the document."""
+    if path == STDIO:
+        data = read_stdin(1 << 40)
+        return _load_npy_from(shown(path), lambda: io.BytesIO(data))
+    return _load_npy_from(path, lambda: open(path, "rb"))
+
+
+def _load_npy_from(path: str, opened: Callable[[], IO[bytes]]) -> np.ndarray:
+    if _holds_objects(opened):
+        raise FileError(path, "IO_UNREADABLE", "holds pickled Python objects; refused, since loading them "
+                                               "would run code (save a numeric array)")
     try:
         # allow_pickle=False: an .npy file of Python objects would run code when loaded.
-        array = np.load(path, allow_pickle=False)
+        with opened() as f:
+            array = np.load(f, allow_pickle=False)
     except OSError as e:
-        raise ModelDocError.of("IO_UNREADABLE", "", f"cannot read {path!r}: {e.strerror or e}") from None
+        raise FileError(path, "IO_UNREADABLE", f"cannot read the --input file: {e.strerror or e}") from None
     except ValueError as e:
-        raise ModelDocError.of("IO_UNREADABLE", "", f"{path!r} is not a .npy array of numbers: {e}") from None
+        raise FileError(path, "IO_UNREADABLE", f"not a .npy array of numbers: {e}") from None
     if not isinstance(array, np.ndarray):  # an .npz archive
-        raise ModelDocError.of("IO_UNREADABLE", "", f"{path!r} is not a .npy file (an .npz archive?)")
+        raise FileError(path, "IO_UNREADABLE", "not a .npy file (an .npz archive?)")
     return array
+
+
+def _holds_objects(opened: Callable[[], IO[bytes]]) -> bool:
+    """Whether the .npy header declares Python objects (read before any data, nothing unpickled)."""
+    try:
+        with opened() as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            _, _, dtype = read_header(f)
+    except (OSError, ValueError):
+        return False  # np.load reports it in its own words
+    return bool(dtype.hasobject)
 
 
 def file_names(outputs: list[str]) -> dict[str, str]:
@@ -65,10 +91,11 @@ def _summary(array: np.ndarray) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from ..limits import DEFAULT_LIMITS
     from ..reader import load
     from . import evaluate
 
-    doc = load(args.file)
+    doc = load(document_source(args.file, DEFAULT_LIMITS))
     if not args.inputs:
         return _check(doc, args)
     given: dict[str, np.ndarray] = {}
@@ -79,11 +106,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _write(outputs, args)
     summary = {name: _summary(a) for name, a in outputs.items()}
     if args.json:
-        print(json.dumps({"outputs": summary}, indent=2))
+        print_json({"outputs": summary})
     else:
         for name, info in summary.items():
             stats = f" min {info['min']:.6g} max {info['max']:.6g} mean {info['mean']:.6g}" if "min" in info else ""
-            print(f"{name}: {info['dtype']} {info['shape']}{stats}")
+            say(args, f"{name}: {info['dtype']} {info['shape']}{stats}")
     return 0
 
 
@@ -92,15 +119,15 @@ def _check(doc: Any, args: argparse.Namespace) -> int:
 
     checks = check_test_vectors(doc)
     if args.json:
-        print(json.dumps({"checks": [
+        print_json({"checks": [
             {"vector": c.vector, "name": c.vector_name, "output": c.output, "max_abs_diff": c.max_abs_diff,
-             "atol": c.atol, "rtol": c.rtol, "ok": c.ok} for c in checks]}, indent=2))
+             "atol": c.atol, "rtol": c.rtol, "ok": c.ok} for c in checks]})
     elif not checks:
-        print(f"{args.file}: no test vectors to check")
+        say(args, f"{shown(args.file)}: no test vectors to check")
     else:
         for c in checks:
             label = c.vector_name if c.vector_name is not None else f"#{c.vector}"
-            print(f"{label} {c.output}: max |diff| {c.max_abs_diff:.3g}, allowed {c.atol:.3g} + {c.rtol:.3g}*|want|: "
+            say(args, f"{label} {c.output}: max |diff| {c.max_abs_diff:.3g}, allowed {c.atol:.3g} + {c.rtol:.3g}*|want|: "
                   f"{'ok' if c.ok else 'FAIL'}")
     failed = [c.finding() for c in checks if not c.ok]
     if failed:
@@ -126,10 +153,10 @@ def _write(outputs: dict[str, np.ndarray], args: argparse.Namespace) -> int:
         atomic_write(path, functools.partial(_save_npy, array))
         written[name] = path
     if args.json:
-        print(json.dumps({"written": written}, indent=2))
+        print_json({"written": written})
     else:
         for name, path in written.items():
-            print(f"{name}: {path} {outputs[name].dtype} {list(outputs[name].shape)}")
+            say(args, f"{name}: {path} {outputs[name].dtype} {list(outputs[name].shape)}")
     return 0
 
 
@@ -139,9 +166,9 @@ def add_commands(sub: Any) -> None:
                        description="Without --input: check the document's test vectors (exit 1 if any output "
                                    "differs beyond the tolerance). With --input: evaluate and write or show the "
                                    "outputs.")
-    r.add_argument("file", metavar="DOC")
+    r.add_argument("file", metavar="DOC", help="the document (- reads standard input)")
     r.add_argument("--input", dest="inputs", action="append", type=_input_arg, default=[], metavar="NAME=FILE.npy",
-                   help="an array for the graph input NAME (repeat for each input)")
-    r.add_argument("--output", metavar="DIR", help="write each output as DIR/OUTPUT_NAME.npy")
-    r.add_argument("--json", action="store_true", help="print JSON")
+                   help="an array for the graph input NAME (repeat for each input; FILE - reads standard input)")
+    r.add_argument("--output", metavar="DIR",
+                   help="write each output as DIR/OUTPUT_NAME.npy (replacing files of those names)")
     r.set_defaults(run=cmd_run)

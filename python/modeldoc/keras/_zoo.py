@@ -251,6 +251,35 @@ def _transformer(k: Any) -> Any:
     return k.Model(x, y, name="transformer")
 
 
+def _attention(k: Any) -> Any:
+    """Attention and AdditiveAttention over two padded token sequences (the Embeddings' masks reach them
+    as query and value masks), in every scoring form, causal and not, with a key; GroupNormalization
+    over the channels of their sum and over a non-last axis of an image. Nothing after the attention
+    layers consumes their query mask: Keras would record its propagation as operations outside the
+    core profile."""
+    queries = k.Input((5,), dtype="int32", name="queries")
+    values = k.Input((6,), dtype="int32", name="values")
+    image = k.Input((4, 3, 6), name="image")
+    layers = k.layers
+    q = layers.Embedding(20, 8, mask_zero=True, name="embed_q")(queries)
+    v = layers.Embedding(20, 8, mask_zero=True, name="embed_v")(values)
+    key = layers.Dense(8, name="key")(v)
+    self_key = layers.Dense(8, name="self_key")(q)
+    # causal only as self-attention: every kept query step then has a kept step to attend to (a row with
+    # none is near uniform in float32 and not in float64, which would widen the test vectors' tolerance)
+    dot = layers.Attention(use_scale=True, dropout=0.3, name="dot_scaled")([q, q], use_causal_mask=True)
+    concat = layers.Attention(score_mode="concat", use_scale=True, name="concat_scaled")([q, v, key])
+    plain = layers.Attention(score_mode="concat", name="concat_plain")([q, v])
+    additive = layers.AdditiveAttention(name="additive")([q, q, self_key], use_causal_mask=True)
+    unscaled = layers.AdditiveAttention(use_scale=False, name="additive_plain")([q, v])
+    h = layers.Add(name="sum")([dot, concat, plain, additive, unscaled])
+    h = layers.GroupNormalization(groups=4, name="group_norm")(h)
+    y = layers.Dense(3, name="head")(h)
+    g = layers.GroupNormalization(groups=2, axis=1, center=False, epsilon=0.01, name="group_norm_rows")(image)
+    g = layers.GroupNormalization(groups=3, scale=False, name="group_norm_channels")(g)
+    return k.Model([queries, values, image], [y, g], name="attention")
+
+
 ZOO: dict[str, Callable[[Any], Any]] = {
     "mlp": _mlp,
     "cnn": _cnn,
@@ -266,6 +295,7 @@ ZOO: dict[str, Callable[[Any], Any]] = {
     "applications": _applications,
     "bilstm": _bilstm,
     "transformer": _transformer,
+    "attention": _attention,
 }
 
 

@@ -14,11 +14,14 @@ import os
 import sys
 from typing import Any, NoReturn
 
+from ..clicommon import (
+    STDIO, add_force_option, check_output, local_file, output_encoding, print_json, read_stdin, save_and_report, say,
+    shown, write_bytes_to,
+)
 from ..errors import ModelDocError
 from ..extras import require
 from ..progress import terminal_bar
-
-ENCODINGS = ("base64", "list", "msgpack")
+from ..writer import ENCODINGS
 
 
 def _quiet() -> None:
@@ -26,6 +29,8 @@ def _quiet() -> None:
 
 
 def _read(path: str) -> bytes:
+    if path == STDIO:
+        return read_stdin(1 << 31)
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -76,16 +81,18 @@ def _custom_objects(specs: list[str]) -> dict[str, Any]:
 def cmd_from_keras(args: argparse.Namespace) -> int:
     _quiet()
     require("from-keras", "keras", "keras", "h5py")
-    from .. import save
     from ._export import from_keras
     from ._files import load_keras_file
 
+    check_output(args, args.output, [args.input])
+    encoding = output_encoding(args)
     objects = _custom_objects(args.custom_object)
-    model = load_keras_file(args.input, architecture=args.model, custom_objects=objects, safe=not args.unsafe)
+    # Keras goes by the name: a zip from standard input must be called *.keras.
+    with local_file(args.input, lambda head: ".h5" if head.startswith(b"\x89HDF") else ".keras") as path:
+        model = load_keras_file(path, architecture=args.model, custom_objects=objects, safe=not args.unsafe)
     doc = from_keras(model, test_vectors=args.test_vectors, seed=args.seed, custom_objects=objects,
                      safe=not args.unsafe)
-    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
-        save(doc, args.output, encoding=args.encoding, progress=progress)
+    save_and_report(args, doc, encoding)
     return 0
 
 
@@ -93,28 +100,53 @@ def cmd_to_keras(args: argparse.Namespace) -> int:
     _quiet()
     require("to-keras", "keras", "keras")
     from .. import load
+    from ..clicommon import document_source
+    from ..limits import DEFAULT_LIMITS
     from ._files import save_keras_atomic
     from ._import import to_keras
 
-    if not args.output.endswith(".keras"):
-        raise ModelDocError.of("WRITE_FAILED", "", f"{args.output!r}: the output must be named *.keras")
+    if args.output != STDIO and not args.output.endswith(".keras"):
+        raise ModelDocError.of("USAGE", "", f"{args.output!r}: the output must be named *.keras (or - for stdout)")
+    check_output(args, args.output, [args.input])
     with terminal_bar(f"reading {os.path.basename(args.input)}") as progress:
-        doc = load(args.input, progress=progress)
+        doc = load(document_source(args.input, DEFAULT_LIMITS), progress=progress)
     model = to_keras(doc, safe=not args.unsafe, custom_objects=_custom_objects(args.custom_object))
-    save_keras_atomic(model, args.output)
+    if args.output == STDIO:
+        _keras_to_stdout(model)
+    else:
+        save_keras_atomic(model, args.output)
+    out = shown(args.output, output=True)
+    if args.json:
+        print_json({"ok": True, "output": out})
+    else:
+        say(args, f"{out}: Keras model written")
     return 0
+
+
+def _keras_to_stdout(model: Any) -> None:
+    """Keras writes only to a named *.keras file: write one in a temporary folder, then copy it out."""
+    import shutil
+    import tempfile
+
+    from ._files import save_keras_atomic
+
+    with tempfile.TemporaryDirectory(prefix="modeldoc-") as folder:
+        path = os.path.join(folder, "model.keras")
+        save_keras_atomic(model, path)
+        with open(path, "rb") as f:
+            write_bytes_to(STDIO, lambda out: shutil.copyfileobj(f, out, 1 << 20))
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
     _quiet()
     require("upgrade", "keras", "keras")
-    from .. import save
     from ._upgrade import upgrade
 
+    check_output(args, args.output, [args.input])
+    encoding = output_encoding(args)
     doc = upgrade(_read(args.input), input_shape=args.input_shape, input_dtype=args.input_dtype,
                   test_vectors=args.test_vectors)
-    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
-        save(doc, args.output, encoding=args.encoding, progress=progress)
+    save_and_report(args, doc, encoding)
     return 0
 
 
@@ -124,12 +156,19 @@ def _custom_object_option(p: argparse.ArgumentParser) -> None:
                         "the file itself are never imported")
 
 
+def _encoding_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", choices=ENCODINGS, default=None,
+                   help="tensor encoding of OUT; default: from OUT's extension (.msgpack: msgpack, otherwise "
+                        "base64); an encoding that contradicts the extension is an error")
+
+
 def add_commands(sub: Any) -> None:
     """Register the Keras subcommands on ``modeldoc``'s subparsers."""
     f = sub.add_parser("from-keras", help="convert a .keras or legacy .h5 Keras model (no code in it is run)")
-    f.add_argument("input", metavar="MODEL")
-    f.add_argument("output", metavar="OUT")
-    f.add_argument("--encoding", default="base64", choices=ENCODINGS)
+    f.add_argument("input", metavar="MODEL", help="the .keras, .h5 or .hdf5 file (- reads standard input)")
+    f.add_argument("output", metavar="OUT", help="the document to write (- writes standard output)")
+    _encoding_option(f)
+    add_force_option(f)
     f.add_argument("--test-vectors", type=int, default=0, metavar="N", help="embed N input batches and Keras' outputs")
     f.add_argument("--seed", type=int, default=0, help="seed of the test vectors' random inputs")
     f.add_argument("--model", metavar="ARCH", default=None,
@@ -140,19 +179,23 @@ def add_commands(sub: Any) -> None:
     f.set_defaults(run=cmd_from_keras)
 
     t = sub.add_parser("to-keras", help="rebuild the Keras model of a document and save it as .keras")
-    t.add_argument("input", metavar="DOC")
-    t.add_argument("output", metavar="OUT.keras")
+    t.add_argument("input", metavar="DOC", help="the document (- reads standard input)")
+    t.add_argument("output", metavar="OUT.keras", help="the Keras file to write (- writes standard output); never DOC")
+    add_force_option(t)
     t.add_argument("--unsafe", action="store_true",
                    help="allow Lambda layers and other code in the document (only for documents you trust)")
     _custom_object_option(t)
     t.set_defaults(run=cmd_to_keras)
 
     u = sub.add_parser("upgrade", help="convert hand-rolled model_config/model_json + weights JSON to ModelDoc")
-    u.add_argument("input", metavar="LEGACY.json")
-    u.add_argument("output", metavar="OUT")
-    u.add_argument("--encoding", default="base64", choices=ENCODINGS)
+    u.add_argument("input", metavar="LEGACY.json",
+                   help="a JSON file with model_config or model_json and the weights as lists (- reads standard input)")
+    u.add_argument("output", metavar="OUT", help="the document to write (- writes standard output)")
+    _encoding_option(u)
+    add_force_option(u)
     u.add_argument("--input-shape", type=_shape, default=None, metavar="SHAPE",
                    help="input shape with batch, e.g. None,28,28,1, when model_config does not say it")
     u.add_argument("--input-dtype", default=None, help="input dtype when model_config does not say it (default float32; int32 before an Embedding)")
-    u.add_argument("--test-vectors", type=int, default=0, metavar="N")
+    u.add_argument("--test-vectors", type=int, default=0, metavar="N",
+                   help="embed N random input batches and Keras' outputs for them")
     u.set_defaults(run=cmd_upgrade)

@@ -197,7 +197,7 @@ def _emit_relu(b: Builder, p: _Relu, xs: list[Value], call: Call) -> list[Value]
         negative_part = b.op("Relu", [shifted], h)
     clip_max = p.max_value is not None
     if p.threshold != 0:
-        above = b.op("Greater", [x.name, b.scalar(p.threshold, x.dtype, h)], h)
+        above = b.op("Greater", [x.name, b.scalar(float(np.float32(p.threshold)), x.dtype, h)], h)  # 15.3
         y = b.op("Where", [above, x.name, zero], h)
     elif p.max_value == 6:
         y, clip_max = b.op("Clip", [x.name, zero, b.scalar(6.0, x.dtype, h)], h), False
@@ -271,7 +271,7 @@ class _PRelu:
 
 
 def _parse_prelu(cfg: Config) -> _PRelu:
-    w = cfg.weights(["alpha"])
+    w = cfg.catalogue_weights()
     return _PRelu(w["alpha"], cfg.float_weights(w))
 
 

@@ -24,6 +24,18 @@ class Value:
     rank: int | None
 
 
+@dataclass(frozen=True)
+class Extras:
+    """What a call passes besides its data inputs (spec.md 15.12, 15.14): the mask it reads (for the
+    attention layers a query and a value mask), tensors passed by name, and flags such as use_causal_mask."""
+
+    mask: Value | list[Value | None] | None = None
+    named: dict[str, Value] = field(default_factory=dict)
+    flags: dict[str, bool] = field(default_factory=dict)
+    constants: dict[int, float] = field(default_factory=dict)
+    """Number operands of ops.numpy.NotEqual, by their place among the operands."""
+
+
 @dataclass
 class Builder:
     """Collects the nodes and initializers of one ONNX graph."""
@@ -34,8 +46,16 @@ class Builder:
     pointer: str = ""
     """JSON Pointer of the layer being exported; each node keeps it as its doc_string, so a checker
     error that names a node can be reported at the layer."""
+    extras: Extras = field(default_factory=Extras)
+    """The mask, named tensors and flags of the call being exported."""
     _taken: set[str] = field(default_factory=set)
     _cache: dict[Any, str] = field(default_factory=dict)
+
+    def subgraph(self) -> Builder:
+        """A builder for the body of a Scan: its own nodes, but the names, shared constants and initializers
+        of this graph (a body reads outer values by name, and ONNX names are unique across a model)."""
+        return Builder(self.opset, initializers=self.initializers, pointer=self.pointer, _taken=self._taken,
+                       _cache=self._cache)
 
     def reserve(self, name: str) -> None:
         """Keep ``name`` (a graph input or output) from being given to anything else."""

@@ -1,8 +1,8 @@
 """Embedding: Gather rows of the table by the (integer) input.
 
 Keras casts non-integer inputs to int32 before the lookup; so does the export.
-``mask_zero`` makes Keras pass a mask to the layers that follow, which ONNX has
-no counterpart for, so it is reported rather than dropped.
+``mask_zero`` makes Keras attach the mask ``ids != 0`` to the output, which the
+graph walk builds and hands to the layers that read it (``_masks``).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ class _Embedding:
 
 
 def _parse(cfg: Config) -> _Embedding:
-    cfg.must_be("mask_zero", (False, None), "the mask it passes to the following layers has no ONNX form")
+    cfg.flag("mask_zero", False)
     cfg.must_be("lora_rank", (None, 0), "LoRA adapters are not exported")
     cfg.must_be("quantization_config", (None,), "Keras-quantized layers are not exported")
-    w = cfg.weights(["embeddings"])
+    w = cfg.catalogue_weights()
     cfg.float_weights(w)
     return _Embedding(w["embeddings"])
 

@@ -21,6 +21,7 @@ from ..dtypes import DTYPES
 from ..errors import ModelDocError
 from ..flatgraph import flatten
 from ._builder import Builder, Value
+from ._masks import Masks
 from ._opsets import DEFAULT_OPSET
 from ._support import TABLE, analyse
 
@@ -60,14 +61,16 @@ def to_onnx(doc: Document, *, opset: int = DEFAULT_OPSET) -> onnx.ModelProto:
         b.reserve(i.name)
         env[i.name] = Value(i.name, np.dtype(DTYPES[i.dtype].native), len(i.shape))
     output_names = [b.fresh(name) for name in doc.model.outputs]
+    masks = Masks(b)
     for call in program.calls:
-        xs = [env[v] for v in call.inputs]
         b.pointer = call.pointer
+        xs, b.extras = masks.inputs(call, env)
         outs = TABLE[call.layer.type].emit(b, params[id(call.layer)], xs, call)
         if len(outs) != len(call.outputs):
             raise ModelDocError.of("ONNX_UNSUPPORTED", call.pointer, f"layer {call.path!r} gives {len(outs)} "
                                    f"outputs in ONNX but is called for {len(call.outputs)}")
         env.update(zip(call.outputs, outs))
+        masks.record(call, xs, outs)
     outputs = []
     for name, value_id in zip(output_names, program.outputs):
         value = env[value_id]

@@ -15,6 +15,8 @@ The weights are rearranged once, at export:
   processing order (spec 15.10, as Keras). ONNX's direction="reverse" would put
   each output back at its own time position, so instead the input is reversed
   (Slice with step -1) and the op runs forward.
+- With a mask (spec.md 15.12) the layer is a Scan instead (``_scan``): the ONNX ops cannot skip a step in
+  the middle of a sequence.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from ..errors import ModelDocError
 from ..flatgraph import Call
 from ._activations import keras_name
 from ._builder import Builder, Value
-from ._config import Config, Issue, Op, Unsupported, compute_dtype
+from ._config import Config, Op, Unsupported, compute_dtype
+from ._masks import as_bool
+from ._scan import Cell, scan
 
 # Keras activation -> (ONNX RNN activation, alpha, beta); alpha/beta only where the function takes them.
 _RNN_ACTIVATIONS: dict[str, tuple[str, float | None, float | None]] = {
@@ -57,6 +61,7 @@ class _Rnn:
     return_state: bool
     go_backwards: bool
     reset_after: bool
+    zero_output_for_mask: bool
     weights: dict[str, np.ndarray]
     dtype: np.dtype[Any] | None
 
@@ -72,7 +77,7 @@ def _activation(cfg: Config, key: str, default: str) -> str:
 
 def _parse(cfg: Config) -> _Rnn:
     t = cfg.type
-    units = cfg.integer("units", 1)
+    units = cfg.integer("units", 1, minimum=1)
     act = _activation(cfg, "activation", "tanh")
     activations = [act] if t == "SimpleRNN" else [_activation(cfg, "recurrent_activation", "sigmoid"), act]
     if t == "LSTM":
@@ -82,7 +87,7 @@ def _parse(cfg: Config) -> _Rnn:
     for key, reason in why.items():
         cfg.must_be(key, (False, None), reason)
     reset_after = cfg.flag("reset_after", True) if t == "GRU" else False
-    w = cfg.weights(["kernel", "recurrent_kernel"], ["bias"])
+    w = cfg.catalogue_weights()
     if cfg.has("use_bias") and cfg.flag("use_bias", True) != ("bias" in w):
         cfg.reject("use_bias", f"use_bias={cfg.get('use_bias')} but the layer lists {len(w)} weights")
     g = _GATES[t]
@@ -91,11 +96,12 @@ def _parse(cfg: Config) -> _Rnn:
     if (kernel.ndim != 2 or kernel.shape[1] != g * units or recurrent.shape != (units, g * units)
             or ("bias" in w and w["bias"].shape != bias_shape)):
         shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in w.items())
-        cfg.issues.append(Issue("/weights", f"{t} with {units} units needs kernel [in, {g * units}], "
-                                f"recurrent_kernel [{units}, {g * units}], bias {list(bias_shape)}; found {shapes}"))
+        cfg.reject_at("/weights", f"{t} with {units} units needs kernel [in, {g * units}], "
+                      f"recurrent_kernel [{units}, {g * units}], bias {list(bias_shape)}; found {shapes}")
         raise Unsupported
     return _Rnn(t, units, activations, cfg.flag("return_sequences", False), cfg.flag("return_state", False),
-                cfg.flag("go_backwards", False), reset_after, w, cfg.float_weights(w))
+                cfg.flag("go_backwards", False), reset_after, cfg.flag("zero_output_for_mask", False), w,
+                cfg.float_weights(w))
 
 
 def _onnx_matrix(m: np.ndarray, gates: int, order: list[int] | None) -> np.ndarray:
@@ -123,6 +129,8 @@ def _emit(b: Builder, p: _Rnn, xs: list[Value], call: Call) -> list[Value]:
                                f"{p.type} called with {len(xs)} inputs (the sequence, optionally with "
                                f"{n_states} initial states)")
     x = b.cast(xs[0], compute_dtype(p.dtype, xs), h)
+    if b.extras.mask is not None:
+        return _emit_masked(b, p, x, xs[1:], call)
     gates = _GATES[p.type]
     order = _LSTM_ORDER if p.type == "LSTM" else None
     w = b.const(_onnx_matrix(p.weights["kernel"], gates, order), f"{h}/W", key=(key, "W"))
@@ -154,6 +162,20 @@ def _emit(b: Builder, p: _Rnn, xs: list[Value], call: Call) -> list[Value]:
     if not p.return_state:
         return [y]
     return [y] + [Value(b.squeeze(s, [0], h), x.dtype, 2) for s in outs[1:]]
+
+
+def _emit_masked(b: Builder, p: _Rnn, x: Value, initial: list[Value], call: Call) -> list[Value]:
+    mask = b.extras.mask
+    if not isinstance(mask, Value) or mask.rank not in (2, None):
+        raise ModelDocError.of("ONNX_UNSUPPORTED", call.pointer, f"{p.type} reads one mask of shape (batch, time)")
+    h = call.path
+    g, r = p.activations[-1], p.activations[0]
+    cell = Cell(p.type, p.units, g, r, p.reset_after, p.weights)
+    states = [b.cast(s, x.dtype, h) for s in initial]
+    out = scan(b, cell, x, states, as_bool(b, mask, h), go_backwards=p.go_backwards,
+               zero_output=p.zero_output_for_mask, h=h, key=id(call.layer))
+    y = out.sequence if p.return_sequences else out.last
+    return [y, *out.states] if p.return_state else [y]
 
 
 _BACKWARDS = " (go_backwards: Slice with step -1 first)"

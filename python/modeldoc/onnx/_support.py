@@ -1,6 +1,7 @@
 """What ONNX export supports, and the check that lists everything it does not, before anything is built.
 
-The table maps each layer type to its :class:`~._config.Op`. :func:`analyse`
+The table maps each layer type to its :class:`~._config.Op`; which types it holds is the catalogue's word
+(``modeldoc.profile``, checked at import). :func:`analyse`
 parses every distinct layer of the flattened program and returns either the
 parsed parameters (for the build) or one ``ONNX_UNSUPPORTED`` finding per
 unsupported layer type, config member, weight dtype or call argument, all of
@@ -17,13 +18,20 @@ from ..document import Document
 from ..dtypes import DTYPES
 from ..errors import Finding
 from ..flatgraph import Program
-from . import _activations, _conv, _dense, _embedding, _merge, _norm, _pool, _recurrent, _shape
+from ..profile import ONNX, kernels
+from . import _activations, _attention, _conv, _dense, _embedding, _masking, _merge, _norm, _pool, _recurrent, _shape
+from . import _wrappers
 from ._config import Config, Op, Unsupported
+from ._masks import ROLE_TYPES, argument_problem as mask_argument_problem, static_findings as mask_findings
 from ._opsets import MIN_OPSET
 
-TABLE: dict[str, Op] = {}
-for _module in (_dense, _conv, _pool, _norm, _activations, _merge, _shape, _embedding, _recurrent):
-    TABLE.update(_module.OPS)
+_TABLE: dict[str, Op] = {}
+for _module in (_dense, _conv, _pool, _norm, _activations, _merge, _shape, _embedding, _recurrent, _masking,
+                _attention):
+    _TABLE.update(_module.OPS)
+_TABLE.update(_wrappers.ops(_TABLE))  # TimeDistributed wraps any type of the table
+# The catalogue (modeldoc.profile) says which types export maps; this stops the import if the modules disagree.
+TABLE = kernels(ONNX, _TABLE)
 
 MAX_PROTO_BYTES = 2**31 - 1  # protobuf's limit for one message; weights as external data are not written
 
@@ -54,18 +62,17 @@ def analyse(doc: Document, program: Program, opset: int) -> tuple[dict[int, Any]
             findings.append(_unsupported(f"{call.pointer}/type", f"layer {call.path!r}: type {layer.type!r} has no "
                                          "ONNX mapping in this exporter"))
             continue
-        cfg = Config(layer, doc.tensors)
+        cfg = Config(layer, doc.tensors, call.pointer, call.path)
         try:
             params[id(layer)] = op.parse(cfg)
         except Unsupported:
             pass
-        for issue in cfg.issues:
-            findings.append(_unsupported(call.pointer + issue.where, f"layer {call.path!r} ({layer.type}): "
-                                         f"{issue.message}"))
+        findings.extend(cfg.findings)
     for call in program.calls:
         for problem in argument_problems(call.arguments, len(call.inputs), call.layer.type):
             findings.append(_unsupported(call.pointer, f"layer {call.path!r} is called with {problem}, "
                                          "which export does not represent"))
+    findings.extend(mask_findings(program))
     total = sum(int(a.nbytes) for a in doc.tensors.values())
     if total >= MAX_PROTO_BYTES:
         findings.append(_unsupported("/tensors", f"the tensors hold {total} bytes, more than one ONNX protobuf "
@@ -89,13 +96,17 @@ def argument_problems(arguments: dict[str, Any], n_inputs: int, layer_type: str)
 
     Keras documents hold ``{"args": [...], "kwargs": {...}}`` with ``{"$input": i}`` for the node's
     inputs. Allowed: the inputs in their order, ``training`` (export is inference), ``mask: null``,
-    and for recurrent layers ``initial_state`` taken from the inputs after the sequence.
+    and for recurrent layers ``initial_state`` taken from the inputs after the sequence; the layers that
+    read a mask or take tensors by name (spec.md 15.12, 15.14) follow the evaluator's rule for those.
 
     >>> argument_problems({"args": [{"$input": 0}], "kwargs": {"training": False, "mask": None}}, 1, "LSTM")
     []
     >>> argument_problems({"kwargs": {"mask": {"$input": 1}}}, 2, "Dense")
     ["the argument 'mask'"]
     """
+    if layer_type in ROLE_TYPES:  # masks, tensors by name, flags: the profile's rule (spec.md 15.12, 15.14)
+        problem = mask_argument_problem(layer_type, arguments, n_inputs)
+        return [f"arguments where {problem}"] if problem else []
     problems = [f"the argument {k!r}" for k in sorted(set(arguments) - {"args", "kwargs", "training"})]
     kwargs = arguments.get("kwargs", {})
     if not isinstance(kwargs, dict):

@@ -18,9 +18,10 @@ import numpy as np
 from ..document import Graph, Input, Layer, Node
 from ..errors import ModelDocError, escape_pointer_token
 from ._legacy import camel, dtype_name, first_layer_shape, input_dtype_name, rewrite_members
+from ..profile import weight_names
 from ._support import (ACTIVATION_OBJECTS, ACTIVATIONS_DIFFERENT, ACTIVATIONS_IN, CONSTRAINTS, IGNORED_TFJS,
                        INITIALIZER_STRINGS, INITIALIZERS_IN, LAYERS, MERGE_LAYERS, MERGE_MODES, ONLY_VALUES, RECURRENT,
-                       REFUSED_VALUES, TFJS_DTYPES, WRAPPERS)
+                       REFUSED_LAYERS, REFUSED_VALUES, TFJS_DTYPES, WRAPPERS)
 from ._weights import ReadWeight
 
 GRAPH_MODELS = ("Sequential", "Model", "Functional")
@@ -173,7 +174,8 @@ class Importer:
             return self.model(entry, at, nested=True)
         kind = entry["class_name"]
         if kind not in LAYERS and kind not in WRAPPERS:
-            raise _unsupported(f"{at}/class_name", f"layer class {kind!r} is not one ModelDoc maps from tfjs")
+            why = f": {REFUSED_LAYERS[kind]}" if kind in REFUSED_LAYERS else ""
+            raise _unsupported(f"{at}/class_name", f"layer class {kind!r} is not one ModelDoc maps from tfjs{why}")
         cfg = entry.get("config")
         if not isinstance(cfg, dict):
             raise _invalid(f"{at}/config", "a layer needs a config object")
@@ -183,7 +185,7 @@ class Importer:
         if kind == "TimeDistributed":
             return self._time_distributed(name, cfg, at)
         config = _config(kind, name, cfg, f"{at}/config")
-        weights = [self._weight(name, w, f"{at}") for w in LAYERS[kind].weights(config)]
+        weights = [self._weight(name, w, f"{at}") for w in weight_names(kind, config)]
         return Layer(name, kind, config, weights)
 
     def _bidirectional(self, name: str, cfg: dict[str, Any], at: str) -> Layer:
@@ -209,7 +211,7 @@ class Importer:
         if cfg.get("backward_layer") is not None:
             _check_backward(cfg["backward_layer"], kind, inner, f"{at}/config/backward_layer")
         weights = [self._weight(name, f"{layer['name']}/{w}", at) for layer in (forward, backward)
-                   for w in LAYERS[kind].weights(layer)]
+                   for w in weight_names(kind, layer)]
         config: dict[str, Any] = {"name": name, "trainable": bool(cfg.get("trainable", True)),
                                   "dtype": _layer_dtype(cfg, f"{at}/config"), "merge_mode": mode,
                                   "layer": _keras_layer(kind, forward), "backward_layer": _keras_layer(kind, backward)}
@@ -225,7 +227,7 @@ class Importer:
             raise _unsupported(f"{inner_at}/class_name", f"TimeDistributed of {kind!r}: ModelDoc maps "
                                "TimeDistributed of one-input, one-output layers")
         inner_config = _config(kind, _name(inner.get("name"), f"{inner_at}/config/name"), inner, f"{inner_at}/config")
-        weights = [self._weight(name, w, at) for w in LAYERS[kind].weights(inner_config)]
+        weights = [self._weight(name, w, at) for w in weight_names(kind, inner_config)]
         config = {"name": name, "trainable": bool(cfg.get("trainable", True)),
                   "dtype": _layer_dtype(cfg, f"{at}/config"), "layer": _keras_layer(kind, inner_config)}
         return Layer(name, "TimeDistributed", config, weights)

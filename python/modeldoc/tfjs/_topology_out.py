@@ -18,9 +18,14 @@ import numpy as np
 from ..document import Document
 from ..errors import Collector, Finding, escape_pointer_token
 from ..flatgraph import Call, flatten
+from ..profile import weight_names
+from ._custom_scale import KIND as CUSTOM_SCALE
+from ._custom_scale import custom_scale_entries
+from ._keepdims import GLOBAL_POOLING, channels, reshape_entry, wants_reshape
+from ._masks import plan_masks
 from ._support import (ACTIVATION_ALIASES, ACTIVATIONS_OUT, CONSTRAINTS, IGNORED_KERAS, INITIALIZERS, LAYERS,
-                       MERGE_LAYERS, MERGE_MODES, ONLY_VALUES, RECURRENT, REFUSED_VALUES, TFJS_DTYPES, WRAPPERS,
-                       LayerSpec)
+                       MERGE_LAYERS, MERGE_MODES, ONLY_VALUES, RECURRENT, REFUSED_LAYERS, REFUSED_OPS, REFUSED_VALUES,
+                       TFJS_DTYPES, WRAPPERS, LayerSpec)
 
 KERAS_VERSION = "2.15.0"  # the Keras JSON dialect tfjs-layers reads
 
@@ -55,31 +60,68 @@ def build_topology(doc: Document) -> tuple[dict[str, Any], list[Weight], list[Fi
     layer_names: dict[int, str] = {}
     entries: dict[int, dict[str, Any]] = {}
     weights: list[Weight] = []
-    leaves = program.layers()
+    plan = plan_masks(program.calls, program.outputs, out)
+    # A layer all of whose calls only compute a mask tfjs attaches itself is left out.
+    kept = {id(c.layer) for n, c in enumerate(program.calls) if n not in plan.skipped}
+    leaves = [call for call in program.layers() if id(call.layer) in kept]
     counts: dict[str, int] = {}
     for call in leaves:
         counts[call.layer.name] = counts.get(call.layer.name, 0) + 1
+    producers = {v: c for c in program.calls for v in c.outputs}
+    reshapes: dict[int, dict[str, Any]] = {}
+    scaled: dict[int, dict[str, Any]] = {}  # CustomScaleLayer: the Rescaling of its second input
+    ordered: list[dict[str, Any]] = []
     for call in leaves:
         # A layer keeps its own name when no other leaf has it (names, and so weight names, survive a round
         # trip); otherwise its path tells the copies apart.
         wanted = call.layer.name if counts[call.layer.name] == 1 else call.path.replace("/", "_")
         name = names.take(wanted)
         layer_names[id(call.layer)] = name
-        entry = _layer_entry(call, name, out)
+        if call.layer.type == CUSTOM_SCALE:
+            scaled[id(call.layer)], entry = custom_scale_entries(call, name, names.take(f"{name}_scale"), out)
+            _dtype(call.layer.config.get("dtype"), f"{call.pointer}/config/dtype", out)
+            ordered.append(scaled[id(call.layer)])
+        else:
+            entry = _layer_entry(call, name, out)
         entries[id(call.layer)] = entry
+        ordered.append(entry)
         weights.extend(_weights(doc, call, name, entry, out))
+        if wants_reshape(call):
+            c = channels(call.inputs[0], doc, program, producers) if call.inputs else None
+            if c is None:
+                out.add("TFJS_UNSUPPORTED", f"{call.pointer}/config/keepdims", f"{call.layer.type} keepdims=True: "
+                        "tfjs-layers 4.22 ignores keepdims, and the channel count for the Reshape that keeps the "
+                        "axes is not fixed by the layers before it")
+            else:
+                reshapes[id(call.layer)] = reshape_entry(names.take(f"{name}_keepdims"),
+                                                         GLOBAL_POOLING[call.layer.type], c)
+                ordered.append(reshapes[id(call.layer)])
     calls_of: dict[int, int] = {}
-    for call in program.calls:
+    for step, call in enumerate(program.calls):
+        if step in plan.skipped:
+            continue
         entry = entries[id(call.layer)]
         index = calls_of.get(id(call.layer), 0)
         calls_of[id(call.layer)] = index + 1
-        _check_arguments(call, out)
-        if any(v not in ref for v in call.inputs):
+        data = [call.inputs[k] for k in plan.data[step]]
+        _check_arguments(call, len(data), step in plan.mask_dropped, out)
+        if any(v not in ref for v in data):
             out.add("TFJS_UNSUPPORTED", call.pointer, "a call reads a value no earlier call defines")
             continue
-        entry["inbound_nodes"].append([[*ref[v], {}] for v in call.inputs])
+        rescale = scaled.get(id(call.layer))
+        if rescale is None:
+            entry["inbound_nodes"].append([[*ref[v], {}] for v in data])
+        elif len(data) != 2:
+            out.add("TFJS_UNSUPPORTED", call.pointer, f"layer {call.path!r}: {CUSTOM_SCALE} takes two inputs")
+        else:
+            rescale["inbound_nodes"].append([[*ref[data[1]], {}]])
+            entry["inbound_nodes"].append([[*ref[data[0]], {}], [rescale["name"], index, 0, {}]])
         for t, v in enumerate(call.outputs):
             ref[v] = [layer_names[id(call.layer)], index, t]
+        reshape = reshapes.get(id(call.layer))
+        if reshape is not None:
+            reshape["inbound_nodes"].append([[layer_names[id(call.layer)], index, 0, {}]])
+            ref[call.outputs[0]] = [reshape["name"], index, 0]
     outputs = []
     for k, v in enumerate(program.outputs):
         if v in {i.name for i in program.inputs}:
@@ -87,7 +129,7 @@ def build_topology(doc: Document) -> tuple[dict[str, Any], list[Weight], list[Fi
                     "layer to come from")
         elif v in ref:
             outputs.append(ref[v])
-    config = {"name": doc.model.name or "model", "layers": inputs + list(entries.values()),
+    config = {"name": doc.model.name or "model", "layers": inputs + ordered,
               "input_layers": [ref[i.name] for i in program.inputs], "output_layers": outputs}
     topology = {"class_name": "Model", "config": config, "keras_version": KERAS_VERSION, "backend": "tensorflow"}
     return topology, weights, out.findings
@@ -115,15 +157,25 @@ def _layer_entry(call: Call, name: str, out: Collector) -> dict[str, Any]:
     if layer.type in WRAPPERS:
         entry["config"] = _wrapper_config(call, name, out)
     elif layer.type in LAYERS:
-        entry["config"] = _config(layer.type, layer.config, name, f"{at}/config", out)
+        entry["config"] = _config(layer.type, layer.config, name, f"{at}/config", out, reshaped=wants_reshape(call))
     else:
-        out.add("TFJS_UNSUPPORTED", f"{at}/type", f"layer {call.path!r}: tfjs-layers has no {layer.type} layer")
+        out.add("TFJS_UNSUPPORTED", f"{at}/type", f"layer {call.path!r}: {no_layer_reason(layer.type)}")
     return entry
 
 
+def no_layer_reason(kind: str) -> str:
+    """Why tfjs cannot hold a layer type outside the table: the measured reason where there is one."""
+    if kind in REFUSED_LAYERS:
+        return f"{kind}: {REFUSED_LAYERS[kind]}"
+    if kind.startswith("ops."):
+        return f"{kind}: {REFUSED_OPS}"
+    return f"tfjs-layers has no {kind} layer"
+
+
 def _config(kind: str, keras: dict[str, Any], name: str, at: str, out: Collector,
-            own: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The tfjs config of a layer of the table (or, with ``own``, the members of a wrapper but those)."""
+            own: tuple[str, ...] = (), reshaped: bool = False) -> dict[str, Any]:
+    """The tfjs config of a layer of the table (or, with ``own``, the members of a wrapper but those;
+    ``reshaped``: a global pooling whose keepdims a Reshape after it computes)."""
     spec = LAYERS.get(kind, LayerSpec())
     config: dict[str, Any] = {"name": name, "trainable": bool(keras.get("trainable", True))}
     policy = _dtype(keras.get("dtype"), f"{at}/dtype", out)
@@ -137,6 +189,8 @@ def _config(kind: str, keras: dict[str, Any], name: str, at: str, out: Collector
             config[key] = _value(kind, key, value, where, out)
         elif key in spec.renamed:
             config[spec.renamed[key]] = _value(kind, key, value, where, out)
+        elif key == "keepdims" and reshaped:
+            continue  # a Reshape after the pooling keeps the axes (_keepdims.py), or build_topology refuses it
         elif key in spec.keras_defaults:
             if not _same(value, spec.keras_defaults[key]):
                 out.add("TFJS_UNSUPPORTED", where, f"{kind} {key}={value!r}: tfjs-layers implements only "
@@ -177,7 +231,7 @@ def _wrapper_config(call: Call, name: str, out: Collector) -> dict[str, Any]:
         out.add("TFJS_UNSUPPORTED", f"{at}/layer/class_name", f"TimeDistributed of {kind}: ModelDoc maps "
                 "TimeDistributed of one-input, one-output layers")
     if kind not in LAYERS:
-        out.add("TFJS_UNSUPPORTED", f"{at}/layer/class_name", f"layer {call.path!r}: tfjs-layers has no {kind} layer")
+        out.add("TFJS_UNSUPPORTED", f"{at}/layer/class_name", f"layer {call.path!r}: {no_layer_reason(kind)}")
         return config
     config["layer"] = {"class_name": kind, "config": _config(kind, keras, inner_name(keras), inner_at, out)}
     return config
@@ -303,8 +357,9 @@ def _constraint(value: Any, where: str, out: Collector) -> Any:
     return {"class_name": cls, "config": {k: config[k] for k in CONSTRAINTS[cls] if k in config}}
 
 
-def _check_arguments(call: Call, out: Collector) -> None:
-    """Only calls on the inputs themselves fit tfjs inbound nodes (a training flag changes nothing at inference)."""
+def _check_arguments(call: Call, n: int, mask_dropped: bool, out: Collector) -> None:
+    """Only calls on the ``n`` data inputs themselves fit tfjs inbound nodes (a training flag changes nothing at
+    inference; a mask argument tfjs attaches itself is dropped, ``mask_dropped``)."""
     args = call.arguments
     if not args:
         return
@@ -312,7 +367,6 @@ def _check_arguments(call: Call, out: Collector) -> None:
         positional, kwargs = args.get("args", []), args.get("kwargs", {})
     else:
         positional, kwargs = None, args
-    n = len(call.inputs)
     plain = [{"$input": i} for i in range(n)]
     if positional is not None and positional not in (plain, [plain]):
         out.add("TFJS_UNSUPPORTED", call.pointer, f"layer {call.path!r} is called with arguments other than its "
@@ -321,7 +375,7 @@ def _check_arguments(call: Call, out: Collector) -> None:
         out.add("TFJS_UNSUPPORTED", call.pointer, f"layer {call.path!r}: call keyword arguments are not an object")
         return
     for key, value in kwargs.items():
-        if key == "training" or (key == "mask" and value is None):
+        if key == "training" or (key == "mask" and (value is None or mask_dropped)):
             continue
         out.add("TFJS_UNSUPPORTED", call.pointer, f"layer {call.path!r} is called with {key}=...; tfjs inbound "
                 "nodes cannot carry it")
@@ -341,10 +395,10 @@ def _weights(doc: Document, call: Call, name: str, entry: dict[str, Any], out: C
     spec = LAYERS.get(kind)
     if spec is None:
         return []
-    expected = [p + w for p in prefixes for w in spec.weights(config)]
+    expected = [p + w for p in prefixes for w in weight_names(kind, config)]
     if len(expected) != len(layer.weights) and "use_bias" not in config and layer.type not in WRAPPERS:
         # A document not written from Keras may leave use_bias out and simply have no bias tensor.
-        without = spec.weights({**config, "use_bias": False})
+        without = weight_names(kind, {**config, "use_bias": False})
         if len(without) == len(layer.weights) and len(without) < len(expected):
             expected = without
             entry["config"]["use_bias"] = False

@@ -10,9 +10,11 @@ import argparse
 import os
 from typing import Any
 
+from ..clicommon import STDIO, add_force_option, check_output, document_source, output_encoding, print_json
+from ..clicommon import save_and_report, say, usage_error
+from ..limits import DEFAULT_LIMITS
 from ..progress import terminal_bar
-
-ENCODINGS = ("base64", "list", "msgpack")
+from ..writer import ENCODINGS
 
 
 def cmd_to_tfjs(args: argparse.Namespace) -> int:
@@ -20,21 +22,24 @@ def cmd_to_tfjs(args: argparse.Namespace) -> int:
     from . import to_tfjs
 
     with terminal_bar(f"reading {os.path.basename(args.input)}") as progress:
-        doc = load(args.input, progress=progress)
+        doc = load(document_source(args.input, DEFAULT_LIMITS), progress=progress)
     paths = to_tfjs(doc, args.output, shard_bytes=args.shard_bytes)
     size = sum(os.path.getsize(p) for p in paths)
-    print(f"{args.output}: model.json and {len(paths) - 1} weight shard(s) written, {size} bytes")
+    if args.json:
+        print_json({"ok": True, "output": args.output, "files": paths, "bytes": size})
+    else:
+        say(args, f"{args.output}: model.json and {len(paths) - 1} weight shard(s) written, {size} bytes")
     return 0
 
 
 def cmd_from_tfjs(args: argparse.Namespace) -> int:
-    from .. import save
     from . import from_tfjs
 
-    doc = from_tfjs(args.input)
-    with terminal_bar(f"writing {os.path.basename(args.output)}") as progress:
-        save(doc, args.output, encoding=args.encoding, progress=progress)
-    print(f"{args.output}: {len(doc.tensors)} tensors written ({args.encoding})")
+    if args.input == STDIO:
+        raise usage_error("from-tfjs reads model.json beside its weight files, which standard input cannot carry")
+    check_output(args, args.output, [args.input])
+    encoding = output_encoding(args)
+    save_and_report(args, from_tfjs(args.input), encoding)
     return 0
 
 
@@ -51,14 +56,18 @@ def _positive(text: str) -> int:
 def add_commands(sub: Any) -> None:
     """Register the TensorFlow.js subcommands on ``modeldoc``'s subparsers."""
     t = sub.add_parser("to-tfjs", help="write a document as a TensorFlow.js Layers model (model.json + shards)")
-    t.add_argument("input", metavar="DOC")
-    t.add_argument("output", metavar="OUTDIR")
+    t.add_argument("input", metavar="DOC", help="the document (- reads standard input)")
+    t.add_argument("output", metavar="OUTDIR",
+                   help="folder for model.json and the shards; a model already there is replaced, with its shards")
     t.add_argument("--shard-bytes", type=_positive, default=4 * 1024 * 1024, metavar="N",
                    help="largest weight shard file (default 4 MiB, as tfjs' converter)")
     t.set_defaults(run=cmd_to_tfjs)
 
     f = sub.add_parser("from-tfjs", help="read a TensorFlow.js Layers model (model.json + shards) into a document")
-    f.add_argument("input", metavar="MODEL_JSON")
-    f.add_argument("output", metavar="OUT")
-    f.add_argument("--encoding", default="base64", choices=ENCODINGS)
+    f.add_argument("input", metavar="MODEL_JSON", help="the model.json file; its weight files are read beside it")
+    f.add_argument("output", metavar="OUT", help="the document to write (- writes standard output)")
+    f.add_argument("--encoding", choices=ENCODINGS, default=None,
+                   help="tensor encoding of OUT; default: from OUT's extension (.msgpack: msgpack, otherwise "
+                        "base64); an encoding that contradicts the extension is an error")
+    add_force_option(f)
     f.set_defaults(run=cmd_from_tfjs)

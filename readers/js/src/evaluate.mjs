@@ -106,10 +106,13 @@ export function compareOutput(got, want, tolerance) {
  * Evaluates every test vector of a document and compares each output
  * (15.11). Returns {pass, results: [{vector, name, output, pointer, pass,
  * maxAbsDiff, allowed, worst, shapeOk}], findings: EVAL_TEST_VECTOR findings}.
- * Throws EvalError when the document is outside the profile.
+ * Throws EvalError when the document is outside the profile, with or without test vectors.
  */
 export function checkTestVectors(doc) {
   const { tree, tensorOf } = prepare(doc);
+  // a document outside the profile says so even when it has no test vector to run (15.1: before anything runs)
+  const { findings: unsupported } = plan(tree);
+  if (unsupported.length) throw new EvalError(unsupported);
   const results = [];
   tree.test_vectors.forEach((tv, i) => {
     const inputs = new Map(Object.entries(tv.inputs).map(([name, t]) => [name, tensorOf(t)]));

@@ -263,6 +263,8 @@ test('everything outside the profile is reported at once, one finding each', () 
   ]);
   const other = makeDoc({ layers: [], inputs: [{ name: 'x', dtype: 'float32', shape: [null] }], nodes: [], outputs: ['x'] }, {}, 'torch');
   assert.deepEqual(findingsOf(() => evaluate(other, {})), ['EVAL_UNSUPPORTED /producer/framework']);
+  const plain = makeDoc({ layers: [], inputs: [{ name: 'x', dtype: 'float32', shape: [null] }], nodes: [], outputs: ['x'] }, {}, '');
+  assert.deepEqual(Object.keys(evaluate(plain, { x: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } })), ['x']);
 });
 
 test('EVAL_INPUT for missing, unfitting and unknown inputs; EVAL_MISMATCH for weights', () => {
@@ -431,8 +433,267 @@ test('modeldoc-js-run: exit 0 with one line per output, 1 outside the profile, 2
   const lines = ok.stdout.trim().split('\n');
   assert.equal(lines.length, 4); // two vectors, outputs head and add
   for (const line of lines) assert.match(line, /^vector_\d\t(head|add)\tmax_abs_diff=\S+\ttolerance=\S+\tok$/);
+  // No framework: the profile applies (spec.md 15.1), and this nested call is outside it.
   const other = runCli(join(FIXTURES, 'valid/test-vectors-list.json'));
   assert.equal(other.status, 1);
-  assert.equal(other.stdout, 'EVAL_UNSUPPORTED\t/producer/framework\n');
+  assert.equal(other.stdout, 'EVAL_UNSUPPORTED\t/model/layers/1\n');
+  // no test vector to run: the document is still checked against the profile first
+  const noVectors = runCli(join(FIXTURES, 'valid/example-base64.json'));
+  assert.equal(noVectors.status, 1);
+  assert.equal(noVectors.stdout, 'EVAL_UNSUPPORTED\t/model/layers/3\nEVAL_UNSUPPORTED\t/model/layers/4/type\n');
   assert.equal(runCli(join(FIXTURES, 'no-such-file.json')).status, 2);
+});
+
+// ---------------------------------------------------------------- attention and group normalization (15.14)
+
+/**
+ * One attention layer on float inputs q, v (and k when `withKey`), each (1, steps, dim); with `masks`, the
+ * call passes `mask: [query mask, value mask]` computed by ops.numpy.NotEqual from int32 inputs mq, mv.
+ */
+function attentionDoc(type, config, { dims, weights = {}, withKey = false, masks = false, kwargs = {} }) {
+  const names = Object.keys(weights).map((w) => `att/${w}`);
+  const tensors = Object.fromEntries(Object.entries(weights).map(([w, [shape, values]]) => [`att/${w}`, ['float64', shape, values]]));
+  const data = ['q', 'v', ...(withKey ? ['k'] : [])];
+  const inputs = data.map((name, i) => ({ name, dtype: 'float64', shape: [null, null, dims[i]] }));
+  const layers = [{ name: 'att', type, config: { dtype: 'float64', ...config }, weights: names }];
+  const nodes = [];
+  const args = { args: [data.map((_, i) => ({ $input: i }))], kwargs: { ...kwargs } };
+  if (masks) {
+    for (const m of ['mq', 'mv']) {
+      inputs.push({ name: m, dtype: 'int32', shape: [null, null] });
+      layers.push({ name: `ne_${m}`, type: 'ops.numpy.NotEqual', config: {} });
+      nodes.push({ layer: `ne_${m}`, inputs: [m], outputs: [`${m}_bool`], arguments: { args: [{ $input: 0 }, 0] } });
+    }
+    args.kwargs.mask = [{ $input: data.length }, { $input: data.length + 1 }];
+  }
+  nodes.push({ layer: 'att', inputs: [...data, ...(masks ? ['mq_bool', 'mv_bool'] : [])], outputs: ['y'], arguments: args });
+  return makeDoc({ layers, inputs, nodes, outputs: ['y'] }, tensors);
+}
+
+const seq = (steps, dim, values, dtype = 'float64') => ({ dtype, shape: [1, steps, dim], data: RAW[dtype].from(values) });
+const ids = (values) => ({ dtype: 'int32', shape: [1, values.length], data: Int32Array.from(values) });
+/** softmax(scores) · values for one query step with one-dimensional values. */
+const mix = (scores, values) => {
+  const m = Math.max(...scores), e = scores.map((s) => Math.exp(s - m)), z = e.reduce((a, b) => a + b, 0);
+  return e.reduce((acc, w, s) => acc + (w / z) * values[s], 0);
+};
+
+test('Attention dot scores: query · key times the scale, the causal mask, the key defaulting to the value', () => {
+  const doc = attentionDoc('Attention', { use_scale: true, dropout: 0.5 }, { dims: [1, 1], weights: { scale: [[], [0.5]] } });
+  const inputs = { q: seq(2, 1, [1, 2]), v: seq(2, 1, [3, 5]) };
+  // score[t, s] = q[t] · v[s] · 0.5; dropout does nothing at inference
+  close(evaluate(doc, inputs).y.data, [mix([1.5, 2.5], [3, 5]), mix([3, 5], [3, 5])]);
+  const causal = attentionDoc('Attention', { use_scale: true }, { dims: [1, 1], weights: { scale: [[], [0.5]] }, kwargs: { use_causal_mask: true } });
+  close(evaluate(causal, inputs).y.data, [3, mix([3, 5], [3, 5])]);
+  const keyed = attentionDoc('Attention', {}, { dims: [1, 1, 1], withKey: true });
+  // scores from the key (no scale), weights applied to the value
+  close(evaluate(keyed, { ...inputs, k: seq(2, 1, [-1, 1]) }).y.data, [mix([-1, 1], [3, 5]), mix([-2, 2], [3, 5])]);
+  // the scores as a second output are outside the profile; returning none is the default
+  const plainInputs = { q: seq(2, 1, [1, 2]), v: seq(2, 1, [3, 5]) };
+  assert.equal(evaluate(attentionDoc('Attention', {}, { dims: [1, 1], kwargs: { return_attention_scores: false } }), plainInputs).y.data.length, 2);
+  assert.deepEqual(findingsOf(() => evaluate(attentionDoc('Attention', {}, { dims: [1, 1], kwargs: { return_attention_scores: true } }), {})),
+    ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => evaluate(attentionDoc('Attention', { score_mode: 'general' }, { dims: [1, 1] }), {})),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/score_mode']);
+});
+
+test('Attention concat scores and AdditiveAttention: tanh of the sums, scaled as 15.14 writes', () => {
+  const q = seq(1, 2, [0.5, -1]), v = seq(2, 2, [1, 2, -3, 0.25]);
+  const concat = attentionDoc('Attention', { score_mode: 'concat', use_scale: true }, { dims: [2, 2], weights: { scale: [[], [0.7]], concat_score_weight: [[], [-2]] } });
+  const cs = (s) => -2 * (Math.tanh(0.7 * (0.5 + v.data[2 * s])) + Math.tanh(0.7 * (-1 + v.data[2 * s + 1])));
+  const want = (score) => [0, 1].map((d) => mix([score(0), score(1)], [v.data[d], v.data[2 + d]]));
+  close(evaluate(concat, { q, v }).y.data, want(cs));
+  const plain = attentionDoc('Attention', { score_mode: 'concat' }, { dims: [2, 2], weights: { concat_score_weight: [[], [3]] } });
+  close(evaluate(plain, { q, v }).y.data, want((s) => 3 * (Math.tanh(0.5 + v.data[2 * s]) + Math.tanh(-1 + v.data[2 * s + 1]))));
+  const additive = attentionDoc('AdditiveAttention', {}, { dims: [2, 2], weights: { scale: [[2], [1.5, -0.5]] } });
+  close(evaluate(additive, { q, v }).y.data, want((s) => 1.5 * Math.tanh(0.5 + v.data[2 * s]) - 0.5 * Math.tanh(-1 + v.data[2 * s + 1])));
+  const unscaled = attentionDoc('AdditiveAttention', { use_scale: false }, { dims: [2, 2] });
+  close(evaluate(unscaled, { q, v }).y.data, want((s) => Math.tanh(0.5 + v.data[2 * s]) + Math.tanh(-1 + v.data[2 * s + 1])));
+  // the scale has one entry per query (and key) channel
+  const wide = attentionDoc('AdditiveAttention', {}, { dims: [3, 3], weights: { scale: [[2], [1.5, -0.5]] } });
+  assert.deepEqual(findingsOf(() => evaluate(wide, { q: seq(1, 3, [1, 2, 3]), v: seq(2, 3, [1, 2, 3, 4, 5, 6]) })), ['EVAL_MISMATCH /model/layers/0/weights/0']);
+});
+
+test('attention masks: value-masked steps get -1e9 in the policy dtype, query-masked steps give 0', () => {
+  const inputs = (mq, mv, dtype = 'float64') => ({ q: seq(2, 1, [1, 2], dtype), v: seq(3, 1, [3, 5, 7], dtype), mq: ids(mq), mv: ids(mv) });
+  const doc64 = attentionDoc('Attention', {}, { dims: [1, 1], masks: true });
+  // value step 2 masked out; query step 1 masked: its output is 0
+  close(evaluate(doc64, inputs([4, 0], [1, 1, 0])).y.data, [mix([3, 5], [3, 5]), 0]);
+  // no value step allowed: in float64 the shifted scores keep their differences ...
+  close(evaluate(doc64, inputs([1, 1], [0, 0, 0])).y.data, [mix([3, 5, 7], [3, 5, 7]), mix([6, 10, 14], [3, 5, 7])]);
+  // ... in float32 every score minus 1e9 rounds to -1e9 (a multiple of 64), so the row weighs all steps alike
+  const doc32 = makeDoc({ ...JSON.parse(doc64.report).model, layers: JSON.parse(doc64.report).model.layers.map((l) => (l.name === 'att' ? { ...l, config: { dtype: 'float32' } } : l)) });
+  close(evaluate(doc32, inputs([1, 1], [0, 0, 0])).y.data, [5, 5]);
+  // a mask of another length than its sequence is a shape the layer cannot take
+  assert.deepEqual(findingsOf(() => evaluate(doc64, inputs([1, 1, 1], [1, 1, 1]))), ['EVAL_UNSUPPORTED /model/layers/0']);
+});
+
+test('GroupNormalization: groups of consecutive channels over every other non-batch position; axis -1 or a positive axis', () => {
+  // (1, 2, 4), groups 2: group 0 is channels 0, 1 at both steps, group 1 channels 2, 3
+  const x = [1, 2, 10, 20, 3, 6, 30, 60];
+  const norm = (vals, eps) => {
+    const m = vals.reduce((a, b) => a + b, 0) / vals.length, s = vals.reduce((a, b) => a + (b - m) ** 2, 0) / vals.length;
+    return vals.map((u) => (u - m) / Math.sqrt(s + eps));
+  };
+  const g0 = norm([1, 2, 3, 6], 0.001), g1 = norm([10, 20, 30, 60], 0.001);
+  const gamma = [1, 2, 3, 4], beta = [0.5, 0, 0, -1];
+  const want = [g0[0], g0[1], g1[0], g1[1], g0[2], g0[3], g1[2], g1[3]].map((u, k) => u * gamma[k % 4] + beta[k % 4]);
+  const doc = layerDoc('GroupNormalization', { groups: 2 }, [2, 4], { gamma: [[4], gamma], beta: [[4], beta] });
+  close(run(doc, [1, 2, 4], x).y.data, want, 1e-12);
+  // axis 1 of (1, 4, 2) with groups 2: rows 0-1 and rows 2-3, all channels; no gamma, beta per row
+  const rows = layerDoc('GroupNormalization', { groups: 2, axis: 1, scale: false, epsilon: 0.5 }, [4, 2], { beta: [[4], [0, 1, 2, 3]] });
+  const r0 = norm([1, 2, 10, 20], 0.5), r1 = norm([3, 6, 30, 60], 0.5);
+  close(run(rows, [1, 4, 2], x).y.data, [...r0, ...r1].map((u, k) => u + Math.floor(k / 2)), 1e-12);
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 3 }, [2, 4], { gamma: [[4], gamma], beta: [[4], beta] }), [1, 2, 4], x)),
+    ['EVAL_UNSUPPORTED /model/layers/0']);
+  // an axis outside the value is found when the layer meets it; -1 is the only negative axis (-3 would be the batch axis here)
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 1, axis: 3, center: false, scale: false }, [2, 4]), [1, 2, 4], x)),
+    ['EVAL_UNSUPPORTED /model/layers/0']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { groups: 1, axis: -2, center: false, scale: false }, [2, 4]), [1, 2, 4], x)),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/axis']);
+  assert.deepEqual(findingsOf(() => run(layerDoc('GroupNormalization', { axis: 0, groups: 0 }, [2, 4]), [1, 2, 4], x)),
+    ['EVAL_UNSUPPORTED /model/layers/0/config/axis', 'EVAL_UNSUPPORTED /model/layers/0/config/groups']);
+});
+
+// ---------------------------------------------------------------- refusals found in the planning pass (15.1, 15.12)
+
+test('every refused mask and every unsupported config or call is reported before anything runs, with its pointer', () => {
+  const L = (name, type, config = {}, extra = {}) => ({ name, type, config, ...extra });
+  const N = (layer, inputs, outputs, args) => ({ layer, inputs, outputs, ...(args ? { arguments: args } : {}) });
+  const softmaxInside = {
+    layers: [L('inner_sm', 'Softmax')], inputs: [{ name: 'a', dtype: 'float32', shape: [null, 3, 2] }],
+    nodes: [N('inner_sm', ['a'], ['b'])], outputs: ['b'],
+  };
+  const doc = makeDoc({
+    layers: [
+      L('e', 'Embedding', { input_dim: 6, output_dim: 2, mask_zero: true }), // 0: makes the mask
+      L('sm', 'Softmax'), // 1: refused
+      L('cat', 'Concatenate'), // 2: refused
+      L('mha', 'MultiHeadAttention', { num_heads: 1, key_dim: 2 }), // 3: refused
+      L('plus', 'ops.numpy.Add'), // 4: refused (an operation)
+      L('td', 'TimeDistributed', { layer: { class_name: 'Softmax', config: {} } }), // 5: refused
+      L('nested', 'Functional', {}, { model: softmaxInside }), // 6: refused inside, called twice
+      L('lstm', 'LSTM', { units: 2 }), // 7: drops the mask (no return_sequences), then a 2-input call
+      L('sm_ok', 'Softmax'), // 8: after the LSTM, no mask: fine
+      L('att', 'Attention'), // 9: carries the query's mask
+      L('sm_att', 'Softmax'), // 10: refused
+      L('sum_ok', 'Add'), // 11: one input without a mask: no mask out
+      L('sm_sum', 'Softmax'), // 12: fine
+      L('lambda', 'Lambda'), // 13: type outside the profile
+      L('norm', 'Normalization', { mean: [1, 2] }), // 14: variance missing
+      L('ne', 'ops.numpy.NotEqual'), // 15: one operand
+    ],
+    inputs: [{ name: 'ids', dtype: 'int32', shape: [null, 3] }, { name: 'x', dtype: 'float32', shape: [null, 3, 2] }],
+    nodes: [
+      N('e', ['ids'], ['h']),
+      N('sm', ['h'], ['s1']),
+      N('cat', ['h', 'x'], ['c']),
+      N('mha', ['h', 'h'], ['m'], { args: [{ $input: 0 }, { $input: 1 }] }),
+      N('plus', ['h'], ['p'], { args: [{ $input: 0 }, 1.0] }),
+      N('td', ['h'], ['t']),
+      N('nested', ['h'], ['n1']),
+      N('nested', ['x'], ['n2']),
+      N('lstm', ['h'], ['l']),
+      N('sm_ok', ['l'], ['s2']),
+      N('att', ['h', 'h'], ['a'], { args: [[{ $input: 0 }, { $input: 1 }]] }),
+      N('sm_att', ['a'], ['s3']),
+      N('sum_ok', ['h', 'x'], ['u']),
+      N('sm_sum', ['u'], ['s4']),
+      N('lambda', ['x'], ['z']),
+      N('norm', ['x'], ['q']),
+      N('ne', ['ids'], ['b']),
+      N('lstm', ['x', 'l'], ['l2'], { args: [{ $input: 0 }], kwargs: { initial_state: [{ $input: 1 }] } }),
+    ],
+    outputs: ['s1', 'c', 'm', 'p', 't', 'n1', 'n2', 's2', 's3', 's4', 'z', 'q', 'b', 'l2'],
+  });
+  // no inputs are given: had anything been bound or run, EVAL_INPUT would be among the findings
+  assert.deepEqual(findingsOf(() => evaluate(doc, {})), [
+    'EVAL_UNSUPPORTED /model/layers/1',
+    'EVAL_UNSUPPORTED /model/layers/10',
+    'EVAL_UNSUPPORTED /model/layers/13/type',
+    'EVAL_UNSUPPORTED /model/layers/14/config/variance',
+    'EVAL_UNSUPPORTED /model/layers/15',
+    'EVAL_UNSUPPORTED /model/layers/2',
+    'EVAL_UNSUPPORTED /model/layers/3',
+    'EVAL_UNSUPPORTED /model/layers/4',
+    'EVAL_UNSUPPORTED /model/layers/5',
+    'EVAL_UNSUPPORTED /model/layers/6/model/layers/0',
+    'EVAL_UNSUPPORTED /model/layers/7',
+  ]);
+});
+
+test('Normalization constants: a null mean or variance beside a constant, and a variance of another shape', () => {
+  const norm = (config) => findingsOf(() => evaluate(layerDoc('Normalization', config, [2]), {}));
+  assert.deepEqual(norm({ mean: [1, 2] }), ['EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ variance: [1, 2] }), ['EVAL_UNSUPPORTED /model/layers/0/config/mean', 'EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ mean: [1, 2], variance: [[1, 2]] }), ['EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ mean: 'a', variance: [1, 2] }), ['EVAL_UNSUPPORTED /model/layers/0/config/mean', 'EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ mean: [1, 2], variance: 'a' }), ['EVAL_UNSUPPORTED /model/layers/0/config/variance']);
+  assert.deepEqual(norm({ mean: [1, 2], variance: [3, 4] }), ['EVAL_INPUT /model/inputs/0']); // fine: evaluation starts
+});
+
+test('a mask follows the graph: carriers, merges of masked inputs, nested models and explicit masks', () => {
+  const L = (name, type, config = {}, extra = {}) => ({ name, type, config, ...extra });
+  const N = (layer, inputs, outputs, args) => ({ layer, inputs, outputs, ...(args ? { arguments: args } : {}) });
+  const passThrough = {
+    layers: [L('inner_relu', 'ReLU')], inputs: [{ name: 'a', dtype: 'float32', shape: [null, 3, 2] }],
+    nodes: [N('inner_relu', ['a'], ['b'])], outputs: ['b'],
+  };
+  const doc = (extraLayers, extraNodes, outputs) => makeDoc({
+    layers: [L('e', 'Embedding', { input_dim: 6, output_dim: 2, mask_zero: true }), L('e2', 'Embedding', { input_dim: 6, output_dim: 2, mask_zero: true }), ...extraLayers],
+    inputs: [{ name: 'ids', dtype: 'int32', shape: [null, 3] }],
+    nodes: [N('e', ['ids'], ['h']), N('e2', ['ids'], ['h2']), ...extraNodes],
+    outputs,
+  });
+  const refused = (d) => findingsOf(() => evaluate(d, {}));
+  // through a carrier, a nested model and a merge whose inputs all carry one: the Softmax is refused
+  assert.deepEqual(refused(doc([L('d', 'Dense', { units: 2 }), L('m', 'Functional', {}, { model: passThrough }), L('add', 'Add'), L('sm', 'Softmax')],
+    [N('d', ['h'], ['dh']), N('m', ['h2'], ['mh']), N('add', ['dh', 'mh'], ['s']), N('sm', ['s'], ['y'])], ['y'])), ['EVAL_UNSUPPORTED /model/layers/5']);
+  // a masked Masking output; a recurrent layer with return_sequences carries it on
+  assert.deepEqual(refused(doc([L('g', 'GRU', { units: 2, return_sequences: true }), L('sm', 'Softmax')],
+    [N('g', ['h'], ['gh']), N('sm', ['gh'], ['y'])], ['y'])), ['EVAL_UNSUPPORTED /model/layers/3']);
+  // dropped by a layer that does not carry masks (Flatten) and by pooling that consumes it: nothing to refuse,
+  // so evaluation starts (and the missing input is the first finding)
+  assert.deepEqual(refused(doc([L('f', 'Flatten'), L('sm', 'Softmax'), L('p', 'GlobalAveragePooling1D'), L('sm2', 'Softmax')],
+    [N('f', ['h'], ['fh']), N('sm', ['fh'], ['y']), N('p', ['h2'], ['ph']), N('sm2', ['ph'], ['y2'])], ['y', 'y2'])), ['EVAL_INPUT /model/inputs/0']);
+});
+
+test('Masking compares its input with mask_value as Keras does: the input in the policy dtype, mask_value as a float32', () => {
+  const doc = (dtype) => makeDoc({
+    layers: [{ name: 'm', type: 'Masking', config: { mask_value: 0.1, dtype } }, { name: 'p', type: 'GlobalAveragePooling1D', config: { dtype } }],
+    inputs: [{ name: 'x', dtype: 'float64', shape: [null, 3, 1] }],
+    nodes: [{ layer: 'm', inputs: ['x'], outputs: ['h'] }, { layer: 'p', inputs: ['h'], outputs: ['y'] }],
+    outputs: ['h', 'y'],
+  });
+  const f32of01 = Math.fround(0.1); // 0.10000000149...
+  const x = { x: { dtype: 'float64', shape: [1, 3, 1], data: Float64Array.from([0.1, 0.1 + 1e-12, 0.7]) } };
+  // float32: both first steps round to the float32 nearest 0.1, which is mask_value: masked, the mean is over step 2
+  const f32 = evaluate(doc('float32'), x);
+  assert.deepEqual(Array.from(f32.h.data), [0, 0, Math.fround(0.7)]);
+  assert.deepEqual(Array.from(f32.y.data), [Math.fround(0.7)]);
+  // float64: mask_value is still the float32 nearest 0.1, so neither 0.1 nor its neighbour is masked, but that float32 is
+  const f64 = evaluate(doc('float64'), x);
+  assert.deepEqual(Array.from(f64.h.data), [0.1, 0.1 + 1e-12, 0.7]);
+  const y = evaluate(doc('float64'), { x: { dtype: 'float64', shape: [1, 3, 1], data: Float64Array.from([0.1, f32of01, 0.7]) } });
+  assert.deepEqual(Array.from(y.h.data), [0.1, 0, 0.7]);
+  close(y.y.data, [(0.1 + 0.7) / 2]);
+});
+
+test('numbers a layer compares its input with are float32, as Keras makes them: ReLU threshold, NotEqual operands', () => {
+  // the float32 nearest 0.1 is above 0.1, but not above the threshold 0.1 once Keras makes a float32 of it
+  const relu = layerDoc('ReLU', { threshold: 0.1, dtype: 'float32' }, [2], {}, { inDtype: 'float32' });
+  assert.deepEqual(Array.from(run(relu, [1, 2], [0.1, 0.2], 'float32').y.data), [0, Math.fround(0.2)]);
+  const reluF64 = layerDoc('ReLU', { threshold: 0.1 }, [3]);
+  assert.deepEqual(Array.from(run(reluF64, [1, 3], [0.1, Math.fround(0.1), 0.100000002]).y.data), [0, 0, 0.100000002]);
+  // NotEqual has no policy: it compares in the tensor's dtype, with the number made a float32 (an integer stays one
+  // against an integer tensor)
+  const notEqual = (dtype, c) => makeDoc({
+    layers: [{ name: 'ne', type: 'ops.numpy.NotEqual', config: {} }],
+    inputs: [{ name: 'x', dtype, shape: [null, 2] }],
+    nodes: [{ layer: 'ne', inputs: ['x'], outputs: ['y'], arguments: { args: [{ $input: 0 }, c] } }],
+    outputs: ['y'],
+  });
+  assert.deepEqual(Array.from(run(notEqual('float32', 0.1), [1, 2], [0.1, 0.2], 'float32').y.data), [0, 1]);
+  assert.deepEqual(Array.from(run(notEqual('float64', 0.1), [1, 2], [0.1, Math.fround(0.1)]).y.data), [1, 0]);
+  assert.deepEqual(Array.from(run(notEqual('int32', 16777217), [1, 2], [16777217, 16777216], 'int32').y.data), [0, 1]);
 });

@@ -1,25 +1,11 @@
 // Evaluating a graph (spec.md 15.2): nodes in a topological order, nested
 // models evaluated at each call, shared layers with one set of weights, and
 // every float result rounded to the layer's dtype policy.
-import { LAYERS, callRoles, outputMasks, maskRefused } from './plan.mjs';
+import { LAYERS } from './plan.mjs';
+import { callRoles, outputMasks, maskRefused } from './masks.mjs';
+import { topologicalOrder } from './order.mjs';
 import { EvalError, finding, isFloat, asFloat64, numel, roundInPlace } from './tensor.mjs';
 import { operandsOf } from './layers/apps.mjs';
-
-/** Node indexes in a topological order (Kahn's algorithm, ties by listing order). */
-export function topologicalOrder(graph) {
-  const producer = new Map();
-  graph.nodes.forEach((n, k) => n.outputs.forEach((v) => producer.set(v, k)));
-  const deps = graph.nodes.map((n) => new Set(n.inputs.filter((v) => producer.has(v)).map((v) => producer.get(v))));
-  const done = new Array(graph.nodes.length).fill(false);
-  const order = [];
-  while (order.length < graph.nodes.length) {
-    const k = done.findIndex((d, j) => !d && [...deps[j]].every((i) => done[i]));
-    if (k < 0) throw new EvalError([finding('EVAL_UNSUPPORTED', '', 'the graph has a cycle')]); // the reader rejects these (4)
-    done[k] = true;
-    order.push(k);
-  }
-  return order;
-}
 
 /**
  * Runs `graph` (at `gptr`) on `inputs` (values, by position) and returns its
@@ -46,6 +32,7 @@ function runLayer(layer, lptr, all, ctx, node) {
   const p = ctx.configs.get(lptr);
   if (entry.operation) {
     // an operation has no dtype policy: it rounds to its operands' dtype itself (15.15); it takes no mask
+    // (plan() has reported that already: this guards the two mask walks against drifting apart)
     if (all.some((x) => x.mask)) throw new EvalError([finding('EVAL_UNSUPPORTED', lptr, 'an operation does not take a Keras mask')]);
     const octx = {
       ptr: lptr,
@@ -60,7 +47,7 @@ function runLayer(layer, lptr, all, ctx, node) {
   const dataIdx = mha ? ['query', 'value', 'key'].filter((k) => roles.named[k] !== undefined).map((k) => roles.named[k]) : roles.data;
   const xs = dataIdx.map((i) => all[i]);
   const attached = xs.map((x) => x.mask ?? null);
-  const refused = maskRefused(layer.type, p, attached);
+  const refused = maskRefused(layer.type, p, attached); // reported by plan() first; a guard, as above
   if (refused) throw new EvalError([finding('EVAL_UNSUPPORTED', lptr, refused)]);
   let mask = null;
   if (Array.isArray(roles.mask)) mask = roles.mask.map((i) => (i === null ? null : all[i]));
@@ -69,7 +56,8 @@ function runLayer(layer, lptr, all, ctx, node) {
   else if (xs.length === 1) mask = attached[0]; // Keras fills in mask only for a call of one tensor
   // Keras casts a layer's float inputs to its policy dtype (15.2); integer and bool values are kept by the
   // layers that only move them (and by Embedding), and read as floats of the policy by every other layer
-  const rounded = xs.map((x) => (isFloat(x.dtype) && x.dtype !== p.dtype ? { dtype: p.dtype, shape: x.shape, data: roundInPlace(Float64Array.from(x.data), p.dtype) } : x));
+  // the operation layers of 15.12 have no policy: they compare values in the dtype they arrive in
+  const rounded = xs.map((x) => (!entry.noPolicy && isFloat(x.dtype) && x.dtype !== p.dtype ? { dtype: p.dtype, shape: x.shape, data: roundInPlace(Float64Array.from(x.data), p.dtype) } : x));
   const args = entry.keepsInts || entry.rawInputs ? rounded : rounded.map((x) => ({ dtype: 'float64', shape: x.shape, data: asFloat64(x) }));
   const weights = layerWeights(layer, lptr, entry, p, args, ctx);
   const lctx = {
@@ -78,7 +66,7 @@ function runLayer(layer, lptr, all, ctx, node) {
     unsupported: (suffix, message) => finding('EVAL_UNSUPPORTED', lptr + suffix, message),
   };
   const outs = entry.run(p, args, weights, lctx);
-  const masks = outputMasks(layer.type, p, xs, attached, outs.length);
+  const masks = outputMasks(layer.type, p, rounded, attached, outs.length); // a mask maker reads its input as the layer does
   return outs.map((y, j) => {
     if (!(y.data instanceof Float64Array)) return { ...y, mask: masks[j] }; // integer or bool, moved unchanged (15.9)
     // Keras rounds float results to the layer's policy at the boundary (15.2)

@@ -7,15 +7,17 @@ import { NORM } from './layers/norm.mjs';
 import { SHAPE } from './layers/shape.mjs';
 import { RECURRENT } from './layers/recurrent.mjs';
 import { APPS, OPS, operationProblem } from './layers/apps.mjs';
-import { SEQUENCE, sequenceLayers, maskedAverage, callRoles, outputMasks, maskRefused } from './layers/sequence.mjs';
+import { ATTENTION } from './layers/attention.mjs';
+import { SEQUENCE, sequenceLayers, maskedAverage } from './layers/sequence.mjs';
+import { callRoles, planMasks } from './masks.mjs';
+import { topologicalOrder } from './order.mjs';
 import { COMMON, readConfig } from './config.mjs';
 import { finding } from './tensor.mjs';
 
 /** Layer type -> {members, inputs: [min, max], weights(p), shapes(p, xs), outputs(p), run, keepsInts?, rawInputs?}. */
-const BASE = { ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT, ...SEQUENCE, ...APPS };
+const BASE = { ...CORE, ...CONV, ...NORM, ...SHAPE, ...RECURRENT, ...SEQUENCE, ...ATTENTION, ...APPS };
 BASE.GlobalAveragePooling1D = maskedAverage(BASE.GlobalAveragePooling1D);
 export const LAYERS = Object.freeze({ ...BASE, ...sequenceLayers(BASE), ...OPS });
-export { callRoles, outputMasks, maskRefused };
 
 const esc = (s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -62,11 +64,14 @@ export function plan(tree) {
   const findings = [];
   const configs = new Map();
   const fw = tree.producer.framework;
-  if (fw !== 'keras') {
-    findings.push(finding('EVAL_UNSUPPORTED', '/producer/framework', `framework ${JSON.stringify(fw)} is not "keras": the core profile does not apply`));
+  // spec.md 15.1: "keras", or no framework at all (absent or ""), takes the profile's vocabulary.
+  if (fw !== 'keras' && fw !== '' && fw !== undefined) {
+    findings.push(finding('EVAL_UNSUPPORTED', '/producer/framework', `framework ${JSON.stringify(fw)} is neither "keras" nor absent: the core profile does not apply`));
     return { findings, configs };
   }
   checkGraph(tree.model, '/model', findings, configs);
+  // masks that reach a call refusing them are reported with the rest, before anything runs (15.12)
+  planMasks(tree.model, '/model', tree.model.inputs.map(() => false), { layers: LAYERS, configs, order: topologicalOrder }, findings);
   return { findings, configs };
 }
 
@@ -83,8 +88,9 @@ function checkGraph(graph, gptr, findings, configs) {
       if (layer.model) checkGraph(layer.model, `${lptr}/model`, findings, configs);
       else if (!entry) findings.push(finding('EVAL_UNSUPPORTED', `${lptr}/type`, `layer type ${JSON.stringify(layer.type)} is outside the core profile`));
       else {
-        const p = readConfig(layer.config, { ...COMMON, ...entry.members() }, lptr, findings);
+        const p = readConfig(layer.config, { ...(entry.noPolicy ? {} : COMMON), ...entry.members() }, lptr, findings); // no policy: no dtype member read
         if (entry.nested && p.layer !== undefined) entry.nested(p, lptr, findings); // a wrapped layer (15.13)
+        for (const [name, message] of entry.pairProblems ? entry.pairProblems(p) : []) findings.push(finding('EVAL_UNSUPPORTED', `${lptr}/config/${esc(name)}`, message)); // members judged together
         configs.set(lptr, p);
       }
     }
@@ -101,7 +107,9 @@ function callProblem(node, layer, entry, p) {
   const [min, max] = entry.inputs;
   const n = layer.type === 'MultiHeadAttention' ? (roles.named.query !== undefined && roles.named.value !== undefined ? 2 : 0) : roles.data.length + roles.consts.length;
   if (layer.type === 'Bidirectional' && p.fwd && ![1, 1 + 2 * (p.fwd.type === 'LSTM' ? 2 : 1)].includes(n)) return `passes ${n} data inputs`;
+  if (entry.inputCounts && !entry.inputCounts.includes(n)) return `takes ${entry.inputCounts.join(' or ')} inputs, got ${n}`;
   if (n < min || n > max) return `takes ${min === max ? min : `${min} to ${max}`} inputs, got ${n}`;
+  if (layer.type === 'ops.numpy.NotEqual' && roles.data.length === 0) return 'compares two numbers: one operand has to be a tensor';
   const nOut = entry.outputs(p);
   if (node.outputs.length !== nOut) return `defines ${node.outputs.length} outputs, the layer returns ${nOut}`;
   return null;

@@ -102,6 +102,16 @@ export const APPS = {
       axis: member(-1, (v) => (v === null ? [] : Array.isArray(v) && v.length === 0 ? [] : axes(true)(v))),
       invert: member(false, bool), mean: member(null, nullOr(constant)), variance: member(null, nullOr(constant)),
     }),
+    // both null, or both constants of one shape (15.15): beside a constant, a null member is reported at
+    // itself, and a variance that is not a constant of mean's shape at variance
+    pairProblems: (p) => {
+      const constant = (m) => m in p && p[m] !== null; // a member outside what is allowed is reported on its own
+      if (!constant('mean') && !constant('variance')) return [];
+      const out = ['mean', 'variance'].filter((m) => m in p && p[m] === null).map((m) => [m, `${m} is null beside a constant`]);
+      const same = constant('mean') && constant('variance') && p.mean.shape.length === p.variance.shape.length && p.mean.shape.every((n, k) => n === p.variance.shape[k]);
+      if (!same && constant('variance')) out.push(['variance', 'variance is not a constant of mean\'s shape']);
+      return out;
+    },
     inputs: [1, 1], outputs: () => 1,
     weights: (p) => (p.mean === null && p.variance === null ? ['mean', 'variance', 'count'] : []),
     anyDtype: ['count'],
@@ -114,7 +124,6 @@ export const APPS = {
       const r = x.shape.length;
       const kept = [...new Set(p.axis.map((a) => normAxis(a, r)))].sort((u, v) => u - v);
       if (kept.includes(null)) throw new EvalError([ctx.unsupported('', `axis ${JSON.stringify(p.axis)} does not fit rank ${r}`)]);
-      if ((p.mean === null) !== (p.variance === null)) throw new EvalError([ctx.unsupported('', 'mean and variance are given together or not at all')]);
       let mean, variance;
       const at = new Array(r).fill(1);
       if (p.mean === null) {
@@ -122,7 +131,6 @@ export const APPS = {
         [mean, variance] = weights;
       } else {
         const m = p.mean.shape;
-        if (m.length !== p.variance.shape.length || m.some((n, k) => n !== p.variance.shape[k])) throw new EvalError([ctx.unsupported('', 'mean and variance differ in shape')]);
         if (m.length > kept.length) throw new EvalError([ctx.unsupported('', `mean of rank ${m.length} for ${kept.length} kept axes`)]);
         // its axes are the last kept axes, aligned from the right
         for (let k = 1; k <= m.length; k++) {

@@ -26,10 +26,14 @@ export const CORE = {
   },
   ReLU: pointwise(
     { max_value: member(null, nullOr(num())), negative_slope: member(0, num()), threshold: member(0, num()) },
-    ({ max_value: mv, negative_slope: ns, threshold: t }) => (x) => {
-      let r = x > t ? x : 0;
-      if (mv !== null) r = Math.min(Math.max(r, 0), mv);
-      return r - ns * Math.max(t - x, 0);
+    ({ max_value: mv, negative_slope: ns, threshold: t }) => {
+      // Keras compares with a float32 tensor of the threshold cast to the policy dtype (15.3)
+      const above = Math.fround(t);
+      return (x) => {
+        let r = x > above ? x : 0;
+        if (mv !== null) r = Math.min(Math.max(r, 0), mv);
+        return r - ns * Math.max(t - x, 0);
+      };
     },
   ),
   LeakyReLU: pointwise({ negative_slope: member(0.3, num()) }, ({ negative_slope: a }) => (x) => (x >= 0 ? x : a * x)),

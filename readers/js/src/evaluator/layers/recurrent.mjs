@@ -29,7 +29,7 @@ function entry(type) {
   if (type === 'GRU') members.reset_after = member(true, bool);
   return {
     members: () => members,
-    inputs: [1, 1 + STATES[type]],
+    inputs: [1, 1 + STATES[type]], inputCounts: [1, 1 + STATES[type]], // the sequence, or it and every initial state (15.1)
     outputs: (p) => 1 + (p.return_state ? STATES[type] : 0),
     weights: (p) => ['kernel', 'recurrent_kernel', ...(p.use_bias ? ['bias'] : [])],
     shapes: (p, [x]) => {

@@ -1,121 +1,12 @@
-// Sequence models, from spec.md 15.12 (masks), 15.13 (Bidirectional,
-// TimeDistributed) and 15.14 (attention layers, GroupNormalization).
+// Sequence layers: the mask makers of 15.12 (Masking, the NotEqual and Any
+// operation layers), Bidirectional and TimeDistributed (15.13),
+// MultiHeadAttention (15.14), and GlobalAveragePooling1D with a mask.
 import { member, REQUIRED, INVALID, int, bool, num, oneOf, nullOr, readConfig, COMMON } from '../config.mjs';
+import { RNN, ATTN, boolValue, maskAt, keptStep } from '../masks.mjs';
 import { softmaxAxes } from '../activations.mjs';
-import { EvalError, numel, normAxis, roundInPlace } from '../tensor.mjs';
+import { EvalError, isFloat, numel, normAxis, roundInPlace } from '../tensor.mjs';
 
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isRef = (v) => isObj(v) && Object.keys(v).length === 1 && Number.isInteger(v.$input);
-const RNN = ['SimpleRNN', 'LSTM', 'GRU'];
-const ATTN = ['Attention', 'AdditiveAttention'];
-// 15.12: who consumes, who carries, who is refused when a mask reaches it.
-export const CONSUMERS = new Set([...RNN, 'Bidirectional', 'TimeDistributed', 'GlobalAveragePooling1D', ...ATTN]);
-export const CARRIERS = new Set(['Dense', 'Activation', 'ReLU', 'LeakyReLU', 'ELU', 'PReLU', 'BatchNormalization',
-  'LayerNormalization', 'GroupNormalization', 'Dropout', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout',
-  'ActivityRegularization', 'Identity', 'TimeDistributed']);
-const OR_MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum']);
-const REFUSED = new Set(['Softmax', 'Concatenate', 'MultiHeadAttention']);
-
-/**
- * The parts a call's inputs play (15.1, 15.12): {data, mask, named, flags, consts}
- * with input indexes, or null when the arguments are outside the profile.
- */
-export function callRoles(args, type, n) {
-  if (args === undefined || args === null || (isObj(args) && Object.keys(args).length === 0)) args = { args: Array.from({ length: n }, (_, k) => ({ $input: k })) };
-  if (!isObj(args) || !Object.keys(args).every((k) => k === 'args' || k === 'kwargs')) return null;
-  const list = Object.hasOwn(args, 'args') ? args.args : [];
-  const kw = Object.hasOwn(args, 'kwargs') ? args.kwargs : {};
-  if (!Array.isArray(list) || !isObj(kw)) return null;
-  const out = { data: [], mask: null, named: {}, flags: {}, consts: [] };
-  let place = 0;
-  for (const a of list) {
-    if (isRef(a)) { out.data.push(a.$input); place++; }
-    else if (Array.isArray(a) && a.length > 0 && a.every(isRef)) { out.data.push(...a.map((r) => r.$input)); place += a.length; }
-    else if (type === 'ops.numpy.NotEqual' && typeof a === 'number') out.consts.push([place++, a]);
-    else return null;
-  }
-  if (out.data.some((r, k) => r !== k)) return null;
-  const first = out.data.length;
-  if (type === 'MultiHeadAttention') {
-    if (out.data.length > 3) return null;
-    ['query', 'value', 'key'].forEach((name, k) => { if (k < out.data.length) out.named[name] = out.data[k]; });
-    out.data = [];
-  }
-  const taken = [];
-  for (const [k, v] of Object.entries(kw)) {
-    if (k === 'training' && (v === true || v === false || v === null)) continue;
-    if (k === 'mask' && v === null) continue;
-    if (k === 'mask' && CONSUMERS.has(type)) {
-      if (ATTN.includes(type)) {
-        if (!Array.isArray(v) || v.length < 2 || v.length > 3 || !v.every((m) => m === null || isRef(m))) return null;
-        out.mask = v.slice(0, 2).map((m) => (m === null ? null : m.$input));
-        taken.push(...v.filter(isRef).map((m) => m.$input));
-      } else {
-        if (!isRef(v)) return null;
-        out.mask = v.$input;
-        taken.push(v.$input);
-      }
-      continue;
-    }
-    if (k === 'initial_state' && (RNN.includes(type) || type === 'Bidirectional')) {
-      const states = Array.isArray(v) ? v : [v];
-      if (states.length === 0 || !states.every(isRef)) return null;
-      out.data.push(...states.map((r) => r.$input));
-      taken.push(...states.map((r) => r.$input));
-      continue;
-    }
-    if (type === 'MultiHeadAttention') {
-      if (['query', 'value', 'key', 'attention_mask'].includes(k) && isRef(v) && !(k in out.named)) { out.named[k] = v.$input; taken.push(v.$input); continue; }
-      if (['attention_mask', 'query_mask', 'value_mask', 'key_mask'].includes(k) && v === null) continue;
-    }
-    if (type === 'MultiHeadAttention' || ATTN.includes(type)) {
-      if (k === 'use_causal_mask' && typeof v === 'boolean') { out.flags.use_causal_mask = v; continue; }
-      if (k === 'return_attention_scores' && v === false) continue;
-    }
-    return null;
-  }
-  taken.sort((a, b) => a - b);
-  if (taken.length !== n - first || taken.some((r, k) => r !== first + k)) return null;
-  return out;
-}
-
-/** The mask attached to each output (15.12); `xs` the data inputs, `masks` theirs. */
-export function outputMasks(type, p, xs, masks, nOut) {
-  const none = new Array(nOut).fill(null);
-  const first = masks[0] ?? null;
-  if (type === 'Embedding' && p.mask_zero) return [boolValue(xs[0].shape, (k) => Number(xs[0].data[k]) !== 0)];
-  if (type === 'Masking') {
-    const x = xs[0], F = x.shape.at(-1), rows = x.data.length / F;
-    return [boolValue(x.shape.slice(0, -1), (r) => { for (let j = 0; j < F; j++) if (x.data[r * F + j] !== p.mask_value) return true; return false; })];
-  }
-  if (CARRIERS.has(type)) return [first, ...none.slice(1)];
-  if (RNN.includes(type) || type === 'Bidirectional') {
-    const seq = type === 'Bidirectional' ? p.layer.return_sequences : p.return_sequences;
-    if (!seq) return none;
-    return type === 'Bidirectional' && p.merge_mode === null ? [first, first, ...none.slice(2)] : [first, ...none.slice(1)];
-  }
-  if (OR_MERGES.has(type)) {
-    if (masks.some((m) => !m)) return none;
-    return [boolValue(masks[0].shape, (k) => masks.some((m) => m.data[k]))];
-  }
-  if (ATTN.includes(type)) return [first];
-  return none;
-}
-
-export function maskRefused(type, p, masks) {
-  if (!masks.some(Boolean)) return null;
-  if (REFUSED.has(type)) return `a mask reaches ${type}, whose masked behaviour the core profile does not define`;
-  if (type === 'TimeDistributed' && ['Softmax', 'GlobalAveragePooling1D'].includes(p.layerType)) return `a mask reaches TimeDistributed(${p.layerType})`;
-  return null;
-}
-
-function boolValue(shape, fn) {
-  const data = new Uint8Array(numel(shape));
-  for (let k = 0; k < data.length; k++) data[k] = fn(k) ? 1 : 0;
-  return { dtype: 'bool', shape, data };
-}
-
-const maskAt = (m, k) => Number(m.data[k]) !== 0;
 const unfit = (ctx, msg) => new EvalError([ctx.unsupported('', msg)]);
 
 /** Reads a wrapped layer's config (15.13), its findings pointing inside. */
@@ -210,19 +101,17 @@ export const SEQUENCE = {
     inputs: [1, 1], outputs: () => 1, weights: () => [], shapes: () => [],
     run: (p, [x]) => {
       const F = x.shape.at(-1), d = Float64Array.from(x.data);
-      for (let r = 0; r < d.length / F; r++) {
-        let keep = false;
-        for (let j = 0; j < F; j++) if (d[r * F + j] !== p.mask_value) keep = true;
-        if (!keep) d.fill(0, r * F, r * F + F);
-      }
+      for (let r = 0; r < d.length / F; r++) if (!keptStep(x, p, r)) d.fill(0, r * F, r * F + F);
       return [{ shape: x.shape, data: d }];
     },
   },
   'ops.numpy.NotEqual': {
-    members: () => ({}), inputs: [1, 2], outputs: () => 1, weights: () => [], shapes: () => [], rawInputs: true,
+    members: () => ({}), inputs: [2, 2], outputs: () => 1, weights: () => [], shapes: () => [], rawInputs: true, noPolicy: true,
     run: (p, xs, _w, ctx) => {
       const ops = xs.slice();
-      for (const [place, c] of ctx.consts) ops.splice(place, 0, { shape: [], data: [c] });
+      // Keras makes a float32 tensor of a number, unless it is an integer met by an integer tensor (15.12)
+      const ints = xs.every((x) => !isFloat(x.dtype));
+      for (const [place, c] of ctx.consts) ops.splice(place, 0, { shape: [], data: [ints && Number.isInteger(c) ? c : Math.fround(c)] });
       if (ops.length !== 2) throw unfit(ctx, 'NotEqual takes two operands');
       const [a, b] = ops;
       // Broadcasting as NumPy: align from the right, size 1 repeats.
@@ -237,7 +126,7 @@ export const SEQUENCE = {
   },
   'ops.numpy.Any': {
     members: () => ({ axis: member(null, (v) => (v === null || Number.isInteger(v) || (Array.isArray(v) && v.every(Number.isInteger)) ? v : INVALID)), keepdims: member(false, bool) }),
-    inputs: [1, 1], outputs: () => 1, weights: () => [], shapes: () => [], rawInputs: true,
+    inputs: [1, 1], outputs: () => 1, weights: () => [], shapes: () => [], rawInputs: true, noPolicy: true,
     run: (p, [x], _w, ctx) => {
       const R = x.shape.length;
       const axes = p.axis === null ? x.shape.map((_, k) => k) : (Array.isArray(p.axis) ? p.axis : [p.axis]).map((a) => normAxis(a, R));
@@ -328,4 +217,3 @@ export function maskedAverage(plain) {
   };
 }
 
-export { maskAt };
