@@ -665,6 +665,21 @@ def add_invalid_syntax(s: Suite) -> None:
     inv("depth-bomb-deep", good.replace(b'"units":3', b'"units":' + b"[" * 5000 + b"]" * 5000), "json",
         "arrays nested 5000 deep (beyond naive recursive parsers)", [("SYNTAX_DEPTH", "/model/layers/0/config/units" + "/0" * 123)])
     inv("top-level-array", b"[" + good + b"]", "json", "the document inside an array", [("SYNTAX_NOT_OBJECT", "")])
+    several = (good.replace(b'"units":3', b'"units":3,"units":NaN,"units":4')
+               .replace(b'"conformance"', b'"\\ud800"').replace(b'"metadata":{', b'"metadata":{"big":1e999,"huge":-9223372036854775809,'))
+    inv("syntax-several-findings", several, "json",
+        "problems that do not stop a parser, all reported: a member repeated twice (one finding), a NaN literal in the "
+        "value it replaced, an unpaired surrogate, a decimal beyond binary64, an integer below -2^63",
+        [("SYNTAX_DUPLICATE_KEY", "/model/layers/0/config/units"), ("SYNTAX_NONFINITE_LITERAL", "/model/layers/0/config/units"),
+         ("SYNTAX_UTF8", "/metadata/purpose"), ("SYNTAX_NUMBER_RANGE", "/metadata/big"),
+         ("SYNTAX_NUMBER_RANGE", "/metadata/huge")])
+    inv("syntax-findings-before-truncation", several[: several.index(b'"tensors"') + 20], "json",
+        "the problems of syntax-several-findings, then the text is cut off: the truncation ends the layer and is its "
+        "only finding", [("SYNTAX_JSON", None)])
+    inv("depth-then-trailing-data", good.replace(b'"units":3', b'"units":' + b"[" * 200 + b"]" * 200) + b" {}", "json",
+        "arrays nested 200 deep, then a second value after the document: a streaming parser stops at the first "
+        "container beyond the limit, before it reaches the trailing data",
+        [("SYNTAX_DEPTH", "/model/layers/0/config/units" + "/0" * 123)])
     inv("msgpack-truncated", goodm[:-7], "msgpack", "MessagePack cut off", [("SYNTAX_MSGPACK", None)])
     inv("msgpack-truncated-header", goodm[:1], "msgpack", "only the map header byte", [("SYNTAX_MSGPACK", None)])
     inv("msgpack-truncated-in-bin", goodm[: goodm.rindex(b"\xc4") + 6], "msgpack", "cut off inside tensor bin data",
@@ -674,6 +689,18 @@ def add_invalid_syntax(s: Suite) -> None:
             f"a {label} 32 header declaring 2^32-1 items or bytes, followed by 8 bytes",
             [("SYNTAX_MSGPACK", None)])
     inv("msgpack-trailing", goodm + b"\xc0", "msgpack", "a nil after the MessagePack map", [("SYNTAX_TRAILING_DATA", "")])
+
+    def deep_purpose(levels: int) -> bytes:
+        """The dense document with metadata.purpose nested ``levels`` arrays deep (packed by hand:
+        msgpack-python's packer stops at its own recursion limit)."""
+        placeholder = _mutated(dense_doc, lambda t: t["metadata"].update(purpose="DEEPBOMB"), "msgpack")
+        return placeholder.replace(msgpack.packb("DEEPBOMB"), b"\x91" * levels + b"\x01")
+    inv("msgpack-depth-then-truncated", deep_purpose(200)[:-3], "msgpack",
+        "arrays nested 200 deep in metadata, then the data is cut off: a streaming decoder stops at the first "
+        "container beyond the limit, before it reaches the end", [("SYNTAX_DEPTH", "/metadata/purpose" + "/0" * 126)])
+    inv("msgpack-depth-bomb-deep", deep_purpose(5000), "msgpack",
+        "arrays nested 5000 deep in metadata (beyond msgpack-python's own stack; the pointer is advisory there, 9.3)",
+        [("SYNTAX_DEPTH", None)])
 
     def ext_in_metadata(t: dict[str, Any]) -> None:
         t["metadata"]["purpose"] = msgpack.ExtType(5, b"x")
@@ -713,6 +740,11 @@ def add_invalid_syntax(s: Suite) -> None:
     tree = tree_of(dense_doc(), "msgpack")
     tree["model"]["layers"][0]["config"] = {1: "integer key"}
     inv("msgpack-int-key", msgpack.packb(tree, use_bin_type=True), "msgpack", "a map with an integer key",
+        [("SYNTAX_MSGPACK_TYPE", "/model/layers/0/config")])
+    tree["model"]["layers"][0]["config"] = {1: "integer key", "units": 3, 2.5: {"nan": float("nan"), "bin": b"x"}}
+    inv("msgpack-int-keys", msgpack.packb(tree, use_bin_type=True), "msgpack",
+        "a map with an integer and a float key, the second's value holding a NaN and a bin: one finding at the map "
+        "(per map, not per key), and nothing inside an entry whose key is not a str",
         [("SYNTAX_MSGPACK_TYPE", "/model/layers/0/config")])
     tree = msgpack.unpackb(goodm, raw=False)
     packed = bytearray([0x80 | (len(tree) + 1)])  # fixmap: the members plus a repeated "format"
@@ -1041,4 +1073,25 @@ def add_invalid_data(s: Suite) -> None:
        ("LIMIT_TOTAL_SIZE", "/tensors/6")])
     m("limit-tensor-size-msgpack", huge, "a declared size beyond 2^64 bytes, MessagePack",
       [("LIMIT_TENSOR_SIZE", "/tensors/1/shape")], encoding="msgpack")
+
+    def long_string_in_list(t: dict[str, Any]) -> None:
+        t["tensors"].append({"name": "long", "dtype": "float32", "shape": [2], "encoding": "list",
+                             "data": [1.0, "N" * (2**20 + 1)], "sha256": "0" * 64})
+    m("limit-string-in-list-data", long_string_in_list,
+      "a string of 2^20 + 1 characters inside list tensor data: only the string that is a tensor's data "
+      "(base64) is exempt from the string limit, so this is LIMIT_STRING in the syntax layer, not DATA_LIST_TYPE",
+      [("LIMIT_STRING", "/tensors/2/data/1")], encoding="list")
+
+    def zero_dimensions(t: dict[str, Any]) -> None:
+        empty = hashlib.sha256(b"").hexdigest()
+        for name, shape in [("zero-last", [2**40, 0]), ("zero-first", [0, 2**40]),
+                            ("zero-overflow", [0, 2**32, 2**32, 2**32]), ("zero-fits", [0, 2**30])]:
+            t["tensors"].append({"name": name, "dtype": "float32", "shape": shape, "encoding": "base64", "data": "",
+                                 "sha256": empty})
+    m("limit-tensor-size-zero-dimension", zero_dimensions,
+      "four float32 tensors with a 0 dimension and no data: for the per-tensor limit a 0 counts as 1, so [2^40, 0] "
+      "and [0, 2^40] are refused alike (4 x 2^40 bytes > 2^38), [0, 2^32, 2^32, 2^32] overflows 2^64, and [0, 2^30] "
+      "(2^32 bytes) passes",
+      [("LIMIT_TENSOR_SIZE", "/tensors/2/shape"), ("LIMIT_TENSOR_SIZE", "/tensors/3/shape"),
+       ("LIMIT_TENSOR_SIZE", "/tensors/4/shape")])
 
