@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test fuzz bench conformance generate clean
 
-$(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt requirements/bench.txt requirements/onnx.txt requirements/keras2.txt requirements/dev.txt pyproject.toml
+$(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt requirements/bench.txt requirements/onnx.txt requirements/keras2.txt requirements/dev.txt requirements/packaging.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt -r requirements/onnx.txt -r requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt -r requirements/onnx.txt -r requirements/dev.txt -r requirements/packaging.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/keras2.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)

@@ -195,7 +195,7 @@ def python_schema_verdict(data: bytes) -> bool | None:
 
 def test_ajv_and_python_jsonschema_agree_on_every_fixture() -> None:
     node = _node()
-    r = subprocess.run([node, str(JS_READER / "bin" / "schema-verdicts.mjs")], capture_output=True, text=True, check=True)
+    r = subprocess.run([node, str(JS_READER / "test" / "schema-verdicts.mjs")], capture_output=True, text=True, check=True)
     ajv = json.loads(r.stdout)
     assert set(ajv) == {c["file"] for c in CASES}
     ours = {c["file"]: python_schema_verdict((FIXTURES / c["file"]).read_bytes()) for c in CASES}

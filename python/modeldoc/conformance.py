@@ -42,9 +42,15 @@ class CaseResult:
     problems: list[str] = field(default_factory=list)
 
 
+def shipped_fixtures() -> Path:
+    """The copy of the conformance fixtures inside this package (scripts/generate.py makes it):
+    with it, ``pip install modeldoc`` is all a third-party reader needs to be checked."""
+    return Path(__file__).resolve().parent / "conformance_fixtures"
+
+
 def find_fixtures(explicit: str | None) -> Path:
     """The fixture folder: --fixtures, $MODELDOC_FIXTURES, a parent of the current
-    folder, or the source checkout this package runs from."""
+    folder, or the copy shipped in this package."""
     candidates: list[Path] = []
     if explicit:
         candidates.append(Path(explicit))
@@ -53,7 +59,7 @@ def find_fixtures(explicit: str | None) -> Path:
     if not explicit:
         here = Path.cwd().resolve()
         candidates += [p / "conformance_fixtures" for p in (here, *here.parents)]
-        candidates.append(Path(__file__).resolve().parents[2] / "conformance_fixtures")
+        candidates.append(shipped_fixtures())
     for c in candidates:
         if (c / "manifest.json").is_file():
             return c
@@ -214,6 +220,10 @@ def add_commands(sub: Any) -> None:
     r.add_argument("--fixtures", metavar="DIR", help="fixture folder (default: found from here)")
     r.add_argument("--timeout", type=float, default=60.0, help="seconds per case (default 60)")
     r.set_defaults(run=cmd_run)
+    f = csub.add_parser("fixtures", help="print the fixture folder that 'run' uses (for another language's runner)",
+                        parents=common)
+    f.add_argument("--fixtures", metavar="DIR", help="fixture folder (default: found from here)")
+    f.set_defaults(run=cmd_fixtures)
     p = csub.add_parser("check-producer", help="are these files valid, and do they read back bit-exactly?",
                         parents=common)
     p.add_argument("files", nargs="+", metavar="FILE",
@@ -245,6 +255,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if failed or not getattr(args, "quiet", False):
         print(f"{passed} passed, {failed} failed")
     return EXIT_OK if failed == 0 and results else EXIT_FAILED
+
+
+def cmd_fixtures(args: argparse.Namespace) -> int:
+    try:
+        fixtures = find_fixtures(args.fixtures)
+    except FileNotFoundError as e:
+        raise ModelDocError.of("USAGE", "", str(e)) from None
+    print(json.dumps({"fixtures": str(fixtures)}) if getattr(args, "json", False) else fixtures)
+    return EXIT_OK
 
 
 def cmd_check_producer(args: argparse.Namespace) -> int:

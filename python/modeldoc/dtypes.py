@@ -6,10 +6,10 @@ Every tensor's canonical bytes are its elements in C order, little-endian.
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Any, NamedTuple
+from typing import Any, Iterator, Mapping, NamedTuple
 
-import ml_dtypes
 import numpy as np
 
 
@@ -31,7 +31,7 @@ def _dt(name: str, np_dtype: Any, kind: str, nan: int | None = None) -> DType:
     return DType(name, d, np.dtype(np_dtype), kind, d.itemsize, nan)
 
 
-DTYPES: dict[str, DType] = {
+_NUMPY_DTYPES: dict[str, DType] = {
     d.name: d
     for d in (
         _dt("bool", np.bool_, "bool"),
@@ -44,11 +44,42 @@ DTYPES: dict[str, DType] = {
         _dt("uint32", np.uint32, "uint"),
         _dt("uint64", np.uint64, "uint"),
         _dt("float16", np.float16, "float", 0x7E00),
-        _dt("bfloat16", ml_dtypes.bfloat16, "float", 0x7FC0),
         _dt("float32", np.float32, "float", 0x7FC00000),
         _dt("float64", np.float64, "float", 0x7FF8000000000000),
     )
 }
+_ORDER = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "bfloat16", "float32", "float64")
+
+
+class _DTypes(Mapping[str, DType]):
+    """Every ModelDoc dtype by name. bfloat16 comes from ml_dtypes, whose import costs
+    from 0.05 s to over a second depending on its version, so it is imported on the first
+    look-up of bfloat16, not with ``import modeldoc``."""
+
+    def __getitem__(self, name: str) -> DType:
+        if name == "bfloat16":
+            return _bfloat16()
+        return _NUMPY_DTYPES[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_ORDER)
+
+    def __len__(self) -> int:
+        return len(_ORDER)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _ORDER
+
+
+@functools.cache
+def _bfloat16() -> DType:
+    import ml_dtypes
+
+    return _dt("bfloat16", ml_dtypes.bfloat16, "float", 0x7FC0)
+
+
+DTYPES: Mapping[str, DType] = _DTypes()
 
 _UINT_FOR_SIZE: dict[int, np.dtype[Any]] = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4"), 8: np.dtype("<u8")}
 
@@ -66,13 +97,12 @@ def int_range(dt: DType) -> tuple[int, int]:
 def dtype_of_array(arr: np.ndarray) -> DType | None:
     """The ModelDoc dtype of a numpy array, or None if it has none."""
     d = arr.dtype
-    if d == np.dtype(ml_dtypes.bfloat16):
-        return DTYPES["bfloat16"]
+    # An array of bfloat16 exists only once ml_dtypes is imported: ask it only then.
+    if d.name == "bfloat16" and "ml_dtypes" in sys.modules and d == _bfloat16().native:
+        return _bfloat16()
     if d.kind == "b":
         return DTYPES["bool"]
-    for cand in DTYPES.values():
-        if cand.name == "bfloat16":
-            continue
+    for cand in _NUMPY_DTYPES.values():
         if d.kind == cand.numpy.kind and d.itemsize == cand.itemsize:
             return cand
     return None

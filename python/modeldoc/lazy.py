@@ -28,7 +28,7 @@ from typing import IO, Any, Iterator
 import numpy as np
 
 from . import quantize
-from ._fast import bigfile, listread
+from ._fast import bigfile
 from . import document
 from .document import Graph, Producer, TestVector, graph_from_tree, producer_from_tree
 from .dtypes import DTYPES, to_le_bytes
@@ -204,6 +204,8 @@ class _FileSource:
             if (span.kind == "list") != (t["encoding"] == "list"):
                 raise bigfile.Fallback("a payload under another encoding")
             if span.kind == "list":
+                from ._fast import listread  # orjson loads with the first list tensor read
+
                 arr, digest = listread.decode_list_span(
                     fd, self._mm, span.start, span.end, dt, shape, nbytes, ptr, True, limits, None, verify
                 )
@@ -282,6 +284,10 @@ def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> La
         )
         if placed != len(skeleton.spans):
             raise bigfile.Fallback("a payload outside tensor data")
+        if any(span.kind == "list" and _long_string(mm, span, limits.max_string_length)
+               for span in _well_formed(list(skeleton.spans.values()))):
+            # a string inside list data counts for LIMIT_STRING (section 8), a structure check the cut-out skipped
+            raise bigfile.Fallback("a long string inside list data")
         declared = _check_headers(parsed.tree, parsed.container, limits)
         return LazyDocument(
             parsed.tree, parsed.container, declared, out.warnings, limits, verify, _FileSource(path, f, mm, skeleton)
@@ -290,6 +296,28 @@ def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> La
         mm.close()
         f.close()
         raise
+
+
+def _well_formed(spans: list[bigfile.Span]) -> list[bigfile.Span]:
+    """The payloads whose scan ended before the next began: a damaged list runs on into what follows, and
+    get_tensor meets its syntax error (spec.md 7.1, item 2)."""
+    spans = sorted(spans, key=lambda x: x.start)
+    return [a for a, b in zip(spans, spans[1:] + [None]) if b is None or a.end <= b.start]
+
+
+def _long_string(mm: Any, span: bigfile.Span, limit: int) -> bool:
+    """Whether a list payload may hold a string over the length limit: more than ``limit`` bytes between two
+    quotes (a code point takes at least one byte; the whole read then counts exactly). Shorter strings are
+    not numbers either, and get_tensor reports them as the whole read does."""
+    at: int = mm.find(b'"', span.start, span.end)
+    while at >= 0:
+        end: int = mm.find(b'"', at + 1, span.end)
+        if end < 0:
+            return span.end - at - 1 > limit
+        if end - at - 1 > limit:
+            return True
+        at = mm.find(b'"', end + 1, span.end)
+    return False
 
 
 def _check_headers(tree: dict[str, Any], container: Container, limits: Limits) -> list[Declared]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgpack
-
 from .errors import Collector, escape_pointer_token
 from .tree import Marker, pairs_hook
 
@@ -20,6 +18,8 @@ def _ext_hook(code: int, data: bytes) -> Marker:
 
 def parse_msgpack(buf: bytes, out: Collector, *, max_depth: int = 128) -> Any:
     """Parse MessagePack bytes; on error add a finding and return None."""
+    import msgpack  # the codec loads with the first MessagePack document, not with the package
+
     try:
         return msgpack.unpackb(
             buf,
@@ -42,6 +42,8 @@ def parse_msgpack(buf: bytes, out: Collector, *, max_depth: int = 128) -> Any:
 
 
 def _report(e: Exception, out: Collector) -> None:
+    import msgpack  # loaded already: parse_msgpack imported it
+
     if isinstance(e, msgpack.ExtraData):
         out.add("SYNTAX_TRAILING_DATA", "", "bytes follow the top-level MessagePack value")
     elif isinstance(e, UnicodeDecodeError):

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from .errors import Collector, escape_pointer_token
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SUPPORTED_MINOR = 0  # this reader implements format 1.0
 SCHEMA_ID = "https://modeldoc.dev/schema/1.0/modeldoc.schema.json"
@@ -42,6 +43,9 @@ def schema_text(version: str = "1.0") -> str:
 
 @lru_cache(maxsize=None)
 def _validator(version: str = "1.0") -> jsonschema.Draft202012Validator:
+    # jsonschema (about 0.1 s of imports) loads with the first document checked, not with the package.
+    import jsonschema
+
     schema = json.loads(schema_text(version))
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)

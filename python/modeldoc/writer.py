@@ -15,12 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import IO, Any, Callable, Iterator, Literal
 
-import msgpack
 import numpy as np
-import pybase64
 
 from . import encodings as enc
-from ._fast import fastlist
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_to_tree, producer_to_tree, test_vectors_to_tree
 from .dtypes import DTYPES, DType, dtype_of_array, to_le_bytes
@@ -232,6 +229,11 @@ def _write_json(
     skeleton: dict[str, Any], tensors: list[_Prepared], encoding: str, emit: Callable[[Any], Any],
     document_checksum: Callable[[list[str]], str], sync: Callable[[], None] | None = None,
 ) -> None:
+    # The codecs load with the first document written, not with `import modeldoc`.
+    import pybase64
+
+    from ._fast import fastlist
+
     head = {k: v for k, v in skeleton.items() if k not in ("tensors", "test_vectors", "document_sha256")}
     emit(dumps_value(head)[:-1].encode("utf-8"))
     emit(b',\n"tensors":[')
@@ -311,6 +313,8 @@ def _write_msgpack(
     skeleton: dict[str, Any], tensors: list[_Prepared], emit: Callable[[Any], Any],
     document_checksum: Callable[[list[str]], str],
 ) -> None:
+    import msgpack
+
     packer = msgpack.Packer(use_bin_type=True, use_single_float=False)
     emit(packer.pack_map_header(len(skeleton)))
     sha256s: list[str] = []

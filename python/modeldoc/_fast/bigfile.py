@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import IO, Any, Callable
 
 import numpy as np
-import pybase64
 
 from ..dtypes import DType, from_le_bytes
 from ..encodings import base64_padding, check_bools, unused_bits_clear
@@ -243,6 +242,8 @@ def _decode_base64_chunks(
     fd: int, span: Span, n: int, pad: int, dt: DType, shape: tuple[int, ...], ptr: str, out: np.ndarray | None,
     hasher: Hasher, progress: Callable[[int], None] | None,
 ) -> tuple[np.ndarray | None, str]:
+    import pybase64  # loads with the first big base64 document, not with the package
+
     buf = bytearray(_CHUNK_TEXT)
     done = 0  # text characters consumed
     written = 0

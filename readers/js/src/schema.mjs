@@ -1,13 +1,13 @@
 // The schema layer (spec.md sections 7 and 9.2) with ajv, Draft 2020-12.
 //
-// The schema is loaded from the repository at run time
-// (schema/1.0/modeldoc.schema.json), never copied or fetched.
+// The schema is read at run time from this package's schema/1.0/modeldoc.schema.json
+// (scripts/generate.py copies the repository's schema/ there), never fetched.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { JObj, JInt, JNum, Bin } from './values.mjs';
 
-export const DEFAULT_SCHEMA_PATH = fileURLToPath(new URL('../../../schema/1.0/modeldoc.schema.json', import.meta.url));
+export const DEFAULT_SCHEMA_PATH = fileURLToPath(new URL('../schema/1.0/modeldoc.schema.json', import.meta.url));
 
 const KEYWORD_CODES = {
   required: 'SCHEMA_REQUIRED',

@@ -1,74 +1,11 @@
-// Shared by the conformance test and the runner script: one case of
-// conformance_fixtures/manifest.json checked per spec.md section 14.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Shared by the tests: the repository's conformance_fixtures/ and the suite of
+// src/conformance.mjs bound to it.
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
-import { protocolPointer } from '../src/values.mjs';
+import * as suite from '../src/conformance.mjs';
 
 export const FIXTURES = fileURLToPath(new URL('../../../conformance_fixtures/', import.meta.url));
-export const CLI = fileURLToPath(new URL('../bin/modeldoc-js.mjs', import.meta.url));
+export const CLI = suite.READER_CLI;
 
-export function loadManifest() {
-  return JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8'));
-}
-
-export function runCli(file) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [], err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
-}
-
-// Expected pointers as protocol lines print them (spec.md 13).
-const asPrinted = (p) => (p === undefined ? p : protocolPointer(p));
-
-/** Problems of the reader's output for one case; [] when it passes. */
-export function checkCase(c, { status, stdout, stderr }) {
-  const problems = [];
-  if (c.valid) {
-    const want = readFileSync(join(FIXTURES, c.report), 'utf8');
-    if (status !== 0) problems.push(`exit ${status}, expected 0: ${stdout.slice(0, 200)}${stderr.slice(0, 200)}`);
-    else if (stdout !== want) {
-      let k = 0;
-      while (k < want.length && want[k] === stdout[k]) k++;
-      problems.push(`report differs at ${k}: got ${JSON.stringify(stdout.slice(Math.max(0, k - 30), k + 30))}, want ${JSON.stringify(want.slice(Math.max(0, k - 30), k + 30))}`);
-    }
-    const warnings = stderr.split('\n').filter((l) => l.startsWith('warning\t')).map((l) => l.split('\t'));
-    for (const w of c.warnings) {
-      if (!warnings.some(([, code, p]) => code === w.code && p === asPrinted(w.pointer))) problems.push(`missing warning ${w.code} ${JSON.stringify(w.pointer)}`);
-    }
-  } else {
-    if (status !== 1) problems.push(`exit ${status}, expected 1: ${stderr.slice(0, 300)}`);
-    const got = stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
-    // An entry listed n times needs n findings (14): each finding matches one entry only.
-    const unused = got.map(() => true);
-    for (const e of c.errors) {
-      const k = got.findIndex(([code, p], j) => unused[j] && code === e.code && (e.pointer === undefined || p === asPrinted(e.pointer)));
-      if (k >= 0) unused[k] = false;
-      else {
-        problems.push(`missing ${e.code} ${e.pointer === undefined ? '(any pointer)' : JSON.stringify(e.pointer)}; got ${JSON.stringify(got).slice(0, 300)}`);
-      }
-    }
-  }
-  return problems;
-}
-
-/** Runs every case through the CLI, a few at a time. */
-export async function runAll(cases, concurrency = 8) {
-  const results = new Array(cases.length);
-  let next = 0;
-  async function worker() {
-    while (next < cases.length) {
-      const k = next++;
-      const c = cases[k];
-      results[k] = { case: c, problems: checkCase(c, await runCli(join(FIXTURES, c.file))) };
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return results;
-}
+export const loadManifest = () => suite.loadManifest(FIXTURES);
+export const checkCase = (c, outcome) => suite.checkCase(c, outcome, FIXTURES);
+export const runAll = (cases, concurrency = 8) => suite.runCases(cases, { fixtures: FIXTURES, concurrency });

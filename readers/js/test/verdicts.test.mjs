@@ -1,11 +1,11 @@
-// bin/schema-verdicts.mjs: what ajv alone says of each fixture's value tree.
+// test/schema-verdicts.mjs: what ajv alone says of each fixture's value tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadManifest } from './fixtures.mjs';
 
-const script = fileURLToPath(new URL('../bin/schema-verdicts.mjs', import.meta.url));
+const script = fileURLToPath(new URL('./schema-verdicts.mjs', import.meta.url));
 
 test('schema verdicts are consistent with the manifest', () => {
   const verdicts = JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8' }));

@@ -2,7 +2,7 @@
 // Prints {"<fixture file>": true|false|null, ...}: whether ajv (Draft 2020-12,
 // the shipped schema) alone accepts the value tree of each conformance fixture.
 // null: the file does not parse into a value tree (a syntax error).
-// Usage: schema-verdicts.mjs [FIXTURES_DIR]   (default ../../conformance_fixtures)
+// Usage: node test/schema-verdicts.mjs [FIXTURES_DIR]   (default: the repository's conformance_fixtures/)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,0 +1,76 @@
+"""What `import modeldoc` and `modeldoc --help` load, in a fresh process: the start-up every
+user pays. Modules, not seconds: a module list is the same on every machine, a time is not.
+ml_dtypes alone took over a second to import in some versions, jsonschema about 0.1 s."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import modeldoc
+
+# Loaded on first use only: the codecs, the schema validator, bfloat16 and every framework.
+LAZY = {"ml_dtypes", "jsonschema", "referencing", "msgpack", "pybase64", "orjson",
+        "keras", "tensorflow", "tf_keras", "h5py", "onnx", "onnxruntime"}
+
+
+def loaded_after(code: str) -> set[str]:
+    """The top-level names of the modules a fresh interpreter holds after running ``code``."""
+    script = f"{code}\nimport json, sys\nprint('\\nMODULES=' + json.dumps(sorted(sys.modules)))"
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    line = r.stdout.rsplit("MODULES=", 1)[1]
+    return set(json.loads(line))
+
+
+def tops(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def test_import_modeldoc_loads_nothing_but_its_version() -> None:
+    modules = loaded_after("import modeldoc")
+    assert tops(modules) & (LAZY | {"numpy"}) == set()
+    assert sorted(m for m in modules if m.split(".")[0] == "modeldoc") == ["modeldoc", "modeldoc._version"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["validate", "--help"], ["convert", "--help"], ["conformance", "run", "--help"],
+    ["from-keras", "--help"], ["to-onnx", "--help"], ["to-tfjs", "--help"], ["run", "--help"],
+])
+def test_help_loads_no_codec_and_no_framework(argv: list[str]) -> None:
+    code = f"from modeldoc.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+    assert tops(loaded_after(code)) & LAZY == set()
+
+
+def test_first_use_loads_what_the_document_needs() -> None:
+    code = """
+import numpy as np
+import modeldoc
+doc = modeldoc.Document(
+    modeldoc.Graph(layers=[modeldoc.Layer("d", "Dense", {"units": 2}, ["d/kernel"])],
+                   inputs=[modeldoc.Input("x", "float32", [None, 3])],
+                   nodes=[modeldoc.Node("d", ["x"], ["y"])], outputs=["y"]),
+    {"d/kernel": np.arange(6, dtype=np.float32).reshape(3, 2)})
+back = modeldoc.loads(modeldoc.dumps(doc, encoding="list"))
+assert back.tensors["d/kernel"].tobytes() == doc.tensors["d/kernel"].tobytes()
+"""
+    modules = tops(loaded_after(code))
+    assert "jsonschema" in modules  # the schema layer ran
+    assert modules & {"ml_dtypes", "msgpack"} == set()  # no bfloat16, no MessagePack
+    bfloat16 = code + """
+ex = modeldoc.example_document()
+again = modeldoc.loads(modeldoc.dumps(ex, encoding="msgpack"))
+assert str(again.tensors["dense/bias"].dtype) == "bfloat16"
+assert again.tensors["dense/bias"].tobytes() == ex.tensors["dense/bias"].tobytes()
+"""
+    assert {"ml_dtypes", "msgpack"} <= tops(loaded_after(bfloat16))
+
+
+def test_every_public_name_resolves() -> None:
+    for name in modeldoc.__all__:
+        assert getattr(modeldoc, name) is not None
+        assert name in dir(modeldoc)
+    with pytest.raises(AttributeError):
+        modeldoc.no_such_name  # type: ignore[attr-defined]  # noqa: B018
