@@ -10,6 +10,7 @@ from typing import Any
 
 import msgpack
 
+from .codenames import Code
 from .errors import Collector
 from .tree import Marker, pairs_hook
 
@@ -35,7 +36,7 @@ def parse_msgpack(buf: bytes, out: Collector) -> Any:
     except UnicodeDecodeError as e:
         out.add("SYNTAX_UTF8", "", f"MessagePack str is not valid UTF-8 ({e.reason})")
     except (msgpack.FormatError, msgpack.StackError) as e:
-        code = "SYNTAX_DEPTH" if isinstance(e, msgpack.StackError) else "SYNTAX_MSGPACK"
+        code: Code = "SYNTAX_DEPTH" if isinstance(e, msgpack.StackError) else "SYNTAX_MSGPACK"
         out.add(code, "", f"malformed MessagePack: {e}")
     except ValueError as e:
         msg = str(e)
