@@ -15,6 +15,8 @@ import pytest
 import modeldoc
 from modeldoc.errors import printable
 
+from testutil import needs_node
+
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))
 CASES = MANIFEST["cases"]
@@ -162,6 +164,7 @@ def _node() -> str:
     return node
 
 
+@needs_node(JS_READER)
 def test_javascript_reader_passes_every_fixture_through_the_harness() -> None:
     node = _node()
     reader = f"{node} {JS_READER / 'bin' / 'modeldoc-js.mjs'} {{file}}"

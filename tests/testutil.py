@@ -6,10 +6,25 @@ Not in conftest.py: several folders have a conftest.py, and a test module that i
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 import modeldoc
 from modeldoc.document import Document, Graph, Input, Layer, Node
+
+
+def needs_node(*packages: Path) -> pytest.MarkDecorator:
+    """Skip unless ``node`` is on PATH and each JavaScript package has its ``node_modules``: ``make check``
+    runs the core tests without Node; ``make test`` installs both, so there nothing is skipped."""
+    if shutil.which("node") is None:
+        return pytest.mark.skip(reason="node is not installed (make test has it; make check runs without)")
+    missing = [str(p) for p in packages if not (p / "node_modules").is_dir()]
+    if missing:
+        return pytest.mark.skip(reason=f"no node_modules in {', '.join(missing)} (make test runs npm ci there)")
+    return pytest.mark.usefixtures()
 
 
 def doc_with(tensors: dict[str, np.ndarray]) -> Document:

@@ -1,6 +1,6 @@
 """Genuine Keras 2 files: small models built and saved by tf_keras itself, with its predictions.
 
-``python tests/keras/keras2_zoo.py OUTDIR`` writes, for every name in ``NAMES``:
+``python tests/keras_adapter/keras2_zoo.py OUTDIR`` writes, for every name in ``NAMES``:
 
 - ``NAME.h5``: ``model.save`` in the legacy HDF5 format (model_config + weights; two models are
   also compiled and trained one step, so their files carry training_config and optimizer weights);
@@ -10,7 +10,7 @@
   picks the layout by the name, see ``WEIGHT_FILES``) and ``NAME.arch.json`` (``to_json``);
 - for ``RECIPES``: ``NAME.recipe.json``, one of the two hand-rolled JSON shapes people write.
 
-``python tests/keras/keras2_zoo.py --check OUTDIR`` reloads every file with tf_keras in a fresh
+``python tests/keras_adapter/keras2_zoo.py --check OUTDIR`` reloads every file with tf_keras in a fresh
 process and prints a JSON report ``{NAME: [problem, ...]}``: an empty list means tf_keras
 reproduces the stored predictions bit for bit from the file alone, i.e. the files are genuine.
 

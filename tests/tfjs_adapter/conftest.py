@@ -12,10 +12,28 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tfjs_helpers import (BUILT, FIXTURE_IDS, FIXTURES, INTEROP, QUANTIZED, ZOO_SUPPORTED, Exports, _io_inputs,
-                          extra_keras_models, node_env, quantize_tfjs_model, quantized_dir)
+
+# The round trips build their models with Keras and check them with @tensorflow/tfjs in Node.
+pytest.importorskip("keras", reason="the tfjs tests build their models with Keras (modeldoc[keras])")
+if shutil.which("node") is None or not (Path(__file__).resolve().parents[2] / "interop/tfjs/node_modules").is_dir():
+    pytest.skip("node or interop/tfjs/node_modules is missing (make test installs both)", allow_module_level=True)
 
 import modeldoc
+
+from tfjs_helpers import (
+    BUILT,
+    FIXTURE_IDS,
+    FIXTURES,
+    INTEROP,
+    QUANTIZED,
+    ZOO_SUPPORTED,
+    Exports,
+    _io_inputs,
+    extra_keras_models,
+    node_env,
+    quantize_tfjs_model,
+    quantized_dir,
+)
 
 
 @pytest.fixture(scope="session")
