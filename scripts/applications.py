@@ -13,7 +13,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same kernels on every machine (docs/development.md)
 
-from modeldoc.keras._applications import APPLICATIONS, check_application  # noqa: E402
+from modeldoc.keras._applications import APPLICATIONS, check_application
 
 
 def main(names: list[str]) -> None:

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_all
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Literal, NamedTuple, Union
 
-import threading
-from concurrent.futures import Future, wait as wait_all
-
 import numpy as np
 
-from . import bigfile
-from . import listread
+from . import bigfile, foreign, listread, quantize
 from . import encodings as enc
-from . import quantize
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
 from .dtypes import DTYPES, DType, to_le_bytes
@@ -29,7 +27,6 @@ from .hashing import run_in_background
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
-from . import foreign
 from .progress import Progress
 from .schema import SUPPORTED_MINOR, check_schema, normalize_integers
 from .semantics import check_counts, check_semantics

@@ -9,17 +9,16 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 keras = pytest.importorskip("keras")
 
-import modeldoc  # noqa: E402
-import modeldoc.keras as mk  # noqa: E402
-
-ENCODINGS = ("base64", "list", "msgpack")
+import modeldoc
+import modeldoc.keras as mk
+from modeldoc.encodings import ENCODINGS as ENCODINGS  # test_keras_cli.py takes it from here
 
 
 def perturb(model: Any, seed: int = 1) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from keras_helpers import keras  # noqa: F401  (skips without Keras)
-
 from modeldoc.keras._applications import APPLICATIONS, check_application
+
+from keras_helpers import keras  # noqa: F401  (skips without Keras)
 
 # One model per family of layers that spec.md 15.15 added: operations with constants and Rescaling
 # (MobileNetV3Small), Rescaling and Normalization with weights (EfficientNetB0), LayerScale, grouped

@@ -12,13 +12,13 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from keras_helpers import keras
-
 import modeldoc.keras as mk
 from modeldoc.evaluator import ATOL, RTOL, compare, evaluate
 from modeldoc.evaluator._activations import ACTIVATIONS
 from modeldoc.keras._vectors import random_inputs
 from modeldoc.keras._zoo import ZOO, build, seed_weights
+
+from keras_helpers import keras
 
 layers = keras.layers
 

@@ -31,9 +31,9 @@ for _module in ("tf_keras", "keras", "h5py"):
         pytest.skip(f"{_module} is not installed (Keras 2 files need tf_keras to write them, "
                     "Keras 3 and h5py to read them)", allow_module_level=True)
 
-import keras2_zoo as zoo  # noqa: E402
+import modeldoc
 
-import modeldoc  # noqa: E402
+import keras2_zoo as zoo
 
 # Models whose predictions cannot be bit-identical because Keras 3 computes a layer another way
 # than tf_keras, with the tolerance (absolute, on every output) and what was measured.

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from keras_helpers import QUIET, ENCODINGS, keras, outputs, perturb, rand, weights
+
+from keras_helpers import ENCODINGS, QUIET, keras, outputs, perturb, rand, weights
 
 pytestmark = QUIET
 

@@ -12,7 +12,7 @@ pytestmark = QUIET
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import keras_coverage  # noqa: E402  (scripts/keras_coverage.py)
+import keras_coverage  # scripts/keras_coverage.py
 
 
 def test_matrix_is_current_and_has_no_failures() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from keras_helpers import QUIET, keras, rand
 
 pytestmark = QUIET
@@ -204,8 +205,8 @@ def test_legacy_json_lambda_is_refused_by_upgrade(tmp_path: Path, capsys: Any) -
     m = lambda_model(marker)
     recipes = {
         "model_json": {"model_json": m.to_json(), "weights": {}},
-        "model_config": {"model_config": [{"name": l.name, "class": type(l).__name__, "config": l.get_config()}
-                                          for l in m.layers], "weights": {}},
+        "model_config": {"model_config": [{"name": x.name, "class": type(x).__name__, "config": x.get_config()}
+                                          for x in m.layers], "weights": {}},
     }
     for name, legacy in recipes.items():
         path = tmp_path / f"{name}.json"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from keras_helpers import QUIET, ENCODINGS, keras, perturb
+
+from keras_helpers import ENCODINGS, QUIET, keras, perturb
 
 pytestmark = QUIET
 

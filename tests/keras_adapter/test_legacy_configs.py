@@ -15,17 +15,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from keras_helpers import QUIET, keras, perturb, rand
 
 pytestmark = QUIET
 
 import modeldoc
 import modeldoc.keras as mk
-from modeldoc.keras._upgrade import upgrade
 from modeldoc.errors import ModelDocError
-from modeldoc.keras._files import model_from_config
 from modeldoc.keras._allowlist import Resolver
+from modeldoc.keras._files import model_from_config
 from modeldoc.keras._legacy import modernize
+from modeldoc.keras._upgrade import upgrade
 
 L = keras.layers
 
@@ -165,10 +166,10 @@ def test_keras3_configs_pass_unchanged() -> None:
 
 
 def _recipe(model: Any, form: str) -> bytes:
-    cfg = [{"name": l.name, "class": l.__class__.__name__, "config": l.get_config()} for l in model.layers]
+    cfg = [{"name": x.name, "class": x.__class__.__name__, "config": x.get_config()} for x in model.layers]
     if form == "map":
-        weights: Any = {f"layer_{i}_weight_{j}": w.tolist() for i, l in enumerate(model.layers)
-                        for j, w in enumerate(l.get_weights())}
+        weights: Any = {f"layer_{i}_weight_{j}": w.tolist() for i, x in enumerate(model.layers)
+                        for j, w in enumerate(x.get_weights())}
     else:
         weights = [w.tolist() for w in model.get_weights()]
     return json.dumps({"model_config": cfg, "weights": weights}).encode()

@@ -10,9 +10,10 @@ import pytest
 onnx = pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
 ort = pytest.importorskip("onnxruntime")
 
-import modeldoc  # noqa: E402
-from modeldoc.cli import main  # noqa: E402
-from onnx_helpers import zoo_doc  # noqa: E402
+import modeldoc
+from modeldoc.cli import main
+
+from onnx_helpers import zoo_doc
 
 
 def test_to_onnx_writes_a_file_onnxruntime_runs(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,8 +8,8 @@ import pytest
 onnx = pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
 ort = pytest.importorskip("onnxruntime")
 
-import modeldoc  # noqa: E402
-from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
+import modeldoc
+from modeldoc.onnx import check_onnx, to_onnx
 
 DOUBLE = onnx.TensorProto.DOUBLE
 

@@ -12,14 +12,15 @@ import pytest
 onnx = pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
 ort = pytest.importorskip("onnxruntime")
 
-import modeldoc  # noqa: E402
-from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
+import modeldoc
+from modeldoc.onnx import check_onnx, to_onnx
 
 # Beyond the rule check_onnx applies (spec.md 15.11): ONNX Runtime stays this close to Keras on these float32
 # models (measured: at most 2.4e-7, docs/onnx.md).
 MEASURED_BOUND = 1e-4
-from modeldoc.onnx._conv import _Conv, _transpose_pads  # noqa: E402
-from onnx_helpers import extra_doc, zoo_doc  # noqa: E402
+from modeldoc.onnx._conv import _Conv, _transpose_pads
+
+from onnx_helpers import extra_doc, zoo_doc
 
 
 def _matches_keras(doc: modeldoc.Document, model: Any) -> None:

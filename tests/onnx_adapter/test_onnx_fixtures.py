@@ -10,10 +10,11 @@ import pytest
 pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
 pytest.importorskip("onnxruntime")
 
-import modeldoc  # noqa: E402
-from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
-from modeldoc.onnx._check import run_checker, run_test_vectors  # noqa: E402
-from onnx_helpers import ZOO_REFUSED  # noqa: E402
+import modeldoc
+from modeldoc.onnx import check_onnx, to_onnx
+from modeldoc.onnx._check import run_checker, run_test_vectors
+
+from onnx_helpers import ZOO_REFUSED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "conformance_fixtures"
 

@@ -16,11 +16,12 @@ keras = pytest.importorskip("keras")
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import modeldoc  # noqa: E402
-from modeldoc.keras import from_keras  # noqa: E402
-from modeldoc.keras._zoo import seed_weights  # noqa: E402
-from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
-from onnx_helpers import zoo_doc  # noqa: E402
+import modeldoc
+from modeldoc.keras import from_keras
+from modeldoc.keras._zoo import seed_weights
+from modeldoc.onnx import check_onnx, to_onnx
+
+from onnx_helpers import zoo_doc
 
 L = keras.layers
 STEPS = 7

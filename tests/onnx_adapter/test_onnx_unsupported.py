@@ -10,9 +10,9 @@ import pytest
 pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
 pytest.importorskip("onnxruntime")
 
-import modeldoc  # noqa: E402
-from modeldoc.cli import main  # noqa: E402
-from modeldoc.onnx import check_onnx, to_onnx  # noqa: E402
+import modeldoc
+from modeldoc.cli import main
+from modeldoc.onnx import check_onnx, to_onnx
 
 
 def _doc() -> modeldoc.Document:

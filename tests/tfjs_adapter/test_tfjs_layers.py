@@ -83,6 +83,7 @@ def _inputs(name: str) -> list[dict[str, np.ndarray]]:
 
 def _documents() -> dict[str, Document]:
     import keras  # type: ignore[import-untyped]
+
     from modeldoc.keras import from_keras
     from modeldoc.keras._zoo import seed_weights
 
@@ -250,6 +251,7 @@ def _no_refusal(doc: Document) -> bool:
 
 def test_masked_bidirectional_returning_sequences_is_refused() -> None:
     import keras  # type: ignore[import-untyped]
+
     from modeldoc.keras import from_keras
 
     k = keras

@@ -12,8 +12,18 @@ import numpy as np
 import modeldoc
 from modeldoc.tfjs import METADATA_QUANTIZATION, from_tfjs, to_tfjs
 
-from tfjs_helpers import (ATOL, BUILT, INTEROP, QUANTIZED, RTOL, ZOO_SUPPORTED, Exports, _io_inputs, node_env,
-                          quantized_dir)
+from tfjs_helpers import (
+    ATOL,
+    BUILT,
+    INTEROP,
+    QUANTIZED,
+    RTOL,
+    ZOO_SUPPORTED,
+    Exports,
+    _io_inputs,
+    node_env,
+    quantized_dir,
+)
 
 
 def test_every_export_loads_in_tfjs_and_matches_its_test_vectors(tfjs_exports: Exports) -> None:

@@ -23,6 +23,7 @@ def _keras_model() -> Any:
     returning sequences or the last step, or the states too; TimeDistributed on one of the two outputs of
     merge_mode=None."""
     import keras  # type: ignore[import-untyped]
+
     from modeldoc.keras._zoo import seed_weights
 
     k = keras

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 import modeldoc
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

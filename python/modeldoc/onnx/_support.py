@@ -17,10 +17,24 @@ from ..document import Document
 from ..dtypes import DTYPES
 from ..errors import Finding
 from ..flatgraph import Program
-from . import _activations, _attention, _conv, _dense, _embedding, _masking, _merge, _norm, _pool, _recurrent, _shape
-from . import _wrappers
+from . import (
+    _activations,
+    _attention,
+    _conv,
+    _dense,
+    _embedding,
+    _masking,
+    _merge,
+    _norm,
+    _pool,
+    _recurrent,
+    _shape,
+    _wrappers,
+)
 from ._config import Config, Op, Unsupported
-from ._masks import ROLE_TYPES, argument_problem as mask_argument_problem, static_findings as mask_findings
+from ._masks import ROLE_TYPES
+from ._masks import argument_problem as mask_argument_problem
+from ._masks import static_findings as mask_findings
 from ._opsets import MIN_OPSET
 
 TABLE: dict[str, Op] = {}
