@@ -15,7 +15,7 @@ import pytest
 import modeldoc
 from modeldoc.errors import printable
 
-from testutil import needs_node
+from testutil import needs_extra, needs_node
 
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))
@@ -94,6 +94,7 @@ def test_reader_protocol_through_the_cli() -> None:
                 assert (e["code"], e["pointer"]) in lines
 
 
+@needs_extra("keras")  # the keras-zoo fixtures are Keras models and the outputs Keras computes
 def test_regenerating_fixtures_changes_nothing() -> None:
     root = FIXTURES.parent
     r = subprocess.run([sys.executable, str(root / "scripts" / "generate.py"), "--check"], capture_output=True, text=True)
