@@ -25,7 +25,7 @@ $(CORE_STAMP): requirements/runtime.txt requirements/test.txt pyproject.toml
 	$(CORE_PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(CORE_STAMP)
 
-## check: lint and the core tests in seconds, in .venv-core (no Keras, ONNX or Node; adapter tests
+## check: lint and the core tests, in .venv-core (no Keras, ONNX or Node; adapter tests
 ##        skip with their reason, slow tests are left to `make test`)
 check: $(CORE_STAMP)
 	$(CORE_PY) -m ruff check python scripts tests
