@@ -522,3 +522,15 @@ def test_evaluate_takes_a_mapping_a_sequence_or_one_array() -> None:
     with pytest.raises(modeldoc.ModelDocError) as e:
         modeldoc.evaluate(doc, [x, x])
     assert e.value.code == "EVAL_INPUT" and e.value.pointer == "/model/inputs"
+
+
+def test_a_backward_layer_weight_that_does_not_fit_is_reported_at_the_wrapper_s_position() -> None:
+    """spec.md 15.13: the wrapper's weights/K, K counted over both layers (the backward kernel is weight 3)."""
+    lstm = {"class_name": "LSTM", "config": {"units": 2}}
+    layer = Layer("bi", "Bidirectional", {"layer": lstm}, ["fk", "fr", "fb", "bk", "br", "bb"])
+    graph = Graph([layer], [Input("x", "float32", [None, 3, 2])], [Node("bi", ["x"], ["y"])], ["y"])
+    tensors = {"fk": np.ones((2, 8), np.float32), "fr": np.ones((2, 8), np.float32), "fb": np.ones(8, np.float32),
+               "bk": np.ones((5, 8), np.float32), "br": np.ones((2, 8), np.float32), "bb": np.ones(8, np.float32)}
+    with pytest.raises(modeldoc.ModelDocError) as info:
+        evaluate(Document(graph, tensors, producer=KERAS), {"x": np.ones((1, 3, 2), np.float32)})
+    assert [(f.code, f.pointer) for f in info.value.findings] == [("EVAL_MISMATCH", "/model/layers/0/weights/3")]

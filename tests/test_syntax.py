@@ -165,3 +165,81 @@ def test_truncation_at_every_byte_is_a_clean_syntax_error(encoding: str) -> None
         assert report.errors[0].code in expected, (cut, report.errors[0])
     # The JSON writer ends with a newline: cutting only that keeps the document whole.
     assert modeldoc.validate(data[: len(data) - 1]).ok is (encoding != "msgpack")
+
+
+def deep(n: int) -> bytes:
+    return b"[" * n + b"]" * n
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # what the parser found before the fatal problem is dropped
+        (b'{"a":NaN,"a":1,"b":1e999,"c":[', [("SYNTAX_JSON", "/c/0")]),
+        (b'{"a":NaN,"a":1} x', [("SYNTAX_TRAILING_DATA", "")]),
+        (b'[NaN, {"a":1,"a":2}]', [("SYNTAX_NOT_OBJECT", "")]),
+        # depth ends the layer where a streaming parser meets it: before a later malformation or trailing data
+        (b'{"a":NaN,"b":' + deep(200) + b',"c":1e999}', [("SYNTAX_DEPTH", "/b" + "/0" * 127)]),
+        (b'{"a":NaN,"b":' + deep(200) + b'} x', [("SYNTAX_DEPTH", "/b" + "/0" * 127)]),
+        (b'{"a":NaN,"b":' + b"[" * 200 + b"1,,2", [("SYNTAX_DEPTH", "/b" + "/0" * 127)]),
+        (b'{"a":NaN,"b":' + b"[" * 5000, [("SYNTAX_DEPTH", "/b" + "/0" * 127)]),
+        # the first of two deep containers, and a deep value that a repeated member replaced
+        (b'{"b":' + deep(200) + b',"c":' + deep(300) + b"}", [("SYNTAX_DEPTH", "/b" + "/0" * 127)]),
+        (b'{"b":' + deep(200) + b',"b":1}', [("SYNTAX_DEPTH", "/b" + "/0" * 127)]),
+        # a long string does not stop the parser; a deep container after it still does
+        (b'{"s":"' + b"x" * 11 + b'","b":' + deep(200) + b"}", [("SYNTAX_DEPTH", "/b" + "/0" * 127)]),
+        (b'{"s":"' + b"x" * 11 + b'","a":NaN}', [("LIMIT_STRING", "/s"), ("SYNTAX_NONFINITE_LITERAL", "/a")]),
+    ],
+)
+def test_a_problem_that_ends_the_layer_is_its_only_finding(text: bytes, expected: list[tuple[str, str]]) -> None:
+    got = codes(modeldoc.validate(text, limits=Limits(max_string_length=10)))
+    assert got == expected
+
+
+def test_repeated_names_once_each_and_every_value_checked() -> None:
+    got = json_findings(b'{"a":NaN,"a":1,"a":[1e999],"b":{"c":1,"c":2,"c":3}}')
+    assert sorted(got) == [
+        ("SYNTAX_DUPLICATE_KEY", "/a"), ("SYNTAX_DUPLICATE_KEY", "/b/c"),
+        ("SYNTAX_NONFINITE_LITERAL", "/a"), ("SYNTAX_NUMBER_RANGE", "/a/0"),
+    ]
+
+
+def packed_map(*entries: bytes) -> bytes:
+    """A MessagePack map from already packed keys and values (msgpack-python cannot write every key we need)."""
+    assert len(entries) % 2 == 0 and len(entries) < 32
+    return bytes([0x80 | len(entries) // 2]) + b"".join(entries)
+
+
+def test_msgpack_keys_that_are_not_str_one_finding_per_map() -> None:
+    p = msgpack.packb
+    nan = p(float("nan"))
+    # two int keys, a float key whose value holds a NaN, a bin and an ext: one finding, at the map
+    bad = packed_map(p(1), p("x"), p(2), p("y"), p(2.5), p({"n": float("nan"), "b": b"x"}, use_bin_type=True),
+                     p(3), p(msgpack.ExtType(1, b"")))
+    assert msgpack_findings(packed_map(p("m"), bad)) == [("SYNTAX_MSGPACK_TYPE", "/m")]
+    # str keys of the same map are still checked: a repeat and a NaN beside the int key
+    mixed = packed_map(p(1), p("x"), p("a"), nan, p("a"), p(1))
+    assert sorted(msgpack_findings(packed_map(p("m"), mixed))) == [
+        ("SYNTAX_DUPLICATE_KEY", "/m/a"), ("SYNTAX_MSGPACK_TYPE", "/m"), ("SYNTAX_MSGPACK_TYPE", "/m/a")]
+    # a map used as a key, and nesting beyond the limit under such a key: depth, at the map, alone
+    nested: object = 1
+    for _ in range(200):
+        nested = [nested]
+    assert msgpack_findings(packed_map(p("m"), packed_map(p({"k": 1}), p(nested)), p("n"), nan)) == [
+        ("SYNTAX_DEPTH", "/m")]
+
+
+def test_msgpack_depth_ends_the_layer_before_later_fatal_problems() -> None:
+    p = msgpack.packb
+    nested: object = 1
+    for _ in range(200):
+        nested = [nested]
+    deep_value = p(nested)
+    want = [("SYNTAX_DEPTH", "/b" + "/0" * 127)]
+    good = packed_map(p("a"), p(float("nan")), p("b"), deep_value, p("c"), p("x"))
+    assert msgpack_findings(good) == want
+    assert msgpack_findings(good + b"\xc0") == want  # trailing data after it
+    assert msgpack_findings(good[:-1]) == want  # truncated after it
+    assert msgpack_findings(good.replace(p("x"), b"\xa1\xff")) == want  # invalid UTF-8 after it
+    # a fatal problem before the deep container still wins
+    assert msgpack_findings(packed_map(p("a"), b"\xa1\xff", p("b"), deep_value)) == [("SYNTAX_UTF8", "")]

@@ -32,21 +32,31 @@ _B64_VALUES = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk
 
 
 def nbytes_of(shape: list[int] | tuple[int, ...], dt: DType, ptr: str, limits: Limits) -> int:
-    """Declared byte size of a tensor, checked for rank, overflow and limits."""
+    """Declared byte size of a tensor, checked for rank, overflow and limits.
+
+    The per-tensor limit bounds the itemsize times the product of the nonzero
+    dimensions (spec.md section 8): [0, 2^40] and [2^40, 0] hold no elements,
+    yet are refused alike, because array libraries bound that product too (numpy
+    will not build a shape whose nonzero dimensions multiply past 2^63 bytes).
+    """
     if len(shape) > limits.max_rank:
         raise ModelDocError.of(
             "LIMIT_RANK", ptr + "/shape", f"rank {len(shape)} exceeds the limit of {limits.max_rank}"
         )
-    n = dt.itemsize
+    ceiling = min(limits.max_tensor_bytes, _MAX_ARRAY_BYTES)
+    bound = dt.itemsize
     for d in shape:
-        n *= d
-        if n > limits.max_tensor_bytes or n >= 1 << 64:
+        bound *= max(d, 1)
+        if bound > ceiling:  # checked at every step, so the product never grows past one multiplication
             raise ModelDocError.of(
                 "LIMIT_TENSOR_SIZE",
                 ptr + "/shape",
                 f"declared size exceeds the per-tensor limit of {limits.max_tensor_bytes} bytes",
             )
-    return n
+    return bound if all(shape) else 0
+
+
+_MAX_ARRAY_BYTES = (1 << 63) - 1  # the most numpy holds in one array (also below the 2^64 overflow of the spec)
 
 
 def sha256_hex(buf: memoryview | bytes) -> str:

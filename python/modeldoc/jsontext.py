@@ -9,6 +9,7 @@ into a marker that :func:`modeldoc.tree.check_tree` reports with a pointer.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .errors import Collector, escape_pointer_token
@@ -65,7 +66,12 @@ def parse_json(buf: bytes, out: Collector, *, max_depth: int = 128) -> Any:
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as e:
-        if e.msg == "Extra data":
+        if _deeper_than(text, e.pos, max_depth):
+            # A streaming parser stops at the first container beyond the limit, before it meets
+            # this error: that finding is the layer's only one (spec.md section 7).
+            where = pointer_at(text, e.pos, stop_depth=max_depth + 1)
+            out.add("SYNTAX_DEPTH", where, f"nesting depth exceeds the limit of {max_depth}")
+        elif e.msg == "Extra data":
             out.add("SYNTAX_TRAILING_DATA", "", f"data after the document at line {e.lineno} column {e.colno}")
         else:
             where = pointer_at(text, e.pos)
@@ -79,6 +85,25 @@ def parse_json(buf: bytes, out: Collector, *, max_depth: int = 128) -> Any:
         where = pointer_at(text, len(text), stop_depth=max_depth + 1)
         out.add("SYNTAX_DEPTH", where, f"nesting depth exceeds the limit of {max_depth}")
         return None
+
+
+# A string (possibly cut off by the end of the text) or one bracket; the unrolled loop keeps
+# long strings (base64 data) at regex-engine speed.
+_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+
+
+def _deeper_than(text: str, pos: int, max_depth: int) -> bool:
+    """Does a container open deeper than ``max_depth`` before ``text[pos]``? Error paths only."""
+    depth = 0
+    for m in _STRUCTURE.finditer(text, 0, pos):
+        c = m.group()[0]
+        if c == "[" or c == "{":
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif c == "]" or c == "}":
+            depth -= 1
+    return False
 
 
 def pointer_at(text: str, pos: int, *, stop_depth: int | None = None) -> str:

@@ -161,7 +161,8 @@ def _parse_and_check_structure(buf: bytes, limits: Limits, out: Collector) -> _P
         out.findings.append(kind)
         _name_foreign(buf, None, out)
         return _Parsed(None, None, None, None)
-    tree = parse_json(buf, out, max_depth=limits.max_depth) if kind == "json" else parse_msgpack(buf, out)
+    parse = parse_json if kind == "json" else parse_msgpack
+    tree = parse(buf, out, max_depth=limits.max_depth)
     if out.errors:
         _name_foreign(buf, None, out)
         return _Parsed(None, kind, None, None)

@@ -15,7 +15,9 @@ from .limits import Limits
 def check_counts(tree: dict[str, Any], limits: Limits, out: Collector) -> None:
     """Layers and nodes in all graphs together, and tensors, against the limits.
 
-    Runs before the semantic checks, whose cost grows with these counts.
+    Runs before the semantic checks, whose cost grows with these counts. Graphs
+    are taken in depth-first pre-order (a graph, then the nested models of its
+    layers in layer order), so the graph named is the same in every reader.
     """
     if len(tree["tensors"]) > limits.max_tensors:
         out.add("LIMIT_COUNT", "/tensors", f"more than {limits.max_tensors} tensors")
@@ -29,7 +31,8 @@ def check_counts(tree: dict[str, Any], limits: Limits, out: Collector) -> None:
             totals[kind] += len(g[kind])
             if before <= caps[kind] < totals[kind]:
                 out.add("LIMIT_COUNT", f"{ptr}/{kind}", f"more than {caps[kind]} {kind} in all graphs together")
-        graphs.extend((layer["model"], f"{ptr}/layers/{i}/model") for i, layer in enumerate(g["layers"]) if "model" in layer)
+        nested = [(layer["model"], f"{ptr}/layers/{i}/model") for i, layer in enumerate(g["layers"]) if "model" in layer]
+        graphs.extend(reversed(nested))  # popped in layer order
 
 
 def check_semantics(tree: dict[str, Any], out: Collector) -> None:

@@ -17,15 +17,17 @@ from .errors import Collector, escape_pointer_token
 from .limits import Limits
 
 
-class DuplicateKeys(dict):  # type: ignore[type-arg]
-    """An object in which some member names occurred more than once."""
+class Irregular(dict):  # type: ignore[type-arg]
+    """An object with repeated member names or (MessagePack) keys that are not strings.
 
-    duplicates: list[str]
+    As a dict it holds the last value of each string key; ``pairs`` keeps every
+    member as written, so the values a repeat replaced are checked too (a
+    streaming parser meets them) and entries under non-string keys still count
+    for the depth limit.
+    """
 
-
-class NonStringKeys(dict):  # type: ignore[type-arg]
-    """A MessagePack map with keys that are not strings (those are left out)."""
-
+    pairs: list[tuple[Any, Any]]
+    duplicates: list[str]  # each repeated name once
     bad_keys: list[Any]
 
 
@@ -40,29 +42,28 @@ class Marker:
 
 
 def pairs_hook(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
-    if not all(type(k) is str for k, _ in pairs):
-        nd = NonStringKeys((k, v) for k, v in pairs if type(k) is str)
-        nd.bad_keys = [k for k, _ in pairs if type(k) is not str]
-        return nd
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        seen: set[Any] = set()
-        dups = []
-        for k, _ in pairs:
-            if k in seen and k not in dups:
-                dups.append(k)
+    if all(type(k) is str for k, _ in pairs):
+        d = dict(pairs)
+        if len(d) == len(pairs):
+            return d  # the common case: nothing to remember
+    node = Irregular((k, v) for k, v in pairs if type(k) is str)
+    node.pairs = pairs
+    node.bad_keys = [k for k, _ in pairs if type(k) is not str]
+    seen: set[str] = set()
+    node.duplicates = []
+    for k, _ in pairs:
+        if type(k) is str:
+            if k in seen and k not in node.duplicates:
+                node.duplicates.append(k)
             seen.add(k)
-        dd = DuplicateKeys(d)
-        dd.duplicates = dups
-        return dd
-    return d
+    return node
 
 
 _TENSOR_DATA_PARENT = re.compile(r"/tensors/\d+\Z")
 _TENSOR_CHUNKS_PARENT = re.compile(r"/tensors/\d+/data\Z")  # raw data split into several bins
 
 
-_CONTAINERS = (dict, list, DuplicateKeys, NonStringKeys)
+_CONTAINERS = (dict, list, Irregular)
 
 
 def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> None:
@@ -70,16 +71,25 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
 
     The stack holds each open container with an iterator over its items: a nested
     container is entered where it occurs and its parent resumes after it, so the
-    findings come in the order of the text at every depth.
+    findings come in the order of the text at every depth. The first container
+    deeper than the limit is therefore the one a streaming parser stops at: that
+    ``SYNTAX_DEPTH`` ends the layer and is its only finding (spec.md section 7).
     """
+    start = len(out.findings)
     stack: list[tuple[Any, Any, str, int]] = []  # (container, iterator over its items, pointer, depth)
     max_len = limits.max_string_length
-    _enter(root, "", 1, stack, limits, out)
-    while stack:
+    too_deep = _enter(root, "", 1, stack, limits, out)
+    while stack and too_deep is None:
         node, items, ptr, depth = stack[-1]
         child: tuple[Any, str] | None = None
         if isinstance(node, dict):
             for k, v in items:
+                if type(k) is not str:
+                    # An entry under a key that is not a str has no pointer: it counts only for depth, at the map.
+                    if _deeper_than(k, depth + 1, limits.max_depth) or _deeper_than(v, depth + 1, limits.max_depth):
+                        too_deep = ptr
+                        break
+                    continue
                 vptr = f"{ptr}/{escape_pointer_token(k)}"
                 if not k.isascii() and not _is_scalar_valid_text(k):
                     out.add("SYNTAX_UTF8", vptr, "member name holds an unpaired surrogate")
@@ -100,34 +110,54 @@ def check_tree(root: Any, limits: Limits, out: Collector, *, msgpack: bool) -> N
                     if v == _INF or v == -_INF or v != v:  # cheap enough for every element
                         _bad_float(v, f"{ptr}/{i}", out, msgpack)
                     continue
-                if t is str and len(v) > max_len:
+                if t is str and len(v) > max_len:  # strings inside list tensor data count too (section 8)
                     out.add("LIMIT_STRING", f"{ptr}/{i}", f"string longer than {max_len}")
                 if t in _CONTAINERS:
                     child = (v, f"{ptr}/{i}")
                     break
                 _check_scalar(v, f"{ptr}/{i}", out, msgpack, ptr, i)
+        if too_deep is not None:
+            break
         if child is None:
             stack.pop()  # every item seen
         else:
-            _enter(child[0], child[1], depth + 1, stack, limits, out)
+            too_deep = _enter(child[0], child[1], depth + 1, stack, limits, out)
+    if too_deep is not None:
+        del out.findings[start:]  # found before the depth problem: dropped
+        out.add("SYNTAX_DEPTH", too_deep, f"nesting depth exceeds the limit of {limits.max_depth}")
 
 
 def _enter(node: Any, ptr: str, depth: int, stack: list[tuple[Any, Any, str, int]], limits: Limits,
-           out: Collector) -> None:
-    """Report what belongs to a container itself, then open it (unless it is too deep to enter)."""
+           out: Collector) -> str | None:
+    """Report what belongs to a container itself, then open it; if it is too deep to enter, its pointer."""
     if depth > limits.max_depth:
-        out.add("SYNTAX_DEPTH", ptr, f"nesting depth exceeds the limit of {limits.max_depth}")
-        return
-    if isinstance(node, dict):
-        if isinstance(node, NonStringKeys):
+        return ptr
+    if isinstance(node, Irregular):
+        if node.bad_keys:  # one finding per map, however many keys are not strings
             kinds = sorted({type(k).__name__ for k in node.bad_keys})
             out.add("SYNTAX_MSGPACK_TYPE", ptr, f"map keys must be strings, not {', '.join(kinds)}")
-        if isinstance(node, DuplicateKeys):
-            for k in node.duplicates:
-                out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
+        for k in node.duplicates:
+            out.add("SYNTAX_DUPLICATE_KEY", f"{ptr}/{escape_pointer_token(k)}", f"member {k!r} occurs twice")
+        stack.append((node, iter(node.pairs), ptr, depth))  # every value, also those a repeat replaced
+    elif isinstance(node, dict):
         stack.append((node, iter(node.items()), ptr, depth))
     elif isinstance(node, list):
         stack.append((node, enumerate(node), ptr, depth))
+    return None
+
+
+def _deeper_than(value: Any, depth: int, max_depth: int) -> bool:
+    """Does ``value`` (at ``depth``) hold a container deeper than ``max_depth``?"""
+    todo = [(value, depth)]
+    while todo:
+        v, d = todo.pop()
+        if type(v) not in _CONTAINERS:
+            continue
+        if d > max_depth:
+            return True
+        items = v.pairs if isinstance(v, Irregular) else v.items() if isinstance(v, dict) else enumerate(v)
+        todo.extend((x, d + 1) for pair in items for x in pair)
+    return False
 
 
 def _check_scalar(v: Any, vptr: str, out: Collector, msgpack: bool, parent_ptr: str, key: str | int) -> None:

@@ -125,6 +125,14 @@ def _check_skeleton(skeleton: dict[str, Any]) -> dict[str, Any]:
         check_schema(probe, out)
     if not out.errors:
         check_semantics(tree, out)
+    if not out.errors:
+        for i, t in enumerate(tree["tensors"]):
+            # The first data-layer checks, so nothing is written that a reader's default limits refuse
+            # (a shape such as (0, 2^40) holds no element, yet is over the per-tensor limit).
+            try:
+                enc.nbytes_of(t["shape"], DTYPES[t["dtype"]], f"/tensors/{i}", DEFAULT_LIMITS)
+            except ModelDocError as e:
+                out.extend(e.findings)
     if out.errors:
         raise ModelDocError(out.errors)
     normalize_integers(tree)

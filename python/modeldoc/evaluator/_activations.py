@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, axis_index, unary
 
 SELU_ALPHA = 1.6732632423543772848170429916717

@@ -8,11 +8,12 @@ import numpy as np
 
 from ..document import Document
 from ..errors import ModelDocError
-from ._registry import BUILDERS
+from ..profile import EVALUATOR, types_for
+from ._registry import BUILDERS  # noqa: F401  (checks the kernels against the catalogue)
 from ._run import Plan, run
 
-CORE_LAYERS = tuple(sorted(BUILDERS))
-"""Every layer type of the core profile."""
+CORE_LAYERS = tuple(sorted(types_for(EVALUATOR)))
+"""Every layer type of the core profile (the catalogue's evaluator types)."""
 
 
 def evaluate(doc: Document, inputs: Mapping[str, np.ndarray] | Sequence[np.ndarray] | np.ndarray

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..dtypes import dtype_of_array
 from ..errors import ModelDocError
-from ._config import Config
+from ..profile import Config
 
 
 class Ctx:
@@ -81,7 +81,7 @@ class Ctx:
     def sub(self, start: int, stop: int | None, layer_type: str, policy: np.dtype | None = None) -> Ctx:
         """The weights ``start:stop`` as the context of a wrapped layer (Bidirectional, TimeDistributed)."""
         return Ctx(self._weights[start:stop], self.pointer, layer_type, self.compute,
-                   self.policy if policy is None else policy, self._converted, self.offset + start)
+                   self.policy if policy is None else policy, self._converted, offset=self.offset + start)
 
     def float(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x, dtype=self.compute)

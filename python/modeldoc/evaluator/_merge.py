@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, axis_index
 
 _FOLDS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, axis_index, unary
 
 

@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, unary
 from ._windows import pad, pads, windows
 

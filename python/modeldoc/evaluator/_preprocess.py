@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Builder, Ctx, Kernel, axis_index, unary
 
 # Keras' backend.epsilon(): Normalization divides by max(sqrt(variance), EPSILON).

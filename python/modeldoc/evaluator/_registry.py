@@ -1,7 +1,13 @@
-"""The core profile: every layer type the evaluator knows, and the builder that reads its config."""
+"""The evaluator's kernels by layer type, checked against the catalogue (modeldoc.profile) at import.
+
+Which types the evaluator supports is the catalogue's word: a type whose entry
+names the evaluator needs a builder here, and a builder of a type whose entry
+does not name it stops the import (``profile.CatalogueError``).
+"""
 
 from __future__ import annotations
 
+from ..profile import EVALUATOR, kernels
 from ._activations import build_activation, build_elu, build_leaky_relu, build_prelu, build_relu, build_softmax
 from ._conv import build_conv, build_depthwise, build_separable, build_transpose
 from ._dense import build_dense, build_embedding
@@ -25,7 +31,7 @@ from ._shape import (
                      build_zero_padding,
 )
 
-BUILDERS: dict[str, Builder] = {
+_BUILDERS: dict[str, Builder] = {
     "Dense": build_dense,
     "Embedding": build_embedding,
     "Activation": build_activation,
@@ -76,4 +82,5 @@ BUILDERS: dict[str, Builder] = {
     **PREPROCESSING,  # spec.md 15.15
     **OPS,
 }
-BUILDERS.update(sequence_builders(BUILDERS))
+_BUILDERS.update(sequence_builders(_BUILDERS))
+BUILDERS = kernels(EVALUATOR, _BUILDERS)

@@ -18,8 +18,8 @@ from ..document import Document
 from ..dtypes import dtype_of_array
 from ..errors import Finding, ModelDocError
 from ..flatgraph import Call, Program, flatten
+from ..profile import Config
 from ._calls import count_problem, nested_call_findings
-from ._config import Config
 from ._kernel import Ctx, Kernel
 from ._masking import ANY, NOT_EQUAL, Roles, mask_problem, output_masks, roles
 from ._masking import count_problem as sequence_count_problem

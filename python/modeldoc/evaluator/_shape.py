@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config
 from ._kernel import Ctx, Kernel, unary
 
 # Layers that change their input only while training.
@@ -76,7 +76,7 @@ def _spatial(rank: int, x: np.ndarray, ctx: Ctx) -> None:
 def build_zero_padding(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         cfg.channels_last()
-        pairs = cfg.pairs("padding", 1, rank)
+        pairs = cfg.pairs("padding", rank)
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
             _spatial(rank, x, ctx)
@@ -90,7 +90,7 @@ def build_zero_padding(rank: int) -> Callable[[Config], Kernel]:
 def build_cropping(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         cfg.channels_last()
-        pairs = cfg.pairs("cropping", 1 if rank == 1 else 0, rank)
+        pairs = cfg.pairs("cropping", rank)
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:
             _spatial(rank, x, ctx)
@@ -108,7 +108,8 @@ def build_cropping(rank: int) -> Callable[[Config], Kernel]:
 def build_upsampling(rank: int) -> Callable[[Config], Kernel]:
     def build(cfg: Config) -> Kernel:
         cfg.channels_last()
-        cfg.require("interpolation", ("nearest",), "is not supported (only nearest)")
+        if rank == 2:  # UpSampling1D has no interpolation member (spec.md 15.9)
+            cfg.require("interpolation", ("nearest",), "is not supported (only nearest)")
         size = cfg.ints("size", 2, rank)
 
         def run(x: np.ndarray, ctx: Ctx) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._config import Config
+from ..profile import Config, weight_names
 from ._kernel import Builder, Ctx, Kernel
 from ._masking import RECURRENT
 
@@ -77,7 +77,7 @@ def build_bidirectional(lookup: Lookup) -> Builder:
             kernels.append(builder(inner))
             _same_policy(cfg, inner, member)
             cfg.findings.extend(inner.findings)
-        n_weights = 3 if fwd_cfg.get("use_bias", True) is not False else 2
+        n_weights = len(weight_names(kind, fwd_cfg))
         n_states = 2 if kind == "LSTM" else 1
 
         def kernel(xs: list[np.ndarray], ctx: Ctx) -> list[np.ndarray]:

@@ -271,7 +271,7 @@ class _PRelu:
 
 
 def _parse_prelu(cfg: Config) -> _PRelu:
-    w = cfg.weights(["alpha"])
+    w = cfg.catalogue_weights()
     return _PRelu(w["alpha"], cfg.float_weights(w))
 
 

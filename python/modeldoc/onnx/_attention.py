@@ -24,7 +24,7 @@ from ..errors import ModelDocError
 from ..evaluator._attention import MASKED_SCORE
 from ..flatgraph import Call
 from ._builder import Builder, Value
-from ._config import Config, Issue, Op, Unsupported, compute_dtype
+from ._config import Config, Op, Unsupported, compute_dtype
 from ._masks import as_bool
 
 _BOOL = np.dtype(bool)
@@ -53,17 +53,15 @@ class _Mha:
 
 
 def _parse_mha(cfg: Config) -> _Mha:
-    heads = cfg.integer("num_heads", 1)
-    key_dim = cfg.integer("key_dim", 1)
-    value_dim = cfg.integer("value_dim", key_dim)
+    heads = cfg.integer("num_heads", 1, minimum=1)
+    key_dim = cfg.integer("key_dim", 1, minimum=1)
+    value_dim = cfg.integer("value_dim", key_dim, minimum=1)
     cfg.must_be("output_shape", (None,), "only the query's feature size is exported")
     cfg.must_be("attention_axes", (None, 1, [1]), "only attention over axis 1 is exported")
     cfg.must_be("use_gate", (False, None), "gated attention is not exported")
     cfg.must_be("sliding_window", (None,), "sliding-window attention is not exported")
-    roles = ["query/kernel", "query/bias", "key/kernel", "key/bias", "value/kernel", "value/bias",
-             "attention_output/kernel", "attention_output/bias"]
     use_bias = cfg.flag("use_bias", True)
-    w = cfg.weights(roles if use_bias else roles[0::2])
+    w = cfg.catalogue_weights()
     sizes = {"query": key_dim, "key": key_dim, "value": value_dim}
     fits = all(w[f"{r}/kernel"].ndim == 3 and w[f"{r}/kernel"].shape[1:] == (heads, n) for r, n in sizes.items())
     fits = fits and w["attention_output/kernel"].ndim == 3 and w["attention_output/kernel"].shape[:2] == (heads,
@@ -72,8 +70,8 @@ def _parse_mha(cfg: Config) -> _Mha:
         fits = fits and all(w[f"{r}/bias"].shape == (heads, n) for r, n in sizes.items())
         fits = fits and w["attention_output/bias"].shape == w["attention_output/kernel"].shape[2:]
     if not fits:
-        cfg.issues.append(Issue("/weights", f"MultiHeadAttention weights do not fit num_heads={heads}, "
-                                f"key_dim={key_dim}, value_dim={value_dim}"))
+        cfg.reject_at("/weights", f"MultiHeadAttention weights do not fit num_heads={heads}, "
+                      f"key_dim={key_dim}, value_dim={value_dim}")
         raise Unsupported
     return _Mha(heads, key_dim, value_dim, w, cfg.float_weights(w))
 
@@ -134,9 +132,9 @@ class _Attention:
 
 def _parse_attention(cfg: Config) -> _Attention:
     additive = cfg.type == "AdditiveAttention"
-    use_scale = cfg.flag("use_scale", additive)
-    concat = False if additive else cfg.choice("score_mode", ("dot", "concat"), "dot") == "concat"
-    w = cfg.weights((["scale"] if use_scale else []) + (["concat_score_weight"] if concat else []))
+    cfg.flag("use_scale", additive)  # refuses a value that is not a flag; the catalogue names the weights
+    concat = False if additive else cfg.choice("score_mode", "dot", ("dot", "concat"), fold_case=True) == "concat"
+    w = cfg.catalogue_weights()
     return _Attention(additive, concat, w, cfg.float_weights(w))
 
 
@@ -191,17 +189,19 @@ class _Group:
 
 
 def _parse_group(cfg: Config) -> _Group:
-    groups = cfg.integer("groups", 32)
-    axis = cfg.integer("axis", -1)
+    groups = cfg.integer("groups", 32, minimum=-(2**31))
+    axis = cfg.integer("axis", -1, minimum=-(2**31))
     if axis == 0:
         cfg.reject("axis", "GroupNormalization over the batch axis is not defined")
     if groups < 1:
         cfg.reject("groups", f"groups={groups} is not positive")
         groups = 1
-    w = cfg.weights((["gamma"] if cfg.flag("scale", True) else []) + (["beta"] if cfg.flag("center", True) else []))
+    cfg.flag("scale", True)
+    cfg.flag("center", True)
+    w = cfg.catalogue_weights()
     if any(a.ndim != 1 or a.shape[0] % groups for a in w.values()):
-        cfg.issues.append(Issue("/weights", f"GroupNormalization weights must be vectors of the channel count, "
-                                f"a multiple of groups={groups}"))
+        cfg.reject_at("/weights", f"GroupNormalization weights must be vectors of the channel count, "
+                      f"a multiple of groups={groups}")
         raise Unsupported
     return _Group(groups, axis, cfg.number("epsilon", 1e-3), w.get("gamma"), w.get("beta"), cfg.float_weights(w))
 

@@ -1,7 +1,7 @@
-"""Reading a layer's config for export, collecting every problem instead of stopping at the first.
+"""The ONNX exporter's reading of a layer: the profile's one config reader, plus the layer's weights.
 
 Each op family has, per layer type, a ``parse`` that reads the config through a
-:class:`Config` into plain parameters and an ``emit`` that writes ONNX nodes
+:class:`Config` (``modeldoc.profile.Config`` with the weights) into plain parameters and an ``emit`` that writes ONNX nodes
 from them. The support check runs every ``parse`` before anything is built, so
 all unsupported config members of all layers are reported at once; the build
 then runs the same ``parse`` again, so the two can never disagree.
@@ -9,11 +9,12 @@ then runs the same ``parse`` again, so the two can never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import profile
 from ..document import Layer
 from ..flatgraph import Call
 from ._builder import Builder, Value
@@ -21,111 +22,68 @@ from ._builder import Builder, Value
 FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 
-@dataclass(frozen=True)
-class Issue:
-    """Something export cannot represent: where (relative to the layer) and why."""
-
-    where: str
-    message: str
-
-
 class Unsupported(Exception):
-    """Raised by ``parse`` helpers when a value cannot be used at all (already recorded as an Issue)."""
+    """Raised by ``parse`` helpers when a value cannot be used at all (already recorded as a finding)."""
 
 
-@dataclass
-class Config:
-    """A layer's config and weights, with every rejected member recorded in ``issues``."""
+class Config(profile.Config):
+    """The profile's config reader with the layer's weights: findings are ``ONNX_UNSUPPORTED``, and a member
+    written as null reads as absent (Keras writes null for "the default" in several places)."""
 
-    layer: Layer
-    tensors: dict[str, np.ndarray]
-    issues: list[Issue] = field(default_factory=list)
+    def __init__(self, layer: Layer, tensors: dict[str, np.ndarray], pointer: str = "", path: str = "") -> None:
+        super().__init__(layer.config, pointer, layer.type, code="ONNX_UNSUPPORTED",
+                         label=f"layer {path!r} ({layer.type}): ", null_is_default=True)
+        self.layer = layer
+        self.tensors = tensors
 
     @property
     def type(self) -> str:
         return self.layer.type
 
-    def has(self, key: str) -> bool:
-        return self.layer.config.get(key) is not None
-
     def get(self, key: str, default: Any = None) -> Any:
-        value = self.layer.config.get(key)
-        return default if value is None else value
-
-    def reject(self, key: str, message: str) -> None:
-        self.issues.append(Issue(f"/config/{key}" if key else "", message))
-
-    def choice(self, key: str, allowed: Sequence[Any], default: Any) -> Any:
-        """The member, which must be one of ``allowed``; ``default`` when absent."""
-        value = self.get(key, default)
-        if isinstance(value, str) and value.lower() in allowed:
-            value = value.lower()
-        if value not in allowed:
-            self.reject(key, f"{self.type} with {key}={value!r} is not supported (supported: "
-                        f"{', '.join(repr(a) for a in allowed)})")
-            return default
-        return value
-
-    def number(self, key: str, default: float) -> float:
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.reject(key, f"{key}={value!r} is not a number")
-            return default
-        return float(value)
-
-    def integer(self, key: str, default: int) -> int:
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.reject(key, f"{key}={value!r} is not an integer")
-            return default
-        return int(value)
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.get(key, default)
-        if not isinstance(value, bool):
-            self.reject(key, f"{key}={value!r} is not true or false")
-            return default
-        return bool(value)
-
-    def ints(self, key: str, n: int, default: Sequence[int] | int | None) -> tuple[int, ...]:
-        """An int or a list of ``n`` ints (Keras writes kernel_size=3 or [3, 3]) as a tuple of ``n``."""
-        value = self.get(key, default)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return (value,) * n
-        if (isinstance(value, (list, tuple)) and len(value) == n
-                and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-            return tuple(value)
-        self.reject(key, f"{key}={value!r} is not an integer or a list of {n} integers")
-        return (1,) * n
+        return self.raw(key, default)
 
     def must_be(self, key: str, allowed: Sequence[Any], why: str) -> None:
         """Reject the member unless it is absent or one of ``allowed`` (values with no ONNX counterpart)."""
-        value = self.layer.config.get(key)
-        if key in self.layer.config and value not in allowed:
-            self.reject(key, f"{self.type} with {key}={value!r} cannot be exported: {why}")
+        self.require(key, allowed, f"cannot be exported: {why}")
 
     def data_format(self) -> bool:
         """True for channels_first, False for channels_last (the Keras default)."""
-        return bool(self.choice("data_format", ("channels_last", "channels_first"), "channels_last")
+        return bool(self.choice("data_format", "channels_last", ("channels_last", "channels_first"), fold_case=True)
                     == "channels_first")
+
+    def catalogue_weights(self, rename: dict[str, str] | None = None) -> dict[str, np.ndarray]:
+        """The layer's weights by the catalogue's names (``rename``: catalogue name -> the role used here).
+
+        A trailing ``bias`` is optional whatever ``use_bias`` says (a document may leave the member out, and
+        then the weights say; the caller compares the two); other weights follow the config."""
+        present = {k: v for k, v in self.values.items() if v is not None}  # null reads as absent here
+        names = profile.weight_names(self.type, {**present, "use_bias": True})
+        optional: list[str] = []
+        if names[-1:] == ["bias"]:
+            names, optional = names[:-1], ["bias"]
+        else:
+            names = profile.weight_names(self.type, present)
+        roles = rename or {}
+        return self.weights([roles.get(n, n) for n in names], [roles.get(n, n) for n in optional])
 
     def weights(self, names: Sequence[str], optional: Sequence[str] = ()) -> dict[str, np.ndarray]:
         """The layer's weights by role: ``names`` are required, ``optional`` may follow them in order."""
         w = self.layer.weights
         if not len(names) <= len(w) <= len(names) + len(optional):
             want = f"{len(names)}" if not optional else f"{len(names)} to {len(names) + len(optional)}"
-            self.issues.append(Issue("/weights", f"{self.type} needs {want} weights "
-                                     f"({', '.join([*names, *optional])}), the layer lists {len(w)}"))
+            self.reject_at("/weights", f"{self.type} needs {want} weights ({', '.join([*names, *optional])}), "
+                           f"the layer lists {len(w)}")
             raise Unsupported
         out: dict[str, np.ndarray] = {}
         for role, tensor in zip([*names, *optional], w):
             if tensor not in self.tensors:
-                self.issues.append(Issue("/weights", f"weight {tensor!r} is not among the document's tensors"))
+                self.reject_at("/weights", f"weight {tensor!r} is not among the document's tensors")
                 raise Unsupported
             out[role] = self.tensors[tensor]
         return out
 
-    def policy(self) -> str | None:
+    def export_policy(self) -> str | None:
         """The compute dtype named by the Keras dtype policy in the config (None when there is none)."""
         value = self.layer.config.get("dtype")
         if isinstance(value, dict):
@@ -139,17 +97,17 @@ class Config:
         return value
 
     def float_weights(self, weights: dict[str, np.ndarray]) -> np.dtype[Any] | None:
-        """The one float dtype of the weights; an Issue when they differ from each other or from the policy.
+        """The one float dtype of the weights; a finding when they differ from each other or from the policy.
 
         Export never converts a weight to another dtype: a float64 weight stays float64.
         """
         dtypes = {np.dtype(a.dtype) for a in weights.values()}
-        policy = self.policy()
+        policy = self.export_policy()
         if not dtypes:
             return np.dtype(policy) if policy else None
         if len(dtypes) > 1 or any(d.name not in FLOATS for d in dtypes):
-            self.issues.append(Issue("/weights", f"{self.type} weights must share one float dtype, found "
-                                     f"{', '.join(sorted(d.name for d in dtypes))}"))
+            self.reject_at("/weights", f"{self.type} weights must share one float dtype, found "
+                           f"{', '.join(sorted(d.name for d in dtypes))}")
             raise Unsupported
         (dtype,) = dtypes
         if policy is not None and policy != dtype.name:

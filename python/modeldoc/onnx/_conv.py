@@ -18,7 +18,7 @@ import numpy as np
 from ..flatgraph import Call
 from ._activations import activation_name, apply
 from ._builder import Builder, Value
-from ._config import Config, Issue, Op, Unsupported, compute_dtype
+from ._config import Config, Op, Unsupported, compute_dtype
 
 _RANKS = {"1D": 1, "2D": 2, "3D": 3}
 
@@ -71,36 +71,32 @@ def _kind(layer_type: str) -> str:
     return "transpose" if layer_type.endswith("Transpose") else "conv"
 
 
-_ROLES = {
-    "conv": (["kernel"], ["bias"]),
-    "transpose": (["kernel"], ["bias"]),
-    "depthwise": (["kernel"], ["bias"]),
-    "separable": (["depthwise_kernel", "pointwise_kernel"], ["bias"]),
-}
+# The catalogue's weight names -> the roles the emitters use (a depthwise kernel is this module's "kernel").
+_RENAME = {"depthwise": {"depthwise_kernel": "kernel"}}
 
 
 def _parse(cfg: Config) -> _Conv:
     kind, n = _kind(cfg.type), spatial_rank(cfg.type)
     paddings = ("valid", "same", "causal") if kind == "conv" and n == 1 else ("valid", "same")
-    padding = cfg.choice("padding", paddings, "valid")
-    kernel_size = cfg.ints("kernel_size", n, None)
-    strides = cfg.ints("strides", n, 1)
-    dilation = cfg.ints("dilation_rate", n, 1)
-    groups = cfg.integer("groups", 1) if kind == "conv" else 1
+    padding = cfg.choice("padding", "valid", paddings, fold_case=True)
+    kernel_size = tuple(cfg.ints("kernel_size", None, n))
+    strides = tuple(cfg.ints("strides", 1, n))
+    dilation = tuple(cfg.ints("dilation_rate", 1, n))
+    groups = cfg.integer("groups", 1, minimum=1) if kind == "conv" else 1
     channels_first = cfg.data_format()
     activation = activation_name(cfg)
-    output_padding = cfg.ints("output_padding", n, 0) if kind == "transpose" and cfg.has("output_padding") else None
+    output_padding = (tuple(cfg.ints("output_padding", 0, n, minimum=0))
+                      if kind == "transpose" and cfg.has("output_padding") else None)
     if output_padding is not None and any(not 0 <= op < s for op, s in zip(output_padding, strides)):
         cfg.reject("output_padding", f"output_padding={list(output_padding)} must be >= 0 and below the strides "
                    f"{list(strides)}")
-    required, optional = _ROLES[kind]
-    w = cfg.weights(required, optional)
+    w = cfg.catalogue_weights(_RENAME.get(kind))
     if cfg.has("use_bias") and cfg.flag("use_bias", True) != ("bias" in w):
         cfg.reject("use_bias", f"use_bias={cfg.get('use_bias')} but the layer lists {len(w)} weights")
-    for role in required:
+    for role in [r for r in w if r != "bias"]:
         if w[role].ndim != n + 2 or (role != "pointwise_kernel" and tuple(w[role].shape[:n]) != kernel_size):
-            cfg.issues.append(Issue("/weights", f"{cfg.type} {role} has shape {list(w[role].shape)}, "
-                                    f"not [{', '.join(map(str, kernel_size))}, in, out]"))
+            cfg.reject_at("/weights", f"{cfg.type} {role} has shape {list(w[role].shape)}, "
+                          f"not [{', '.join(map(str, kernel_size))}, in, out]")
             raise Unsupported
     return _Conv(kind, n, kernel_size, strides, dilation, padding, groups, output_padding, channels_first,
                  activation, w, cfg.float_weights(w))

@@ -10,7 +10,7 @@ import numpy as np
 from ..flatgraph import Call
 from ._activations import activation_name, apply
 from ._builder import Builder, Value
-from ._config import Config, Issue, Op, compute_dtype
+from ._config import Config, Op, compute_dtype
 
 
 @dataclass(frozen=True)
@@ -26,20 +26,20 @@ def _parse(cfg: Config) -> _Dense:
     cfg.must_be("lora_rank", (None, 0), "LoRA adapters are not exported")
     cfg.must_be("quantization_config", (None,), "Keras-quantized layers are not exported")
     # A document may leave use_bias out: the weights say whether there is a bias.
-    w = cfg.weights(["kernel"], ["bias"])
+    w = cfg.catalogue_weights()
     if cfg.has("use_bias") and cfg.flag("use_bias", True) != ("bias" in w):
         cfg.reject("use_bias", f"use_bias={cfg.get('use_bias')} but the layer lists {len(w)} weights")
     kernel = w["kernel"]
     if kernel.ndim != 2 or ("bias" in w and w["bias"].shape != (kernel.shape[1],)):
-        cfg.issues.append(_shape_issue(w))
+        cfg.reject_at("/weights", _shape_issue(w))
     if cfg.has("units") and kernel.ndim == 2 and cfg.get("units") != kernel.shape[1]:
         cfg.reject("units", f"units={cfg.get('units')!r} but the kernel has shape {list(kernel.shape)}")
     return _Dense(kernel, w.get("bias"), activation, cfg.float_weights(w))
 
 
-def _shape_issue(w: dict[str, np.ndarray]) -> Issue:
+def _shape_issue(w: dict[str, np.ndarray]) -> str:
     shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in w.items())
-    return Issue("/weights", f"Dense weights must be a kernel [in, units] and a bias [units], found {shapes}")
+    return f"Dense weights must be a kernel [in, units] and a bias [units], found {shapes}"
 
 
 def _emit(b: Builder, p: _Dense, xs: list[Value], call: Call) -> list[Value]:

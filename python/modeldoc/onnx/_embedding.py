@@ -25,7 +25,7 @@ def _parse(cfg: Config) -> _Embedding:
     cfg.flag("mask_zero", False)
     cfg.must_be("lora_rank", (None, 0), "LoRA adapters are not exported")
     cfg.must_be("quantization_config", (None,), "Keras-quantized layers are not exported")
-    w = cfg.weights(["embeddings"])
+    w = cfg.catalogue_weights()
     cfg.float_weights(w)
     return _Embedding(w["embeddings"])
 

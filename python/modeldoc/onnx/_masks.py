@@ -122,7 +122,7 @@ class Masks:
             return Value(b.op("Not", [b.op("Equal", [x.name, zero], h)], h), _BOOL, x.rank)
         if call.layer.type == "Masking":  # on the input as the layer computes it (in its policy's float dtype)
             value = call.layer.config.get("mask_value")
-            policy = Config(call.layer, {}).policy()
+            policy = Config(call.layer, {}).export_policy()
             x = b.cast(xs[0], np.dtype(policy), h) if policy and xs[0].dtype.kind == "f" else xs[0]
             return nonzero_steps(b, x, 0.0 if value is None else float(value), h)
         masks = [as_bool(b, m, h) for m in in_masks if m is not None]

@@ -29,7 +29,7 @@ _PAIRWISE = {"Add": "Add", "Subtract": "Sub", "Multiply": "Mul", "Average": "Add
 
 
 def _parse(cfg: Config) -> _Merge:
-    axis = cfg.integer("axis", -1) if cfg.type == "Concatenate" else 0
+    axis = cfg.integer("axis", -1, minimum=-(2**31)) if cfg.type == "Concatenate" else 0
     return _Merge(cfg.type, axis, cfg.float_weights({}))
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import ModelDocError
 from ..flatgraph import Call
 from ._builder import Builder, Value
-from ._config import Config, Issue, Op, Unsupported, compute_dtype
+from ._config import Config, Op, Unsupported, compute_dtype
 
 
 def _axes(cfg: Config, default: int) -> list[int]:
@@ -70,11 +70,11 @@ def _parse_batch(cfg: Config) -> _Batch:
     if len(axes) != 1:
         cfg.reject("axis", "batch normalization over several axes is not exported")
     epsilon = cfg.number("epsilon", 1e-3)
-    required = ["moving_mean", "moving_variance"]
-    roles = (["gamma"] if cfg.flag("scale", True) else []) + (["beta"] if cfg.flag("center", True) else [])
-    w = cfg.weights(roles + required)
+    cfg.flag("scale", True)  # a value that is not a flag is refused; the catalogue reads the weights from it
+    cfg.flag("center", True)
+    w = cfg.catalogue_weights()
     if len({a.shape for a in w.values()}) != 1 or w["moving_mean"].ndim != 1:
-        cfg.issues.append(Issue("/weights", "BatchNormalization weights must all be vectors of the channel count"))
+        cfg.reject_at("/weights", "BatchNormalization weights must all be vectors of the channel count")
         raise Unsupported
     return _Batch(axes, epsilon, w, cfg.float_weights(w))
 
@@ -110,10 +110,9 @@ def _parse_layer(cfg: Config) -> _Layer:
     axes = _axes(cfg, -1)
     epsilon = cfg.number("epsilon", 1e-3)
     rms = cfg.flag("rms_scaling", False)
-    # Keras makes no beta under rms_scaling, whatever center says.
-    roles = (["gamma"] if cfg.flag("scale", True) else []) + (["beta"] if cfg.flag("center", True) and not rms
-                                                               else [])
-    w = cfg.weights(roles)
+    cfg.flag("scale", True)
+    cfg.flag("center", True)
+    w = cfg.catalogue_weights()  # Keras makes no beta under rms_scaling, whatever center says
     return _Layer(axes, epsilon, rms, w, cfg.float_weights(w))
 
 

@@ -34,9 +34,9 @@ class _Pool:
 
 def _parse(cfg: Config) -> _Pool:
     n = spatial_rank(cfg.type)
-    pool_size = cfg.ints("pool_size", n, 2)
-    strides = cfg.ints("strides", n, pool_size) if cfg.has("strides") else pool_size
-    padding = cfg.choice("padding", ("valid", "same"), "valid")
+    pool_size = tuple(cfg.ints("pool_size", 2, n))
+    strides = tuple(cfg.ints("strides", 1, n)) if cfg.has("strides") else pool_size
+    padding = cfg.choice("padding", "valid", ("valid", "same"), fold_case=True)
     op = "MaxPool" if cfg.type.startswith("Max") else "AveragePool"
     return _Pool(op, n, pool_size, strides, padding, cfg.data_format(), cfg.float_weights({}))
 

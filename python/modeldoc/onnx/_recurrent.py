@@ -30,7 +30,7 @@ from ..errors import ModelDocError
 from ..flatgraph import Call
 from ._activations import keras_name
 from ._builder import Builder, Value
-from ._config import Config, Issue, Op, Unsupported, compute_dtype
+from ._config import Config, Op, Unsupported, compute_dtype
 from ._masks import as_bool
 from ._scan import Cell, scan
 
@@ -77,7 +77,7 @@ def _activation(cfg: Config, key: str, default: str) -> str:
 
 def _parse(cfg: Config) -> _Rnn:
     t = cfg.type
-    units = cfg.integer("units", 1)
+    units = cfg.integer("units", 1, minimum=1)
     act = _activation(cfg, "activation", "tanh")
     activations = [act] if t == "SimpleRNN" else [_activation(cfg, "recurrent_activation", "sigmoid"), act]
     if t == "LSTM":
@@ -87,7 +87,7 @@ def _parse(cfg: Config) -> _Rnn:
     for key, reason in why.items():
         cfg.must_be(key, (False, None), reason)
     reset_after = cfg.flag("reset_after", True) if t == "GRU" else False
-    w = cfg.weights(["kernel", "recurrent_kernel"], ["bias"])
+    w = cfg.catalogue_weights()
     if cfg.has("use_bias") and cfg.flag("use_bias", True) != ("bias" in w):
         cfg.reject("use_bias", f"use_bias={cfg.get('use_bias')} but the layer lists {len(w)} weights")
     g = _GATES[t]
@@ -96,8 +96,8 @@ def _parse(cfg: Config) -> _Rnn:
     if (kernel.ndim != 2 or kernel.shape[1] != g * units or recurrent.shape != (units, g * units)
             or ("bias" in w and w["bias"].shape != bias_shape)):
         shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in w.items())
-        cfg.issues.append(Issue("/weights", f"{t} with {units} units needs kernel [in, {g * units}], "
-                                f"recurrent_kernel [{units}, {g * units}], bias {list(bias_shape)}; found {shapes}"))
+        cfg.reject_at("/weights", f"{t} with {units} units needs kernel [in, {g * units}], "
+                      f"recurrent_kernel [{units}, {g * units}], bias {list(bias_shape)}; found {shapes}")
         raise Unsupported
     return _Rnn(t, units, activations, cfg.flag("return_sequences", False), cfg.flag("return_state", False),
                 cfg.flag("go_backwards", False), reset_after, cfg.flag("zero_output_for_mask", False), w,

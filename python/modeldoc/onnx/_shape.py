@@ -97,7 +97,7 @@ def _emit_permute(b: Builder, p: _Plain, xs: list[Value], call: Call) -> list[Va
 
 
 def _parse_repeat(cfg: Config) -> _Plain:
-    n = cfg.integer("n", 1)
+    n = cfg.integer("n", 1, minimum=1)
     if n < 1:
         cfg.reject("n", f"n={n} is not a positive count")
     return _Plain(cfg.float_weights({}), n)
@@ -176,9 +176,9 @@ def _emit_cropping(b: Builder, p: _Spatial, xs: list[Value], call: Call) -> list
 
 def _parse_upsampling(cfg: Config) -> _Spatial:
     n = spatial_rank(cfg.type)
-    size = cfg.ints("size", n, 2)
+    size = tuple(cfg.ints("size", 2, n))
     if n == 2:
-        cfg.choice("interpolation", ("nearest",), "nearest")
+        cfg.choice("interpolation", "nearest", ("nearest",), fold_case=True)
     if any(s < 1 for s in size):
         cfg.reject("size", f"size={list(size)} is not a list of positive factors")
     return _Spatial(n, tuple((s, s) for s in size), cfg.data_format(), cfg.float_weights({}))

@@ -1,6 +1,7 @@
 """What ONNX export supports, and the check that lists everything it does not, before anything is built.
 
-The table maps each layer type to its :class:`~._config.Op`. :func:`analyse`
+The table maps each layer type to its :class:`~._config.Op`; which types it holds is the catalogue's word
+(``modeldoc.profile``, checked at import). :func:`analyse`
 parses every distinct layer of the flattened program and returns either the
 parsed parameters (for the build) or one ``ONNX_UNSUPPORTED`` finding per
 unsupported layer type, config member, weight dtype or call argument, all of
@@ -17,6 +18,7 @@ from ..document import Document
 from ..dtypes import DTYPES
 from ..errors import Finding
 from ..flatgraph import Program
+from ..profile import ONNX, kernels
 from . import (
     _activations,
     _attention,
@@ -37,11 +39,13 @@ from ._masks import argument_problem as mask_argument_problem
 from ._masks import static_findings as mask_findings
 from ._opsets import MIN_OPSET
 
-TABLE: dict[str, Op] = {}
+_TABLE: dict[str, Op] = {}
 for _module in (_dense, _conv, _pool, _norm, _activations, _merge, _shape, _embedding, _recurrent, _masking,
                 _attention):
-    TABLE.update(_module.OPS)
-TABLE.update(_wrappers.ops(TABLE))  # TimeDistributed wraps any type of the table
+    _TABLE.update(_module.OPS)
+_TABLE.update(_wrappers.ops(_TABLE))  # TimeDistributed wraps any type of the table
+# The catalogue (modeldoc.profile) says which types export maps; this stops the import if the modules disagree.
+TABLE = kernels(ONNX, _TABLE)
 
 MAX_PROTO_BYTES = 2**31 - 1  # protobuf's limit for one message; weights as external data are not written
 
@@ -72,14 +76,12 @@ def analyse(doc: Document, program: Program, opset: int) -> tuple[dict[int, Any]
             findings.append(_unsupported(f"{call.pointer}/type", f"layer {call.path!r}: type {layer.type!r} has no "
                                          "ONNX mapping in this exporter"))
             continue
-        cfg = Config(layer, doc.tensors)
+        cfg = Config(layer, doc.tensors, call.pointer, call.path)
         try:
             params[id(layer)] = op.parse(cfg)
         except Unsupported:
             pass
-        for issue in cfg.issues:
-            findings.append(_unsupported(call.pointer + issue.where, f"layer {call.path!r} ({layer.type}): "
-                                         f"{issue.message}"))
+        findings.extend(cfg.findings)
     for call in program.calls:
         for problem in argument_problems(call.arguments, len(call.inputs), call.layer.type):
             findings.append(_unsupported(call.pointer, f"layer {call.path!r} is called with {problem}, "

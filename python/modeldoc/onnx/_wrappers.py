@@ -10,7 +10,7 @@ same as Keras' layer on each ``x[:, t]``, since every layer it may wrap acts on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from ..document import Layer
@@ -18,8 +18,9 @@ from ..errors import ModelDocError
 from ..evaluator._masking import ATTENTION, RECURRENT
 from ..evaluator._wrappers import pair_problems
 from ..flatgraph import Call
+from ..profile import weight_names
 from ._builder import Builder, Extras, Value
-from ._config import Config, Issue, Op, Unsupported
+from ._config import Config, Op, Unsupported
 from ._recurrent import OPS as RECURRENT_OPS
 
 _MERGES = ("concat", "sum", "mul", "ave", None)
@@ -30,7 +31,7 @@ _BEFORE_START = -(2**63)  # a Slice end that, with step -1, includes index 0 wha
 
 
 def _inner(cfg: Config, member: str, allowed: Any) -> tuple[str, dict[str, Any]]:
-    """The wrapped layer's class name and config; an Issue (and Unsupported) when it is not one of ``allowed``."""
+    """The wrapped layer's class name and config; a finding (and Unsupported) when it is not one of ``allowed``."""
     value = cfg.get(member)
     if (not isinstance(value, dict) or not isinstance(value.get("config", {}), dict)
             or value.get("class_name") not in allowed):
@@ -43,15 +44,16 @@ def _inner(cfg: Config, member: str, allowed: Any) -> tuple[str, dict[str, Any]]
 def _parse_inner(cfg: Config, member: str, kind: str, config: dict[str, Any], weights: list[str],
                  parse: Any) -> tuple[Layer, Any]:
     """The wrapped layer as a Layer of its own (made once, so a shared wrapper shares its initializers) and its
-    parsed parameters; its issues are reported inside the wrapper's member."""
+    parsed parameters; its findings are reported inside the wrapper's member (weights: at the wrapper's)."""
     layer = Layer(str(config.get("name", member)), kind, config, weights)
-    inner = Config(layer, cfg.tensors)
+    inner = Config(layer, cfg.tensors, f"{cfg.pointer}/config/{member}")
+    inner.label = cfg.label
     try:
         params = parse(inner)
     finally:
-        for issue in inner.issues:
-            where = issue.where if issue.where == "/weights" else f"/config/{member}{issue.where}"
-            cfg.issues.append(Issue(where, issue.message))
+        weights_at = f"{inner.pointer}/weights"
+        cfg.findings.extend(replace(f, pointer=f"{cfg.pointer}/weights") if f.pointer == weights_at else f
+                            for f in inner.findings)
     if _policy(config) != _policy(cfg.layer.config):
         cfg.reject(member, f"the wrapped layer computes in {_policy(config)}, the wrapper in "
                    f"{_policy(cfg.layer.config)}")
@@ -89,11 +91,10 @@ def _parse_bidirectional(cfg: Config) -> _Bidirectional:
     for member, why in pair_problems(forward, backward):
         cfg.reject(member, f"the wrapped layer {why}")
     weights = cfg.layer.weights
-    n_forward = 3 if forward.get("use_bias", True) is not False else 2
-    n_backward = 3 if backward.get("use_bias", True) is not False else 2
+    n_forward, n_backward = len(weight_names(kind, forward)), len(weight_names(kind, backward))
     if len(weights) != n_forward + n_backward:
-        cfg.issues.append(Issue("/weights", f"Bidirectional({kind}) needs {n_forward} + {n_backward} weights, the "
-                                f"layer lists {len(weights)}"))
+        cfg.reject_at("/weights", f"Bidirectional({kind}) needs {n_forward} + {n_backward} weights, the layer "
+                      f"lists {len(weights)}")
         raise Unsupported
     parse = RECURRENT_OPS[kind].parse
     # Keras sets zero_output_for_mask of both layers to return_sequences, whatever their config says.

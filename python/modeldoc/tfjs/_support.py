@@ -3,8 +3,10 @@
 One table, read in both directions: for each layer type, the config members
 that mean the same on both sides (tfjs-layers reads Keras' snake_case JSON and
 camel-cases it itself), the members renamed, the Keras members that tfjs does
-not have and so must hold their default, and the weight names in the order
-both frameworks keep them. :data:`TFJS_UNSUPPORTED` lists, in one place,
+not have and so must hold their default. The weight names and their order are
+the catalogue's (``modeldoc.profile.weight_names``), and the types that map are
+checked against the catalogue's ``tfjs`` targets at import (:data:`TYPES`).
+:data:`TFJS_UNSUPPORTED` lists, in one place,
 every Keras feature the exporter refuses and why; docs/tfjs.md is written
 from it.
 """
@@ -12,7 +14,9 @@ from it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+from ..profile import TFJS, kernels
 
 # Weight and input dtypes tfjs-layers computes with. float64 and int64 are refused, never narrowed.
 TFJS_DTYPES = ("float32", "int32", "bool")
@@ -122,27 +126,13 @@ TFJS_UNSUPPORTED: dict[str, str] = {
 class LayerSpec:
     """How one layer type maps. ``keys``: same name and meaning on both sides; ``renamed``: Keras
     name -> tfjs name; ``keras_defaults``: Keras-only members and the one value tfjs implements;
-    ``tfjs_defaults``: tfjs-only members and the one value Keras implements; ``weights``: tfjs weight
-    names (Keras keeps them in the same order) for a config."""
+    ``tfjs_defaults``: tfjs-only members and the one value Keras implements. tfjs names and orders the
+    weights as Keras does, so their names come from the catalogue."""
 
     keys: tuple[str, ...] = ()
     renamed: dict[str, str] = field(default_factory=dict)
     keras_defaults: dict[str, Any] = field(default_factory=dict)
     tfjs_defaults: dict[str, Any] = field(default_factory=dict)
-    weights: Callable[[dict[str, Any]], list[str]] = lambda c: []
-
-
-def _bias(*names: str) -> Callable[[dict[str, Any]], list[str]]:
-    return lambda c: [*names, *(["bias"] if c.get("use_bias", True) else [])]
-
-
-def _bn(c: dict[str, Any]) -> list[str]:
-    return [*(["gamma"] if c.get("scale", True) else []), *(["beta"] if c.get("center", True) else []),
-            "moving_mean", "moving_variance"]
-
-
-def _ln(c: dict[str, Any]) -> list[str]:
-    return [*(["gamma"] if c.get("scale", True) else []), *(["beta"] if c.get("center", True) else [])]
 
 
 _REGS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")
@@ -156,24 +146,20 @@ _RNN = ("units", "activation", "use_bias", *_INITS, "recurrent_initializer", *_R
 _QUANT = {"quantization_config": None, "lora_rank": None, "lora_alpha": None}
 
 LAYERS: dict[str, LayerSpec] = {
-    "Dense": LayerSpec(("units", "activation", "use_bias", *_INITS, *_REGS), keras_defaults=_QUANT,
-                       weights=_bias("kernel")),
-    "Conv1D": LayerSpec(_CONV, keras_defaults={"groups": 1}, weights=_bias("kernel")),
-    "Conv2D": LayerSpec(_CONV, keras_defaults={"groups": 1}, weights=_bias("kernel")),
+    "Dense": LayerSpec(("units", "activation", "use_bias", *_INITS, *_REGS), keras_defaults=_QUANT),
+    "Conv1D": LayerSpec(_CONV, keras_defaults={"groups": 1}),
+    "Conv2D": LayerSpec(_CONV, keras_defaults={"groups": 1}),
     "Conv2DTranspose": LayerSpec(tuple(k for k in _CONV if k != "dilation_rate"),
-                                 keras_defaults={"output_padding": None, "dilation_rate": [1, 1]},
-                                 weights=_bias("kernel")),
+                                 keras_defaults={"output_padding": None, "dilation_rate": [1, 1]}),
     "DepthwiseConv2D": LayerSpec(("kernel_size", "strides", "padding", "data_format", "dilation_rate",
                                   "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
                                   "bias_initializer", "depthwise_regularizer", "bias_regularizer",
-                                  "activity_regularizer", "depthwise_constraint", "bias_constraint"),
-                                 weights=_bias("depthwise_kernel")),
+                                  "activity_regularizer", "depthwise_constraint", "bias_constraint")),
     "SeparableConv2D": LayerSpec(("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
                                   "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
                                   "pointwise_initializer", "bias_initializer", "depthwise_regularizer",
                                   "pointwise_regularizer", "bias_regularizer", "activity_regularizer",
-                                  "depthwise_constraint", "pointwise_constraint", "bias_constraint"),
-                                 weights=_bias("depthwise_kernel", "pointwise_kernel")),
+                                  "depthwise_constraint", "pointwise_constraint", "bias_constraint")),
     "MaxPooling1D": LayerSpec(_POOL),
     "MaxPooling2D": LayerSpec(_POOL),
     "AveragePooling1D": LayerSpec(_POOL),
@@ -186,20 +172,17 @@ LAYERS: dict[str, LayerSpec] = {
         ("axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
          "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
          "beta_constraint", "gamma_constraint"),
-        keras_defaults={"renorm": False, "renorm_clipping": None}, weights=_bn),
+        keras_defaults={"renorm": False, "renorm_clipping": None}),
     "LayerNormalization": LayerSpec(
         ("axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "beta_regularizer",
          "gamma_regularizer", "beta_constraint", "gamma_constraint"),
-        keras_defaults={"rms_scaling": False}, weights=_ln),
+        keras_defaults={"rms_scaling": False}),
     "Embedding": LayerSpec(("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
                             "activity_regularizer", "embeddings_constraint", "mask_zero"),
-                           keras_defaults=_QUANT, weights=lambda c: ["embeddings"]),
-    "LSTM": LayerSpec((*_RNN, "recurrent_activation", "unit_forget_bias"),
-                      weights=lambda c: ["kernel", "recurrent_kernel", *(["bias"] if c.get("use_bias", True) else [])]),
-    "GRU": LayerSpec((*_RNN, "recurrent_activation"), keras_defaults={"reset_after": False},
-                     weights=lambda c: ["kernel", "recurrent_kernel", *(["bias"] if c.get("use_bias", True) else [])]),
-    "SimpleRNN": LayerSpec(_RNN, weights=lambda c: ["kernel", "recurrent_kernel",
-                                                    *(["bias"] if c.get("use_bias", True) else [])]),
+                           keras_defaults=_QUANT),
+    "LSTM": LayerSpec((*_RNN, "recurrent_activation", "unit_forget_bias")),
+    "GRU": LayerSpec((*_RNN, "recurrent_activation"), keras_defaults={"reset_after": False}),
+    "SimpleRNN": LayerSpec(_RNN),
     "Dropout": LayerSpec(("rate", "noise_shape", "seed")),
     "SpatialDropout1D": LayerSpec(("rate", "seed")),
     "GaussianNoise": LayerSpec(("stddev", "seed")),
@@ -217,8 +200,7 @@ LAYERS: dict[str, LayerSpec] = {
     "LeakyReLU": LayerSpec(renamed={"negative_slope": "alpha"}),
     "ELU": LayerSpec(("alpha",)),
     "Softmax": LayerSpec(("axis",)),
-    "PReLU": LayerSpec(("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
-                       weights=lambda c: ["alpha"]),
+    "PReLU": LayerSpec(("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")),
     "Masking": LayerSpec(("mask_value",)),
     # tfjs computes x * scale + offset in float32 (a list scale broadcasts over the channels), as Keras does.
     "Rescaling": LayerSpec(("scale", "offset")),
@@ -237,6 +219,9 @@ RECURRENT = ("LSTM", "GRU", "SimpleRNN")
 # tfjs-layers 4.22's VALID_BIDIRECTIONAL_MERGE_MODES, and null: the two directions as two outputs (Keras 3
 # has the same five and computes them alike; ave is 0.5 * (forward + backward) in both).
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+# The catalogue (modeldoc.profile) says which types tfjs maps; this stops the import if LAYERS disagrees.
+TYPES = frozenset(kernels(TFJS, {**LAYERS, **dict.fromkeys(WRAPPERS)}))
 
 MERGE_LAYERS = ("Add", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot")
 

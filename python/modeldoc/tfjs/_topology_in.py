@@ -17,6 +17,7 @@ import numpy as np
 
 from ..document import Graph, Input, Layer, Node
 from ..errors import ModelDocError, escape_pointer_token
+from ..profile import weight_names
 from ._legacy import camel, dtype_name, first_layer_shape, input_dtype_name, rewrite_members
 from ._support import (
     ACTIVATION_OBJECTS,
@@ -199,7 +200,7 @@ class Importer:
         if kind == "TimeDistributed":
             return self._time_distributed(name, cfg, at)
         config = _config(kind, name, cfg, f"{at}/config")
-        weights = [self._weight(name, w, f"{at}") for w in LAYERS[kind].weights(config)]
+        weights = [self._weight(name, w, f"{at}") for w in weight_names(kind, config)]
         return Layer(name, kind, config, weights)
 
     def _bidirectional(self, name: str, cfg: dict[str, Any], at: str) -> Layer:
@@ -225,7 +226,7 @@ class Importer:
         if cfg.get("backward_layer") is not None:
             _check_backward(cfg["backward_layer"], kind, inner, f"{at}/config/backward_layer")
         weights = [self._weight(name, f"{layer['name']}/{w}", at) for layer in (forward, backward)
-                   for w in LAYERS[kind].weights(layer)]
+                   for w in weight_names(kind, layer)]
         config: dict[str, Any] = {"name": name, "trainable": bool(cfg.get("trainable", True)),
                                   "dtype": _layer_dtype(cfg, f"{at}/config"), "merge_mode": mode,
                                   "layer": _keras_layer(kind, forward), "backward_layer": _keras_layer(kind, backward)}
@@ -241,7 +242,7 @@ class Importer:
             raise _unsupported(f"{inner_at}/class_name", f"TimeDistributed of {kind!r}: ModelDoc maps "
                                "TimeDistributed of one-input, one-output layers")
         inner_config = _config(kind, _name(inner.get("name"), f"{inner_at}/config/name"), inner, f"{inner_at}/config")
-        weights = [self._weight(name, w, at) for w in LAYERS[kind].weights(inner_config)]
+        weights = [self._weight(name, w, at) for w in weight_names(kind, inner_config)]
         config = {"name": name, "trainable": bool(cfg.get("trainable", True)),
                   "dtype": _layer_dtype(cfg, f"{at}/config"), "layer": _keras_layer(kind, inner_config)}
         return Layer(name, "TimeDistributed", config, weights)

@@ -18,6 +18,7 @@ import numpy as np
 from ..document import Document
 from ..errors import Collector, Finding, escape_pointer_token
 from ..flatgraph import Call, flatten
+from ..profile import weight_names
 from ._custom_scale import KIND as CUSTOM_SCALE
 from ._custom_scale import custom_scale_entries
 from ._keepdims import GLOBAL_POOLING, channels, reshape_entry, wants_reshape
@@ -409,10 +410,10 @@ def _weights(doc: Document, call: Call, name: str, entry: dict[str, Any], out: C
     spec = LAYERS.get(kind)
     if spec is None:
         return []
-    expected = [p + w for p in prefixes for w in spec.weights(config)]
+    expected = [p + w for p in prefixes for w in weight_names(kind, config)]
     if len(expected) != len(layer.weights) and "use_bias" not in config and layer.type not in WRAPPERS:
         # A document not written from Keras may leave use_bias out and simply have no bias tensor.
-        without = spec.weights({**config, "use_bias": False})
+        without = weight_names(kind, {**config, "use_bias": False})
         if len(without) == len(layer.weights) and len(without) < len(expected):
             expected = without
             entry["config"]["use_bias"] = False

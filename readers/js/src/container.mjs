@@ -19,9 +19,13 @@ export function recognise(bytes) {
   throw new SyntaxFail('SYNTAX_UNKNOWN_ENCODING', '');
 }
 
-/** The syntax layer: bytes to {container, tree}. Throws SyntaxFail. */
-export function parseDocument(bytes, { maxDepth = 128 } = {}) {
+/**
+ * The syntax layer: bytes to {container, tree, findings}, where findings are the
+ * problems the parser went past (the tree is usable only if there are none).
+ * Throws SyntaxFail for a problem that ends the layer, whatever came before it.
+ */
+export function parseDocument(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}) {
   const container = recognise(bytes);
-  const tree = container === 'json' ? parseJson(bytes, { maxDepth }) : parseMsgpack(bytes, { maxDepth });
-  return { container, tree };
+  const parse = container === 'json' ? parseJson : parseMsgpack;
+  return { container, ...parse(bytes, { maxDepth, maxString }) };
 }

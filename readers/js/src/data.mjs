@@ -22,6 +22,10 @@ for (const [dtype, size] of Object.entries(ITEMSIZE)) {
 export const DEFAULT_LIMITS = Object.freeze({
   documentSize: 2n ** 40n,
   depth: 128,
+  string: 2 ** 20, // characters (code points) of a string or member name
+  layers: 1000000, // in all graphs together
+  nodes: 1000000, // in all graphs together
+  tensors: 1000000,
   rank: 32,
   tensorSize: 2n ** 38n,
   totalSize: 2n ** 40n,
@@ -46,8 +50,11 @@ export function dataFindings(doc, container, limits = DEFAULT_LIMITS) {
     const data = tensor.get('data');
 
     if (shape.length > limits.rank) return fail('LIMIT_RANK', ['shape']);
-    const declared = shape.reduce((a, b) => a * b, 1n) * BigInt(ITEMSIZE[dtype]);
-    if (declared >= 2n ** 64n || declared > limits.tensorSize) return fail('LIMIT_TENSOR_SIZE', ['shape']);
+    // The limit bounds the product with each 0 counted as 1 (section 8), so [0, 2^40]
+    // and [2^40, 0] are refused alike though neither holds an element.
+    const bound = shape.reduce((a, b) => a * (b === 0n ? 1n : b), 1n) * BigInt(ITEMSIZE[dtype]);
+    if (bound >= 2n ** 64n || bound > limits.tensorSize) return fail('LIMIT_TENSOR_SIZE', ['shape']);
+    const declared = shape.includes(0n) ? 0n : bound;
     total += declared;
     if (total > limits.totalSize) return fail('LIMIT_TOTAL_SIZE', []);
 

@@ -9,7 +9,13 @@
 //
 // Recursion is bounded: a container deeper than maxDepth is an error before the
 // parser descends into it, so the stack never holds more than maxDepth frames.
+//
+// Problems the parser can go past (duplicate members, non-finite literals,
+// numbers out of range, unpaired surrogates, long strings) are collected and
+// parsing goes on; the fatal ones (malformed text, depth, trailing data) throw
+// SyntaxFail, which drops what was collected (spec.md section 7).
 import { JObj, JInt, JNum, SyntaxFail, pointer } from './values.mjs';
+import { stringTooLong, nameForPointer, atTensorData } from './strings.mjs';
 
 const INT_MIN = -(2n ** 63n);
 const INT_MAX = 2n ** 64n - 1n;
@@ -33,10 +39,10 @@ function isWellFormed(str) {
 /**
  * Parses UTF-8 JSON bytes into a value tree.
  * @param {Uint8Array} bytes
- * @param {{maxDepth?: number}} [options]
- * @returns {JObj}
+ * @param {{maxDepth?: number, maxString?: number}} [options]
+ * @returns {{tree: JObj, findings: {code: string, pointer: string}[]}} the findings that did not stop the parser
  */
-export function parseJson(bytes, { maxDepth = 128 } = {}) {
+export function parseJson(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}) {
   let s;
   try {
     s = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -47,6 +53,8 @@ export function parseJson(bytes, { maxDepth = 128 } = {}) {
   let i = 0;
   const path = [];
   const fail = (code) => { throw new SyntaxFail(code, pointer(path)); };
+  const findings = [];
+  const note = (code, where = pointer(path)) => findings.push({ code, pointer: where });
 
   function skipWhitespace() {
     while (i < n) {
@@ -102,14 +110,14 @@ export function parseJson(bytes, { maxDepth = 128 } = {}) {
     i += text.length;
     if (m[1] !== undefined || m[2] !== undefined) {
       const v = Number(text);
-      if (!Number.isFinite(v)) fail('SYNTAX_NUMBER_RANGE');
+      if (!Number.isFinite(v)) { note('SYNTAX_NUMBER_RANGE'); return null; }
       return new JNum(v, text);
     }
     // No leading zeros in JSON: more than 20 digits is beyond 2^64 - 1.
     const digits = text.length - (text[0] === '-' ? 1 : 0);
-    if (digits > 20) fail('SYNTAX_NUMBER_RANGE');
+    if (digits > 20) { note('SYNTAX_NUMBER_RANGE'); return null; }
     const v = BigInt(text);
-    if (v < INT_MIN || v > INT_MAX) fail('SYNTAX_NUMBER_RANGE');
+    if (v < INT_MIN || v > INT_MAX) { note('SYNTAX_NUMBER_RANGE'); return null; }
     return new JInt(v, text);
   }
 
@@ -121,6 +129,7 @@ export function parseJson(bytes, { maxDepth = 128 } = {}) {
       if (depth > maxDepth) fail('SYNTAX_DEPTH');
       i++;
       const obj = new JObj();
+      const repeated = new Set(); // one finding per repeated name (2.2)
       skipWhitespace();
       if (s[i] === '}') { i++; return obj; }
       for (;;) {
@@ -128,8 +137,9 @@ export function parseJson(bytes, { maxDepth = 128 } = {}) {
         if (s[i] !== '"') fail('SYNTAX_JSON');
         const name = parseString();
         path.push(name);
-        if (!isWellFormed(name)) fail('SYNTAX_UTF8');
-        if (obj.m.has(name)) fail('SYNTAX_DUPLICATE_KEY');
+        if (!isWellFormed(name)) note('SYNTAX_UTF8');
+        if (stringTooLong(name, maxString)) note('LIMIT_STRING', pointer([...path.slice(0, -1), nameForPointer(name)]));
+        if (obj.m.has(name) && !repeated.has(name)) { repeated.add(name); note('SYNTAX_DUPLICATE_KEY'); }
         skipWhitespace();
         if (s[i] !== ':') fail('SYNTAX_JSON');
         i++;
@@ -157,23 +167,31 @@ export function parseJson(bytes, { maxDepth = 128 } = {}) {
     }
     if (c === '"') {
       const str = parseString();
-      if (!isWellFormed(str)) fail('SYNTAX_UTF8');
+      if (!isWellFormed(str)) note('SYNTAX_UTF8');
+      if (stringTooLong(str, maxString) && !atTensorData(path)) note('LIMIT_STRING');
       return str;
     }
     if (c === '-' || (c >= '0' && c <= '9')) {
-      if (s.startsWith('-Infinity', i)) fail('SYNTAX_NONFINITE_LITERAL');
+      if (s.startsWith('-Infinity', i)) return nonFinite(9);
       return parseNumber();
     }
     if (s.startsWith('true', i)) { i += 4; return true; }
     if (s.startsWith('false', i)) { i += 5; return false; }
     if (s.startsWith('null', i)) { i += 4; return null; }
-    if (s.startsWith('NaN', i) || s.startsWith('Infinity', i)) fail('SYNTAX_NONFINITE_LITERAL');
+    if (s.startsWith('NaN', i)) return nonFinite(3);
+    if (s.startsWith('Infinity', i)) return nonFinite(8);
     fail('SYNTAX_JSON');
+  }
+
+  function nonFinite(length) {
+    note('SYNTAX_NONFINITE_LITERAL');
+    i += length;
+    return null;
   }
 
   const value = parseValue(1);
   skipWhitespace();
   if (i < n) throw new SyntaxFail('SYNTAX_TRAILING_DATA', '');
   if (!(value instanceof JObj)) throw new SyntaxFail('SYNTAX_NOT_OBJECT', '');
-  return value;
+  return { tree: value, findings };
 }

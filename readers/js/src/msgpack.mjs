@@ -5,22 +5,33 @@
 // extension values (the timestamp type as a Date), accepts NaN and bin
 // anywhere, and its errors carry no position in the value tree. Each of those
 // is a finding with a pointer here, so the decoder tracks the path.
+//
+// As in json.mjs, problems the decoder can go past are collected and decoding
+// goes on; malformed data, invalid UTF-8, depth and trailing bytes throw
+// SyntaxFail, which drops what was collected (spec.md section 7).
 import { JObj, JInt, JNum, Bin, SyntaxFail, pointer } from './values.mjs';
+import { stringTooLong, nameForPointer, atTensorData as atTensorDataMember } from './strings.mjs';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes one MessagePack map into a value tree.
  * @param {Uint8Array} bytes
- * @param {{maxDepth?: number}} [options]
- * @returns {JObj}
+ * @param {{maxDepth?: number, maxString?: number}} [options]
+ * @returns {{tree: JObj, findings: {code: string, pointer: string}[]}} the findings that did not stop the decoder
  */
-export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
+export function parseMsgpack(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.length;
   let i = 0;
   const path = [];
+  // Inside an entry whose key is not a str nothing has a pointer: such an entry
+  // is only decoded, and counts for depth at its map (2.3).
+  let opaque = 0;
+  let opaqueAt = '';
   const fail = (code, where = pointer(path)) => { throw new SyntaxFail(code, where); };
+  const findings = [];
+  const note = (code, where = pointer(path)) => { if (opaque === 0) findings.push({ code, pointer: where }); };
   // Malformed or truncated data has no meaningful place: pointer "" (9.3).
   const need = (k) => { if (i + k > n) fail('SYNTAX_MSGPACK', ''); };
 
@@ -38,6 +49,7 @@ export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
     return base && (path.length === 3 || (path.length === 4 && typeof path[3] === 'number'));
   }
 
+  // A str key, or undefined (nothing read) if the next value is not a str.
   function readKey() {
     need(1);
     const b = bytes[i];
@@ -46,28 +58,44 @@ export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
     else if (b === 0xd9) { i += 1; need(1); len = bytes[i]; i += 1; }
     else if (b === 0xda) { i += 1; need(2); len = view.getUint16(i); i += 2; }
     else if (b === 0xdb) { i += 1; need(4); len = view.getUint32(i); i += 4; }
-    else return fail('SYNTAX_MSGPACK_TYPE'); // at the map: path is the map's
+    else return undefined;
     return readStr(len);
+  }
+
+  function tooDeep(depth) {
+    if (depth > maxDepth) fail('SYNTAX_DEPTH', opaque > 0 ? opaqueAt : pointer(path));
   }
 
   // Every item takes at least one byte: a count beyond the bytes left is
   // truncated data, known before anything is read or allocated (section 8).
   function readMap(len, depth) {
-    if (depth > maxDepth) fail('SYNTAX_DEPTH');
+    tooDeep(depth);
     need(2 * len);
     const obj = new JObj();
+    const repeated = new Set(); // one finding per repeated name (2.3)
+    let badKeys = false; // one finding per map with keys that are not str (2.3)
     for (let k = 0; k < len; k++) {
       const key = readKey();
+      if (key === undefined) {
+        if (!badKeys) { badKeys = true; note('SYNTAX_MSGPACK_TYPE'); }
+        if (opaque++ === 0) opaqueAt = pointer(path);
+        readValue(depth + 1); // the key
+        readValue(depth + 1); // its value
+        opaque--;
+        continue;
+      }
       path.push(key);
-      if (obj.m.has(key)) fail('SYNTAX_DUPLICATE_KEY');
-      obj.m.set(key, readValue(depth + 1));
+      if (stringTooLong(key, maxString)) note('LIMIT_STRING', pointer([...path.slice(0, -1), nameForPointer(key)]));
+      if (obj.m.has(key) && !repeated.has(key)) { repeated.add(key); note('SYNTAX_DUPLICATE_KEY'); }
+      const value = readValue(depth + 1);
+      if (opaque === 0) obj.m.set(key, value);
       path.pop();
     }
     return obj;
   }
 
   function readArray(len, depth) {
-    if (depth > maxDepth) fail('SYNTAX_DEPTH');
+    tooDeep(depth);
     need(len);
     const arr = [];
     for (let k = 0; k < len; k++) {
@@ -80,7 +108,7 @@ export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
 
   function readBin(len) {
     need(len);
-    if (!atTensorData()) fail('SYNTAX_MSGPACK_TYPE');
+    if (!atTensorData()) note('SYNTAX_MSGPACK_TYPE');
     const b = bytes.subarray(i, i + len);
     i += len;
     return new Bin(b);
@@ -88,12 +116,20 @@ export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
 
   function readExt(len) {
     need(1 + len); // type byte and data
-    return fail('SYNTAX_MSGPACK_TYPE');
+    i += 1 + len;
+    note('SYNTAX_MSGPACK_TYPE');
+    return null;
   }
 
   function float(v) {
-    if (!Number.isFinite(v)) fail('SYNTAX_MSGPACK_TYPE');
+    if (!Number.isFinite(v)) { note('SYNTAX_MSGPACK_TYPE'); return null; }
     return new JNum(v);
+  }
+
+  function readText(len) {
+    const str = readStr(len);
+    if (stringTooLong(str, maxString) && !atTensorDataMember(path)) note('LIMIT_STRING');
+    return str;
   }
 
   function readValue(depth) {
@@ -103,7 +139,7 @@ export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
     if (b >= 0xe0) return new JInt(BigInt(b - 0x100));
     if (b <= 0x8f) return readMap(b & 0x0f, depth);
     if (b <= 0x9f) return readArray(b & 0x0f, depth);
-    if (b <= 0xbf) return readStr(b & 0x1f);
+    if (b <= 0xbf) return readText(b & 0x1f);
     let v;
     switch (b) {
       case 0xc0: return null;
@@ -130,9 +166,9 @@ export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
       case 0xd6: return readExt(4);
       case 0xd7: return readExt(8);
       case 0xd8: return readExt(16);
-      case 0xd9: need(1); v = bytes[i]; i += 1; return readStr(v);
-      case 0xda: need(2); v = view.getUint16(i); i += 2; return readStr(v);
-      case 0xdb: need(4); v = view.getUint32(i); i += 4; return readStr(v);
+      case 0xd9: need(1); v = bytes[i]; i += 1; return readText(v);
+      case 0xda: need(2); v = view.getUint16(i); i += 2; return readText(v);
+      case 0xdb: need(4); v = view.getUint32(i); i += 4; return readText(v);
       case 0xdc: need(2); v = view.getUint16(i); i += 2; return readArray(v, depth);
       case 0xdd: need(4); v = view.getUint32(i); i += 4; return readArray(v, depth);
       case 0xde: need(2); v = view.getUint16(i); i += 2; return readMap(v, depth);
@@ -144,5 +180,5 @@ export function parseMsgpack(bytes, { maxDepth = 128 } = {}) {
   const value = readValue(1);
   if (i < n) throw new SyntaxFail('SYNTAX_TRAILING_DATA', '');
   if (!(value instanceof JObj)) throw new SyntaxFail('SYNTAX_NOT_OBJECT', '');
-  return value;
+  return { tree: value, findings };
 }

@@ -5,6 +5,7 @@ import { SyntaxFail } from './values.mjs';
 import { parseDocument } from './container.mjs';
 import { schemaFindings } from './schema.mjs';
 import { semanticFindings } from './semantic.mjs';
+import { countFindings } from './counts.mjs';
 import { dataFindings, DEFAULT_LIMITS } from './data.mjs';
 import { reportText } from './report.mjs';
 
@@ -39,19 +40,22 @@ const hasError = (findings) => findings.some((f) => f.severity === 'error');
  * @returns {{findings: {code: string, pointer: string, severity: string}[],
  *            report?: string, container?: string, tree?: object, decoded?: object[]}}
  */
-export function validateBytes(bytes, { limits = DEFAULT_LIMITS, schemaPath } = {}) {
+export function validateBytes(bytes, { limits: given, schemaPath } = {}) {
+  const limits = { ...DEFAULT_LIMITS, ...given };
   const findings = [];
   if (BigInt(bytes.length) > limits.documentSize) {
     return { findings: [{ code: 'LIMIT_DOCUMENT_SIZE', pointer: '', severity: 'error' }] };
   }
-  let container, tree;
+  let container, tree, syntax;
   try {
-    ({ container, tree } = parseDocument(bytes, { maxDepth: limits.depth }));
+    ({ container, tree, findings: syntax } = parseDocument(bytes, { maxDepth: limits.depth, maxString: limits.string }));
   } catch (e) {
     if (e instanceof SyntaxFail) return { findings: [{ code: e.code, pointer: e.pointer, severity: 'error' }] };
     throw e;
   }
   const done = () => ({ findings, container, tree });
+  findings.push(...syntax.map((f) => ({ ...f, severity: 'error' })));
+  if (hasError(findings)) return { findings, container };
 
   const version = versionFindings(tree);
   findings.push(...version.findings);
@@ -61,6 +65,9 @@ export function validateBytes(bytes, { limits = DEFAULT_LIMITS, schemaPath } = {
   // A newer minor version may add members: ignore them (section 11).
   if (version.newer) schema = schema.filter((f) => f.code !== 'SCHEMA_ADDITIONAL_PROPERTY');
   findings.push(...schema.map((f) => ({ ...f, severity: 'error' })));
+  if (hasError(findings)) return done();
+
+  findings.push(...countFindings(tree, limits));
   if (hasError(findings)) return done();
 
   findings.push(...semanticFindings(tree));

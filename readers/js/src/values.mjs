@@ -27,7 +27,7 @@ export class Bin {
   constructor(bytes) { this.bytes = bytes; }
 }
 
-/** Thrown by the parsers: the syntax layer reports exactly one finding. */
+/** Thrown by the parsers for a problem that ends the syntax layer: it is then the only finding (7). */
 export class SyntaxFail extends Error {
   constructor(code, pointer) {
     super(`${code} at ${JSON.stringify(pointer)}`);

@@ -55,7 +55,9 @@ test('JSON fixtures: our tree equals lossless-json\'s, token text included', () 
   for (const c of cases.filter((c) => c.file.endsWith('.json'))) {
     const bytes = readFileSync(join(FIXTURES, c.file));
     let ours;
-    try { ours = parseDocument(bytes).tree; } catch { continue; } // syntax-invalid: see json.test.mjs
+    try { ours = parseDocument(bytes); } catch { continue; } // syntax-invalid: see json.test.mjs
+    if (ours.findings.length) continue;
+    ours = ours.tree;
     const theirs = losslessParse(bytes.toString('utf8'));
     assert.equal(differs(ours, theirs), null, c.id);
     compared++;
@@ -68,7 +70,9 @@ test('MessagePack fixtures: our tree equals @msgpack/msgpack\'s', () => {
   for (const c of cases.filter((c) => c.file.endsWith('.msgpack'))) {
     const bytes = readFileSync(join(FIXTURES, c.file));
     let ours;
-    try { ours = parseDocument(bytes).tree; } catch { continue; }
+    try { ours = parseDocument(bytes); } catch { continue; }
+    if (ours.findings.length) continue;
+    ours = ours.tree;
     const theirs = decode(bytes, { useBigInt64: true, useMap: true });
     assert.equal(differs(ours, theirs), null, c.id);
     compared++;

@@ -29,7 +29,7 @@ test('duplicate member: reported at the member, also inside config and after une
 });
 
 test('"__proto__" is an ordinary member name', () => {
-  const t = parseJson(enc('{"__proto__":{"x":1},"constructor":2}'));
+  const t = parseJson(enc('{"__proto__":{"x":1},"constructor":2}')).tree;
   assert.deepEqual([...t.m.keys()], ['__proto__', 'constructor']);
   fails(enc('{"__proto__":1,"__proto__":2}'), 'SYNTAX_DUPLICATE_KEY', '/__proto__');
 });
@@ -48,7 +48,7 @@ test('number range: integers in [-2^63, 2^64-1], numbers finite in binary64', ()
   fails(jsonWith('1' + '0'.repeat(5000)), 'SYNTAX_NUMBER_RANGE', '/metadata/purpose');
   fails(jsonWith('1e999'), 'SYNTAX_NUMBER_RANGE', '/metadata/purpose');
   fails(jsonWith('-1.8e308'), 'SYNTAX_NUMBER_RANGE', '/metadata/purpose');
-  const t = parseJson(enc('{"a":18446744073709551615,"b":-9223372036854775808,"c":9007199254740993,"d":1e-999}'));
+  const t = parseJson(enc('{"a":18446744073709551615,"b":-9223372036854775808,"c":9007199254740993,"d":1e-999}')).tree;
   assert.equal(t.get('a').v, 18446744073709551615n);
   assert.equal(t.get('b').v, -9223372036854775808n);
   assert.equal(t.get('c').v, 9007199254740993n); // not 9007199254740992
@@ -57,7 +57,7 @@ test('number range: integers in [-2^63, 2^64-1], numbers finite in binary64', ()
 });
 
 test('integers and numbers keep their kind and token text', () => {
-  const t = parseJson(enc('{"a":-0,"b":-0.0,"c":2.0,"d":1E5,"e":2}'));
+  const t = parseJson(enc('{"a":-0,"b":-0.0,"c":2.0,"d":1E5,"e":2}')).tree;
   assert.ok(t.get('a') instanceof JInt);
   assert.equal(t.get('a').text, '-0');
   assert.ok(Object.is(Number(t.get('a').text), -0));
@@ -72,7 +72,7 @@ test('unpaired surrogates: at the string, or at the member for a name', () => {
   fails(jsonWith('"\\udc00\\ud800"'), 'SYNTAX_UTF8', '/metadata/purpose');
   fails(jsonWith('["ok","x\\udfff"]'), 'SYNTAX_UTF8', '/metadata/purpose/1');
   fails(jsonWith('{"k\\ud800":"v"}'), 'SYNTAX_UTF8', '/metadata/purpose/k\ud800');
-  const t = parseJson(enc('{"a":"\\ud83d\\ude00"}'));
+  const t = parseJson(enc('{"a":"\\ud83d\\ude00"}')).tree;
   assert.equal(t.get('a'), '\u{1F600}');
 });
 
@@ -123,4 +123,25 @@ test('trailing whitespace is fine; top level must be an object', () => {
 
 test('parseDocument names the container', () => {
   assert.equal(parseDocument(enc('{}')).container, 'json');
+});
+
+test('a problem that ends the layer is its only finding; the others are all reported', () => {
+  const deep = (n) => '['.repeat(n) + ']'.repeat(n);
+  const atB = '/b' + '/0'.repeat(127);
+  const only = (text, code, pointer) => assert.deepEqual(validate(enc(text), { limits: { string: 10 } }).errors, [{ code, pointer }], text.slice(0, 60));
+  only('{"a":NaN,"a":1,"b":1e999,"c":[', 'SYNTAX_JSON', '/c/0');
+  only('{"a":NaN,"a":1} x', 'SYNTAX_TRAILING_DATA', '');
+  only('[NaN, {"a":1,"a":2}]', 'SYNTAX_NOT_OBJECT', '');
+  only(`{"a":NaN,"b":${deep(200)},"c":1e999}`, 'SYNTAX_DEPTH', atB);
+  only(`{"a":NaN,"b":${deep(200)}} x`, 'SYNTAX_DEPTH', atB);
+  only(`{"a":NaN,"b":${'['.repeat(200)}1,,2`, 'SYNTAX_DEPTH', atB);
+  only(`{"b":${deep(200)},"c":${deep(300)}}`, 'SYNTAX_DEPTH', atB);
+  only(`{"b":${deep(200)},"b":1}`, 'SYNTAX_DEPTH', atB);
+  only(`{"s":"${'x'.repeat(11)}","b":${deep(200)}}`, 'SYNTAX_DEPTH', atB);
+  const r = validate(enc(`{"s":"${'x'.repeat(11)}","a":NaN,"a":1,"a":[1e999],"b":{"c":1,"c":2,"c":3},"d":"\\ud800"}`), { limits: { string: 10 } });
+  const got = r.errors.map((e) => `${e.code} ${e.pointer}`).sort();
+  assert.deepEqual(got, [
+    'LIMIT_STRING /s', 'SYNTAX_DUPLICATE_KEY /a', 'SYNTAX_DUPLICATE_KEY /b/c', 'SYNTAX_NONFINITE_LITERAL /a',
+    'SYNTAX_NUMBER_RANGE /a/0', 'SYNTAX_UTF8 /d',
+  ]);
 });

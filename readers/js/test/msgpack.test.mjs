@@ -62,7 +62,7 @@ test('float 32 is widened, ints are exact', () => {
     ...str('f'), 0xca, 0x3d, 0xcc, 0xcc, 0xcd,
     ...str('u'), 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     ...str('i'), 0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0,
-    ...str('n'), 0xe0]));
+    ...str('n'), 0xe0])).tree;
   assert.ok(t.get('f') instanceof JNum);
   assert.equal(t.get('f').v, Math.fround(0.1));
   assert.ok(t.get('u') instanceof JInt);
@@ -73,7 +73,7 @@ test('float 32 is widened, ints are exact', () => {
 
 test('bin only as tensor data', () => {
   fails(msgpackWith([0xc4, 0x01, 0x41]), 'SYNTAX_MSGPACK_TYPE', '/metadata/purpose');
-  const t = parseMsgpack(msgpackDoc());
+  const t = parseMsgpack(msgpackDoc()).tree;
   assert.ok(t.get('tensors')[0].get('data') instanceof Bin);
 });
 
@@ -112,4 +112,30 @@ test('encodings: raw only in MessagePack, base64/list only in JSON', () => {
   const binBase64 = smallDoc();
   binBase64.tensors[0].data = new Uint8Array(24);
   fails(encode(binBase64), 'SCHEMA_TYPE', '/tensors/0/data'); // bin matches no schema type
+});
+
+/** A map of already encoded keys and values. */
+const map = (...entries) => Uint8Array.from([0x80 | (entries.length / 2), ...entries.flatMap((e) => [...e])]);
+const NAN = Uint8Array.from([0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0]);
+const nested = (n) => Uint8Array.from([...new Array(n).fill(0x91), 0x01]);
+const errorsOf = (bytes) => validate(bytes).errors.map((e) => `${e.code} ${e.pointer}`).sort();
+
+test('keys that are not str: one finding per map, nothing inside such an entry', () => {
+  const bad = map(encode(1), str('x'), encode(2), str('y'), encode(2.5), encode({ n: NaN, b: Uint8Array.of(1) }),
+    encode(3), Uint8Array.of(0xd4, 0x01, 0x00));
+  assert.deepEqual(errorsOf(map(str('m'), bad)), ['SYNTAX_MSGPACK_TYPE /m']);
+  const mixed = map(encode(1), str('x'), str('a'), NAN, str('a'), encode(1));
+  assert.deepEqual(errorsOf(map(str('m'), mixed)), ['SYNTAX_DUPLICATE_KEY /m/a', 'SYNTAX_MSGPACK_TYPE /m', 'SYNTAX_MSGPACK_TYPE /m/a']);
+  // a map as a key, and nesting beyond the limit under such a key: depth at the map, alone
+  assert.deepEqual(errorsOf(map(str('m'), map(encode({ k: 1 }), nested(200)), str('n'), NAN)), ['SYNTAX_DEPTH /m']);
+});
+
+test('depth ends the layer before later fatal problems, and drops what came before', () => {
+  const want = ['SYNTAX_DEPTH /b' + '/0'.repeat(127)];
+  const good = map(str('a'), NAN, str('b'), nested(200), str('c'), str('x'));
+  assert.deepEqual(errorsOf(good), want);
+  assert.deepEqual(errorsOf(Uint8Array.from([...good, 0xc0])), want);
+  assert.deepEqual(errorsOf(good.subarray(0, good.length - 1)), want);
+  assert.deepEqual(errorsOf(map(str('a'), NAN, str('b'), nested(200), str('c'), Uint8Array.of(0xa1, 0xff))), want);
+  assert.deepEqual(errorsOf(map(str('a'), Uint8Array.of(0xa1, 0xff), str('b'), nested(200))), ['SYNTAX_UTF8 ']);
 });
