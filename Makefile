@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test fuzz bench conformance generate clean
+.PHONY: demo check test fuzz bench conformance generate clean
 
 $(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt requirements/bench.txt requirements/onnx.txt requirements/keras2.txt requirements/dev.txt requirements/packaging.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,24 @@ $(STAMP): requirements/runtime.txt requirements/test.txt requirements/keras.txt 
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/keras2.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# the core-only environment of `make check`: the runtime and test pins, no Keras, ONNX or Node
+CORE_VENV  ?= .venv-core
+CORE_PY    := $(CORE_VENV)/bin/python
+CORE_STAMP := $(CORE_VENV)/.installed
+
+$(CORE_STAMP): requirements/runtime.txt requirements/test.txt pyproject.toml
+	rm -rf $(CORE_VENV)
+	$(PYTHON) -m venv $(CORE_VENV)
+	$(CORE_PY) -m pip install --quiet --disable-pip-version-check -r requirements/test.txt
+	$(CORE_PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(CORE_STAMP)
+
+## check: lint and the core tests, in .venv-core (no Keras, ONNX or Node; adapter tests
+##        skip with their reason, slow tests are left to `make test`)
+check: $(CORE_STAMP)
+	$(CORE_PY) -m ruff check python scripts tests
+	$(CORE_PY) -m pytest -q -m "not slow"
 
 ## demo: build a model from NumPy arrays, save it in all three encodings, validate, inspect, convert back, compare
 demo: $(STAMP)
@@ -22,6 +40,7 @@ demo: $(STAMP)
 test: $(STAMP) readers/js/node_modules/.installed interop/tfjs/node_modules/.installed $(VENV)/packaged/.downloaded
 	$(PY) scripts/generate.py --check
 	$(PY) -m mypy
+	$(PY) -m ruff check python scripts tests
 	cd readers/js && npm test
 	$(PY) -m pytest
 
@@ -34,7 +53,7 @@ readers/js/node_modules/.installed: readers/js/package-lock.json
 	cd readers/js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# @tensorflow/tfjs (pure JS) for the TensorFlow.js round trips that tests/tfjs drives
+# @tensorflow/tfjs (pure JS) for the TensorFlow.js round trips that tests/tfjs_adapter drives
 interop/tfjs/node_modules/.installed: interop/tfjs/package-lock.json
 	cd interop/tfjs && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -58,4 +77,4 @@ generate: $(STAMP)
 	$(PY) scripts/generate.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis python/*.egg-info readers/js/node_modules interop/tfjs/node_modules
+	rm -rf $(VENV) $(CORE_VENV) .pytest_cache .hypothesis python/*.egg-info readers/js/node_modules interop/tfjs/node_modules

@@ -17,7 +17,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same kernels on every machine (docs/development.md)
 
-from modeldoc.keras._applications import APPLICATIONS, check_application, check_application_onnx  # noqa: E402
+from modeldoc.keras._applications import APPLICATIONS, check_application, check_application_onnx
 
 
 def main(argv: list[str]) -> None:

@@ -26,7 +26,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     res = subprocess.run(cmd, capture_output=True, text=True)
     # TensorFlow's C++ start-up lines appear before any log level applies; they are not ours to show.
     noise = ("absl::InitializeLog", "oneDNN custom operations")
-    out = "\n".join(l for l in (res.stdout + res.stderr).splitlines() if not any(n in l for n in noise)).rstrip()
+    out = "\n".join(line for line in (res.stdout + res.stderr).splitlines() if not any(n in line for n in noise)).rstrip()
     if out:
         print("  " + out.replace("\n", "\n  "))
     return res
@@ -72,7 +72,7 @@ def main() -> int:
                         failures += 1
                 reports.add(modeldoc.reader_report(back))
         print()
-        for encoding, path in paths.items():
+        for path in paths.values():
             reports.add(modeldoc.reader_report(modeldoc.load(path)))
         print(f"reader reports of all {len(paths) * 3} files: {'identical' if len(reports) == 1 else 'DIFFERENT'}")
         failures += len(reports) != 1

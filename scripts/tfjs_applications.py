@@ -24,7 +24,7 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same kernels on every machine (docs/development.md)
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 INTEROP = Path(__file__).resolve().parents[1] / "interop" / "tfjs"
 ZOO_MODELS = ("bilstm", "transformer")

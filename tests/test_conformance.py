@@ -15,6 +15,8 @@ import pytest
 import modeldoc
 from modeldoc.errors import printable
 
+from testutil import needs_extra, needs_node
+
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))
 CASES = MANIFEST["cases"]
@@ -92,6 +94,7 @@ def test_reader_protocol_through_the_cli() -> None:
                 assert (e["code"], e["pointer"]) in lines
 
 
+@needs_extra("keras")  # the keras-zoo fixtures are Keras models and the outputs Keras computes
 def test_regenerating_fixtures_changes_nothing() -> None:
     root = FIXTURES.parent
     r = subprocess.run([sys.executable, str(root / "scripts" / "generate.py"), "--check"], capture_output=True, text=True)
@@ -162,6 +165,7 @@ def _node() -> str:
     return node
 
 
+@needs_node(JS_READER)
 def test_javascript_reader_passes_every_fixture_through_the_harness() -> None:
     node = _node()
     reader = f"{node} {JS_READER / 'bin' / 'modeldoc-js.mjs'} {{file}}"

@@ -119,6 +119,7 @@ def test_base64_of_every_dtype_is_little_endian() -> None:
     import json
 
     import modeldoc
+
     from testutil import doc_with
 
     doc = doc_with({"u": np.array([1], dtype=">u4"), "f": np.array([1.0], dtype=">f8")})

@@ -15,7 +15,7 @@ import pytest
 
 import modeldoc
 from modeldoc.cli import main
-from modeldoc.document import Document, Graph, Input, Layer, Node, Producer, TestVector
+from modeldoc.document import Document, Graph, Input, Layer, Node, Producer
 from modeldoc.evaluator import ATOL, RTOL, check_test_vectors, evaluate
 from modeldoc.evaluator.cli import file_names
 from modeldoc.keras._zoo import ZOO
@@ -204,7 +204,7 @@ def test_lstm_gate_order_by_hand() -> None:
 
 def conv_by_loops(x: np.ndarray, w: np.ndarray, stride: int, before: int, out_len: int) -> np.ndarray:
     """1D convolution written as loops over output, kernel and channels."""
-    n, k, cin, cout = x.shape[1], w.shape[0], w.shape[1], w.shape[2]
+    n, k, _cin, cout = x.shape[1], w.shape[0], w.shape[1], w.shape[2]
     y = np.zeros((x.shape[0], out_len, cout))
     for b in range(x.shape[0]):
         for o in range(out_len):

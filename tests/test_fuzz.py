@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 RUNNER = Path(__file__).resolve().parent.parent / "fuzz" / "run.py"
 FINDINGS = RUNNER.parent / "findings"
 

@@ -20,9 +20,12 @@ import modeldoc
 from modeldoc.document import Document, Graph, Input, Layer, Node, Producer
 from modeldoc.evaluator import check_test_vectors
 
+from testutil import needs_node
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "conformance_fixtures"
 JS = ROOT / "readers" / "js"
+pytestmark = needs_node(ROOT / "readers" / "js")
 
 # Reads each file named on the command line and prints {file: [[code, pointer], ...]}: the findings of
 # the planning pass when called with no inputs, or with "vectors" the failed test-vector outputs.

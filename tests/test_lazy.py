@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from testutil import doc_with, same_bits
 
 import modeldoc
 from modeldoc._fast import bigfile
 from modeldoc.quantize import quantize_document
+
+from testutil import doc_with, same_bits
 
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
 CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]

@@ -18,12 +18,12 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -202,6 +202,7 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.packaging
+@pytest.mark.slow
 def test_wheel_and_sdist_hold_what_a_user_needs(dist: Path) -> None:
     with zipfile.ZipFile(only(dist, "modeldoc-*.whl")) as whl:
         names = set(whl.namelist())
@@ -220,6 +221,7 @@ def test_wheel_and_sdist_hold_what_a_user_needs(dist: Path) -> None:
 
 
 @pytest.mark.packaging
+@pytest.mark.slow
 def test_twine_check_passes(dist: Path) -> None:
     r = run([sys.executable, "-m", "twine", "check", "--strict", *map(str, sorted(dist.iterdir()))], cwd=dist,
             env=os.environ)
@@ -227,6 +229,7 @@ def test_twine_check_passes(dist: Path) -> None:
 
 
 @pytest.mark.packaging
+@pytest.mark.slow
 def test_installed_modeldoc_passes_the_conformance_suite(venv: Path, outside: Path) -> None:
     where = run([str(venv / "modeldoc"), "conformance", "fixtures"], cwd=outside).stdout.strip()
     assert Path(where).is_relative_to(venv.parent), where  # the wheel's copy, not the repository's
@@ -235,6 +238,7 @@ def test_installed_modeldoc_passes_the_conformance_suite(venv: Path, outside: Pa
 
 
 @pytest.mark.packaging
+@pytest.mark.slow
 def test_installed_core_commands(venv: Path, outside: Path) -> None:
     modeldoc = str(venv / "modeldoc")
     shutil.copy(FIXTURES / "valid" / "example-list.json", outside / "m.json")
@@ -254,6 +258,7 @@ def test_installed_core_commands(venv: Path, outside: Path) -> None:
 
 
 @pytest.mark.packaging
+@pytest.mark.slow
 def test_npm_tarball_holds_the_package_and_no_tests(npm_project: Path) -> None:
     installed = npm_project / "node_modules" / "modeldoc-reader"
     files = {p.relative_to(installed).as_posix() for p in installed.rglob("*") if p.is_file()}
@@ -269,6 +274,7 @@ def test_npm_tarball_holds_the_package_and_no_tests(npm_project: Path) -> None:
 
 
 @pytest.mark.packaging
+@pytest.mark.slow
 def test_installed_js_reader_passes_the_conformance_suite(venv: Path, npm_project: Path, outside: Path) -> None:
     fixtures = run([str(venv / "modeldoc"), "conformance", "fixtures"], cwd=outside).stdout.strip()
     bin_dir = npm_project / "node_modules" / ".bin"
@@ -283,6 +289,7 @@ def test_installed_js_reader_passes_the_conformance_suite(venv: Path, npm_projec
 
 
 @pytest.mark.packaging
+@pytest.mark.slow
 def test_installed_js_api_by_package_name(venv: Path, npm_project: Path, outside: Path) -> None:
     fixtures = Path(run([str(venv / "modeldoc"), "conformance", "fixtures"], cwd=outside).stdout.strip())
     zoo = sorted((fixtures / "valid").glob("keras-zoo-*-base64.json"))[0]
@@ -302,6 +309,7 @@ console.log(JSON.stringify({ valid: validate(bytes).valid, tensors: doc.tensors.
 
 
 @pytest.mark.packaging
+@pytest.mark.slow
 def test_installed_js_types_compile(npm_project: Path) -> None:
     tsc = JS / "node_modules" / "typescript" / "bin" / "tsc"
     assert tsc.is_file(), "readers/js needs its devDependencies (npm ci)"

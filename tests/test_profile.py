@@ -18,8 +18,7 @@ import modeldoc
 from modeldoc import profile
 from modeldoc.evaluator import _kernel
 from modeldoc.flatgraph import flatten
-from modeldoc.profile import _catalogue
-from modeldoc.profile import CATALOGUE, EVALUATOR, ONNX, REQUIRED, TARGETS, TFJS, CatalogueError, Config
+from modeldoc.profile import CATALOGUE, EVALUATOR, REQUIRED, TARGETS, TFJS, CatalogueError, Config, _catalogue
 
 FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures" / "valid"
 

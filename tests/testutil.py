@@ -6,10 +6,30 @@ Not in conftest.py: several folders have a conftest.py, and a test module that i
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 import modeldoc
 from modeldoc.document import Document, Graph, Input, Layer, Node
+
+
+def needs_node(*packages: Path) -> pytest.MarkDecorator:
+    """Skip unless ``node`` is on PATH and each JavaScript package has its ``node_modules``: ``make check``
+    runs the core tests without Node; ``make test`` installs both, so there nothing is skipped."""
+    missing = [str(p) for p in packages if not (p / "node_modules").is_dir()]
+    if shutil.which("node") is None:
+        return pytest.mark.skip(reason="node is not installed (make test has it; make check runs without)")
+    return pytest.mark.skipif(bool(missing), reason=f"no node_modules in {', '.join(missing)} (make test runs npm ci there)")
+
+
+def needs_extra(*modules: str) -> pytest.MarkDecorator:
+    """Skip unless every module (an optional extra's framework) is installed: ``make check`` has none."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    return pytest.mark.skipif(bool(missing), reason=f"{', '.join(missing)} not installed (an optional extra; make test has it)")
 
 
 def doc_with(tensors: dict[str, np.ndarray]) -> Document:

@@ -10,21 +10,38 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import os
 import sys
-from typing import Any, NoReturn, Sequence
+from typing import Any, Iterable, NoReturn, Sequence
 
 import numpy as np
 
+from . import readerprotocol
 from ._version import __version__
 from .clicommon import (
-    EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIO, FileError, add_force_option, check_output,
-    common_options, configure, document_source, finding_line, print_json, read_stdin, report_failure,
-    save_document, say, shown, usage_error, write_bytes_to,
+    STDIO,
+    FileError,
+    add_force_option,
+    check_output,
+    common_options,
+    configure,
+    document_source,
+    finding_line,
+    print_json,
+    read_stdin,
+    report_failure,
+    save_document,
+    say,
+    shown,
+    usage_error,
+    write_bytes_to,
 )
-from .digest import reader_report
+from .commands import COMMANDS
 from .document import producer_to_tree
-from .errors import Finding, ModelDocError, protocol_pointer
+from .encodings import ENCODINGS
+from .errors import Finding, ModelDocError
+from .exitcodes import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, exit_for
 from .extras import MissingExtra
 from .lazy import open as open_lazy
 from .limits import DEFAULT_LIMITS, Limits
@@ -33,17 +50,11 @@ from .quantize import MODES as QUANTIZE_MODES
 from .quantize import quantize_document
 from .reader import Report, read_tree, validate
 from .schema import schema_text
-from .writer import ENCODINGS, encoding_for
-
-_IO_CODES = {"IO_UNREADABLE", "LIMIT_DOCUMENT_SIZE", "WRITE_FAILED", "USAGE"}
+from .writer import encoding_for
 
 
 def _finding_line(name: str, f: Finding) -> str:
     return finding_line(name, f)
-
-
-def _exit_for(e: ModelDocError) -> int:
-    return EXIT_USAGE if e.code in _IO_CODES else EXIT_INVALID
 
 
 # --- commands -----------------------------------------------------------------------
@@ -173,19 +184,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     limits = _limits(args)
-    try:
-        result = read_tree(document_source(args.file, limits), limits=limits)
-    except ModelDocError as e:
-        if _exit_for(e) == EXIT_USAGE or args.json:
-            raise
-        for f in e.findings:
-            print(f"{f.code}\t{protocol_pointer(f.pointer)}")
-            print(_finding_line(shown(args.file), f), file=sys.stderr)
-        return EXIT_INVALID
-    sys.stdout.write(reader_report(result.document()))
-    for w in result.warnings:  # the reader protocol's channel for warnings (spec.md section 13)
-        print(f"warning\t{w.code}\t{protocol_pointer(w.pointer)}", file=sys.stderr)
-    return EXIT_OK
+    answer = readerprotocol.answer(document_source(args.file, limits), shown(args.file), limits=limits)
+    if answer.error is not None and args.json:
+        raise answer.error  # the JSON error object instead of the protocol's lines
+    sys.stdout.write(answer.stdout)
+    sys.stderr.write(answer.stderr)  # findings' messages, or the protocol's warning lines
+    return answer.exit_code
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -285,7 +289,9 @@ def _encoding_option(p: argparse.ArgumentParser) -> None:
                         "base64); an encoding that contradicts the extension is an error")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``modeldoc``: every command of the table, with the arguments of those ``chosen``
+    (all when None). Only the modules of chosen commands are imported; the rest are listed by name and help."""
     common = common_options()
     p = _Parser(
         prog="modeldoc", description="Validate, inspect and convert ModelDoc documents (JSON or MessagePack). "
@@ -294,7 +300,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"modeldoc {__version__}",
                    help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands = Commands(sub, common)
+    wanted = {c.name for c in COMMANDS} if chosen is None else set(chosen)
+    commands = Commands(sub, common, wanted)
+    registered: set[str] = set()
+    for command in COMMANDS:
+        if command.name not in wanted:
+            sub.add_parser(command.name, help=command.help)
+        elif command.module not in registered:
+            registered.add(command.module)
+            importlib.import_module(command.module).add_commands(commands)
+    return p
+
+
+def add_commands(commands: Commands) -> None:
+    """Register the core's commands (the table in commands.py names them)."""
     add = commands.add_parser
 
     v = add("validate", help="check documents: syntax, schema, graph, data, checksums")
@@ -353,18 +372,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--version", default="1.0", choices=["1.0"], help="schema version (MAJOR.MINOR)")
     s.set_defaults(run=cmd_schema)
 
-    from .conformance import add_commands as _conformance_commands
-
-    _conformance_commands(commands)
-    # Each adapter registers its own commands; none imports its framework until a command runs.
-    from .evaluator.cli import add_commands as _evaluate_commands
-    from .keras.cli import add_commands as _keras_commands
-    from .onnx.cli import add_commands as _onnx_commands
-    from .tfjs.cli import add_commands as _tfjs_commands
-    for register in (_keras_commands, _evaluate_commands, _onnx_commands, _tfjs_commands):
-        register(commands)
-    return p
-
 
 class Commands:
     """The subcommand table: ``add_parser`` as argparse's, plus the common options on every command.
@@ -372,10 +379,12 @@ class Commands:
     Adapters register their commands through it, so each takes ``--json``, ``--quiet`` and
     ``--no-progress`` like the core's."""
 
-    def __init__(self, sub: Any, common: argparse.ArgumentParser) -> None:
-        self.sub, self.common = sub, common
+    def __init__(self, sub: Any, common: argparse.ArgumentParser, wanted: set[str]) -> None:
+        self.sub, self.common, self.wanted = sub, common, wanted
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if name not in self.wanted:  # a module's other commands: listed from the table instead
+            return argparse.ArgumentParser(prog=name, add_help=False)
         if kwargs.get("help") and "description" not in kwargs:
             kwargs["description"] = kwargs["help"][0].upper() + kwargs["help"][1:] + "."
         return self.sub.add_parser(name, parents=[self.common], **kwargs)  # type: ignore[no-any-return]
@@ -384,6 +393,17 @@ class Commands:
 def _wants_json(argv: Sequence[str]) -> bool:
     head = list(argv[: argv.index("--")]) if "--" in argv else list(argv)
     return "--json" in head
+
+
+def _chosen(argv: Sequence[str]) -> list[str]:
+    """The command named in ``argv``: its first word that is not an option (``modeldoc``'s own options
+    take no value), or none for ``modeldoc --help``."""
+    for word in argv:
+        if word == "--":
+            break
+        if not word.startswith("-"):
+            return [word]
+    return []
 
 
 def _subject(args: argparse.Namespace) -> str:
@@ -397,7 +417,7 @@ def _subject(args: argparse.Namespace) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(argv)
-    parser = build_parser()
+    parser = build_parser(_chosen(argv))
     try:
         args = parser.parse_args(argv)
     except UsageError as e:
@@ -414,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ModelDocError as e:
         name = e.subject if isinstance(e, FileError) else _subject(args)
-        return report_failure(name, e.findings, _exit_for(e), as_json=as_json)
+        return report_failure(name, e.findings, exit_for(e.code), as_json=as_json)
     except MissingExtra as e:
         return report_failure(_subject(args), [Finding("USAGE", "", str(e))], EXIT_USAGE, as_json=as_json)
     except OSError as e:

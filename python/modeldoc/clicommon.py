@@ -14,12 +14,18 @@ import sys
 from contextlib import contextmanager
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
+from .codenames import Code
 from .errors import Finding, ModelDocError, printable
+
+# Re-exported: the adapters' commands take them from here with the rest of the shared CLI helpers.
+from .exitcodes import EXIT_INTERNAL as EXIT_INTERNAL
+from .exitcodes import EXIT_INVALID as EXIT_INVALID
+from .exitcodes import EXIT_OK as EXIT_OK
+from .exitcodes import EXIT_USAGE as EXIT_USAGE
 from .limits import Limits
 from .progress import Progress, set_enabled
 
 STDIO = "-"
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 # Keys of the object ``--json`` prints when a command fails (README.md, "Command line").
 ERROR_KEYS = ("ok", "exit_code", "file", "errors")
 
@@ -28,7 +34,7 @@ class FileError(ModelDocError):
     """A ModelDocError about a file other than the command's document (e.g. ``run --input``):
     messages name ``subject`` instead of the document."""
 
-    def __init__(self, subject: str, code: str, message: str) -> None:
+    def __init__(self, subject: str, code: Code, message: str) -> None:
         super().__init__(Finding(code, "", message))
         self.subject = subject
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .codenames import Code as Code  # re-exported: codes and their type live together
+
 
 class CodeInfo(NamedTuple):
     layer: str  # "io", "syntax", "version", "schema", "semantic", "data", "limit", "write", "usage", "adapter"
@@ -17,7 +19,7 @@ class CodeInfo(NamedTuple):
 
 
 # Where each code's JSON Pointer points (spec.md section 9.3). "" is the whole document.
-POINTS_AT: dict[str, str] = {
+POINTS_AT: dict[Code, str] = {
     "IO_UNREADABLE": '""',
     "SYNTAX_EMPTY": '""',
     "SYNTAX_UNKNOWN_ENCODING": '""',
@@ -95,7 +97,7 @@ POINTS_AT: dict[str, str] = {
 }
 
 
-CODES: dict[str, CodeInfo] = {
+CODES: dict[Code, CodeInfo] = {
     # --- io: the bytes could not be had at all -------------------------------
     "IO_UNREADABLE": CodeInfo("io", "1.0", "The file could not be opened or read."),
     # --- syntax: bytes -> JSON or MessagePack value tree ----------------------

@@ -12,16 +12,20 @@ import hashlib
 import itertools
 import json
 import math
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 from .dtypes import DType, bits_view, canonical_nan_array, from_le_bytes, int_range
 from .errors import ModelDocError, escape_pointer_token
-from .jsontext import NegativeZero
 from .floattext import as_float64, format_floats, parse_nonfinite, round_from_float64
+from .jsontext import NegativeZero
 from .limits import Limits
 
+# A whole document's encoding: JSON with base64 or list tensor data, or MessagePack (spec.md 5).
+Encoding = Literal["base64", "list", "msgpack"]
+ENCODINGS: tuple[Encoding, ...] = get_args(Encoding)
+# The tensor encodings each container allows.
 JSON_ENCODINGS = ("base64", "list")
 MSGPACK_ENCODINGS = ("raw",)
 _B64_VALUES = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from . import codes as _codes
+from .codenames import Code
 
 
 def escape_pointer_token(token: str | int) -> str:
@@ -52,7 +53,7 @@ def pointer(*tokens: str | int) -> str:
 class Finding:
     """One problem found in a document."""
 
-    code: str
+    code: Code
     pointer: str
     message: str
     severity: str = "error"  # "error" or "warning"
@@ -95,12 +96,12 @@ class ModelDocError(ValueError):
             raise AssertionError("ModelDocError needs at least one finding")
         self.findings: tuple[Finding, ...] = tuple(findings)
         first = self.findings[0]
-        self.code: str = first.code
+        self.code: Code = first.code
         self.pointer: str = first.pointer
         super().__init__(str(first))
 
     @classmethod
-    def of(cls, code: str, ptr: str, message: str) -> "ModelDocError":
+    def of(cls, code: Code, ptr: str, message: str) -> "ModelDocError":
         return cls(Finding(code, ptr, message))
 
 
@@ -124,7 +125,7 @@ class Collector(HasFindings):
 
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, code: str, ptr: str, message: str, severity: str = "error") -> None:
+    def add(self, code: Code, ptr: str, message: str, severity: str = "error") -> None:
         self.findings.append(Finding(code, ptr, message, severity))
 
     def extend(self, items: Iterable[Finding]) -> None:

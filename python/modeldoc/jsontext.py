@@ -153,7 +153,7 @@ def pointer_at(text: str, pos: int, *, stop_depth: int | None = None) -> str:
                 stack[-1][2] = True
         i += 1
     tokens = []
-    for kind, key, _ in stack:
+    for _kind, key, _ in stack:
         if key is None:
             break
         tokens.append(escape_pointer_token(key))

@@ -27,17 +27,24 @@ from typing import IO, Any, Iterator
 
 import numpy as np
 
-from . import quantize
+from . import document, quantize
 from ._fast import bigfile
-from . import document
 from .document import Graph, Producer, TestVector, graph_from_tree, producer_from_tree
 from .dtypes import DTYPES, to_le_bytes
 from .encodings import sha256_hex
 from .errors import Collector, Finding, ModelDocError
 from .limits import DEFAULT_LIMITS, Limits
 from .reader import (
-    Container, DataHeader, Declared, Source, _compare_checksum, _decode_one, _parse_and_check_structure, _read,
-    read_source, sniff,
+    Container,
+    DataHeader,
+    Declared,
+    Source,
+    _compare_checksum,
+    _decode_one,
+    _parse_and_check_structure,
+    _read,
+    read_source,
+    sniff,
 )
 
 

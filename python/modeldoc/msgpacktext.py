@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .codenames import Code
 from .errors import Collector, escape_pointer_token
 from .tree import Marker, pairs_hook
 
@@ -49,7 +50,7 @@ def _report(e: Exception, out: Collector) -> None:
     elif isinstance(e, UnicodeDecodeError):
         out.add("SYNTAX_UTF8", "", f"MessagePack str is not valid UTF-8 ({e.reason})")
     elif isinstance(e, (msgpack.FormatError, msgpack.StackError)):
-        code = "SYNTAX_DEPTH" if isinstance(e, msgpack.StackError) else "SYNTAX_MSGPACK"
+        code: Code = "SYNTAX_DEPTH" if isinstance(e, msgpack.StackError) else "SYNTAX_MSGPACK"
         out.add(code, "", f"malformed MessagePack: {e}")
     elif isinstance(e, ValueError):
         msg = str(e)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Literal, NamedTuple, Union
-
-from concurrent.futures import Future
 
 import numpy as np
 
 from . import encodings as enc
-from . import quantize
+from . import foreign, quantize
 from ._fast import bigfile
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
@@ -26,7 +25,6 @@ from .errors import Collector, Finding, HasFindings, ModelDocError, unreadable
 from .jsontext import parse_json
 from .limits import DEFAULT_LIMITS, Limits
 from .msgpacktext import parse_msgpack
-from . import foreign
 from .progress import Progress
 from .schema import SUPPORTED_MINOR, check_schema, normalize_integers
 from .semantics import check_counts, check_semantics

@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from .codenames import Code
 from .errors import Collector, escape_pointer_token
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 SUPPORTED_MINOR = 0  # this reader implements format 1.0
 SCHEMA_ID = "https://modeldoc.dev/schema/1.0/modeldoc.schema.json"
 
-_KEYWORD_CODES = {
+_KEYWORD_CODES: dict[str, Code] = {
     "required": "SCHEMA_REQUIRED",
     "type": "SCHEMA_TYPE",
     "enum": "SCHEMA_ENUM",
@@ -59,7 +60,7 @@ def check_schema(tree: Any, out: Collector, *, ignore_unknown_members: bool = Fa
     """
     errors = sorted(_validator().iter_errors(tree), key=lambda e: [str(p) for p in e.absolute_path])
     for err in errors:
-        code = _KEYWORD_CODES.get(str(err.validator), "SCHEMA_OTHER")
+        code: Code = _KEYWORD_CODES.get(str(err.validator), "SCHEMA_OTHER")
         if err.validator == "anyOf":
             # The only anyOf is an input dimension: integer >= 0 or null.
             # JSON Schema's integers include 2.0, so -2.0 fails on range like -2 does.

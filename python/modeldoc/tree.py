@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+from .codenames import Code
 from .errors import Collector, escape_pointer_token
 from .limits import Limits
 
@@ -35,8 +36,8 @@ class Marker:
 
     __slots__ = ("code", "message")
 
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
+    def __init__(self, code: Code, message: str) -> None:
+        self.code: Code = code
         self.message = message
 
 

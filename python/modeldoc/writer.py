@@ -13,28 +13,27 @@ import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Iterator, Literal
+from typing import IO, Any, Callable, Iterator
 
 import numpy as np
 
 from . import encodings as enc
+from ._fast.hashing import Hasher, hash_bytes_in_background
 from .digest import document_sha256, report_of_tree
 from .document import Document, graph_to_tree, producer_to_tree, test_vectors_to_tree
 from .dtypes import DTYPES, DType, dtype_of_array, to_le_bytes
-from .quantize import dequantize
+from .encodings import ENCODINGS, Encoding
 from .errors import Collector, ModelDocError
 from .jsontext import dumps_value, parse_json
-from ._fast.hashing import Hasher, hash_bytes_in_background
 from .limits import DEFAULT_LIMITS
 from .progress import Progress
+from .quantize import dequantize
 from .schema import SCHEMA_ID, check_schema, normalize_integers
 from .semantics import check_semantics
 from .tree import check_tree
 
-Encoding = Literal["base64", "list", "msgpack"]
 MAX_BIN = (1 << 32) - 1  # the largest MessagePack bin; bigger tensors are split
 _B64_CHUNK = 3 << 20  # raw bytes per base64 step (a multiple of 3)
-ENCODINGS: tuple[str, ...] = ("base64", "list", "msgpack")
 
 
 _Prepared = tuple[str, DType, np.ndarray]  # name, dtype, array as written
@@ -239,7 +238,7 @@ def _write_json(
     emit(b',\n"tensors":[')
     sha256s = []
     ahead = _hashes_ahead(tensors)
-    for i, ((name, dt, arr), entry) in enumerate(zip(tensors, skeleton["tensors"])):
+    for i, ((_name, dt, arr), entry) in enumerate(zip(tensors, skeleton["tensors"])):
         meta = {k: v for k, v in entry.items() if k not in ("data", "sha256")}
         emit((",\n" if i else "\n").encode() + dumps_value(meta)[:-1].encode("utf-8") + b',"data":')
         raw = to_le_bytes(arr, dt)
@@ -328,7 +327,7 @@ def _write_msgpack(
             continue
         emit(packer.pack_array_header(len(tensors)))
         ahead = _hashes_ahead(tensors)
-        for i, ((name, dt, arr), entry) in enumerate(zip(tensors, value)):
+        for i, ((_name, dt, arr), entry) in enumerate(zip(tensors, value)):
             emit(packer.pack_map_header(len(entry)))
             for k, v in entry.items():
                 if k not in ("data", "sha256"):

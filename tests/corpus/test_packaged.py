@@ -23,6 +23,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# Every packaged model is converted through the Keras or tfjs adapter and checked against Keras.
+pytest.importorskip("keras", reason="the packaged models are checked against Keras (modeldoc[keras])")
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGED = Path(os.environ.get("MODELDOC_PACKAGED", ROOT / ".venv" / "packaged"))
 INTEROP = ROOT / "interop" / "tfjs"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import Future, wait as wait_all
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_all
 from typing import Any, Callable
 
 import numpy as np

@@ -13,8 +13,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._api import CORE_LAYERS, evaluate
     from ..vectorrule import ATOL, RTOL, allowed_atol, compare
+    from ._api import CORE_LAYERS, evaluate
     from ._vectors import VectorCheck, check_test_vectors
 
 # Public name -> private module, loaded on first access (PEP 562): `modeldoc --help` registers

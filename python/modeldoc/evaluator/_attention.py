@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ._activations import softmax
 from ..profile import Config
+from ._activations import softmax
 from ._kernel import Ctx, Kernel, axis_index, unary
 
 # Keras' TensorFlow attention kernel puts this in place of a masked score (-0.7 times the largest float32), so

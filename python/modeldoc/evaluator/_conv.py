@@ -8,8 +8,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._activations import activation
 from ..profile import Config
+from ._activations import activation
 from ._kernel import Ctx, Kernel, unary
 from ._windows import dilated, pad, pads, windows
 

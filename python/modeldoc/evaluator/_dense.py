@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ModelDocError
-from ._activations import activation
 from ..profile import Config
+from ._activations import activation
 from ._kernel import Ctx, Kernel, unary
 
 # Members whose non-default value means weights the core profile does not describe.

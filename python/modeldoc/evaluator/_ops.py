@@ -14,8 +14,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..dtypes import dtype_of_array
-from ._activations import ACTIVATIONS, gelu
 from ..profile import Config
+from ._activations import ACTIVATIONS, gelu
 from ._kernel import Ctx, Kernel, axis_index
 
 # Elementwise operations of two operands, each a tensor or a constant; they broadcast as NumPy does.

@@ -10,8 +10,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._activations import activation
 from ..profile import Config
+from ._activations import activation
 from ._kernel import Ctx, Kernel
 
 Step = Callable[[np.ndarray, list[np.ndarray]], tuple[np.ndarray, list[np.ndarray]]]

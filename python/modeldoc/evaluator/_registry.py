@@ -19,8 +19,17 @@ from ._pool import build_global, build_pool
 from ._preprocess import PREPROCESSING
 from ._recurrent import build_gru, build_lstm, build_simple_rnn
 from ._registry_seq import sequence_builders
-from ._shape import (IDENTITIES, build_cropping, build_flatten, build_identity, build_permute, build_repeat_vector,
-                     build_reshape, build_upsampling, build_zero_padding)
+from ._shape import (
+                     IDENTITIES,
+                     build_cropping,
+                     build_flatten,
+                     build_identity,
+                     build_permute,
+                     build_repeat_vector,
+                     build_reshape,
+                     build_upsampling,
+                     build_zero_padding,
+)
 
 _BUILDERS: dict[str, Builder] = {
     "Dense": build_dense,

@@ -10,7 +10,7 @@ through layers that only move values unchanged.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
@@ -19,11 +19,12 @@ from ..dtypes import dtype_of_array
 from ..errors import Finding, ModelDocError
 from ..flatgraph import Call, Program, flatten
 from ..profile import Config
-from ._kernel import Ctx, Kernel
 from ._calls import count_problem, nested_call_findings
-from ._ops import call_problem as op_call_problem, is_op
+from ._kernel import Ctx, Kernel
 from ._masking import ANY, NOT_EQUAL, Roles, mask_problem, output_masks, roles
 from ._masking import count_problem as sequence_count_problem
+from ._ops import call_problem as op_call_problem
+from ._ops import is_op
 from ._registry import BUILDERS
 from ._registry_seq import sequence_builders
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..document import Document
 from ..errors import Finding, escape_pointer_token
 from ..vectorrule import RTOL, allowed_atol, compare
 from ._run import Plan, run
+
 
 @dataclass(frozen=True)
 class VectorCheck:

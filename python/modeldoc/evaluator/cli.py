@@ -19,6 +19,7 @@ import numpy as np
 
 from ..clicommon import STDIO, FileError, document_source, print_json, read_stdin, say, shown
 from ..errors import ModelDocError
+from ..exitcodes import EXIT_OK
 
 
 def _input_arg(text: str) -> tuple[str, str]:
@@ -111,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for name, info in summary.items():
             stats = f" min {info['min']:.6g} max {info['max']:.6g} mean {info['mean']:.6g}" if "min" in info else ""
             say(args, f"{name}: {info['dtype']} {info['shape']}{stats}")
-    return 0
+    return EXIT_OK
 
 
 def _check(doc: Any, args: argparse.Namespace) -> int:
@@ -132,7 +133,7 @@ def _check(doc: Any, args: argparse.Namespace) -> int:
     failed = [c.finding() for c in checks if not c.ok]
     if failed:
         raise ModelDocError(failed)
-    return 0
+    return EXIT_OK
 
 
 def _save_npy(array: np.ndarray, fp: IO[bytes]) -> None:
@@ -157,7 +158,7 @@ def _write(outputs: dict[str, np.ndarray], args: argparse.Namespace) -> int:
     else:
         for name, path in written.items():
             say(args, f"{name}: {path} {outputs[name].dtype} {list(outputs[name].shape)}")
-    return 0
+    return EXIT_OK
 
 
 def add_commands(sub: Any) -> None:

@@ -15,13 +15,23 @@ import sys
 from typing import Any, NoReturn
 
 from ..clicommon import (
-    STDIO, add_force_option, check_output, local_file, output_encoding, print_json, read_stdin, save_and_report, say,
-    shown, write_bytes_to,
+    STDIO,
+    add_force_option,
+    check_output,
+    local_file,
+    output_encoding,
+    print_json,
+    read_stdin,
+    save_and_report,
+    say,
+    shown,
+    write_bytes_to,
 )
+from ..encodings import ENCODINGS
 from ..errors import ModelDocError
+from ..exitcodes import EXIT_OK
 from ..extras import require
 from ..progress import terminal_bar
-from ..writer import ENCODINGS
 
 
 def _quiet() -> None:
@@ -93,7 +103,7 @@ def cmd_from_keras(args: argparse.Namespace) -> int:
     doc = from_keras(model, test_vectors=args.test_vectors, seed=args.seed, custom_objects=objects,
                      safe=not args.unsafe)
     save_and_report(args, doc, encoding)
-    return 0
+    return EXIT_OK
 
 
 def cmd_to_keras(args: argparse.Namespace) -> int:
@@ -120,7 +130,7 @@ def cmd_to_keras(args: argparse.Namespace) -> int:
         print_json({"ok": True, "output": out})
     else:
         say(args, f"{out}: Keras model written")
-    return 0
+    return EXIT_OK
 
 
 def _keras_to_stdout(model: Any) -> None:
@@ -147,7 +157,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     doc = upgrade(_read(args.input), input_shape=args.input_shape, input_dtype=args.input_dtype,
                   test_vectors=args.test_vectors)
     save_and_report(args, doc, encoding)
-    return 0
+    return EXIT_OK
 
 
 def _custom_object_option(p: argparse.ArgumentParser) -> None:

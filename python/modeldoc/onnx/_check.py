@@ -18,6 +18,7 @@ from ..document import Document
 from ..errors import Finding, ModelDocError, pointer
 from ..vectorrule import RTOL, allowed_atol, compare
 
+
 @dataclass(frozen=True)
 class OutputCheck:
     """One output of one test vector: the largest absolute difference and the bound it was held to,

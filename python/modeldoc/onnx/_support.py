@@ -19,10 +19,26 @@ from ..dtypes import DTYPES
 from ..errors import Finding
 from ..flatgraph import Program
 from ..profile import ONNX, kernels
-from . import _activations, _attention, _conv, _dense, _embedding, _masking, _merge, _norm, _ops, _pool, _preprocess
-from . import _recurrent, _shape, _wrappers
+from . import (
+    _activations,
+    _attention,
+    _conv,
+    _dense,
+    _embedding,
+    _masking,
+    _merge,
+    _norm,
+    _ops,
+    _pool,
+    _preprocess,
+    _recurrent,
+    _shape,
+    _wrappers,
+)
 from ._config import Config, Op, Unsupported
-from ._masks import ROLE_TYPES, argument_problem as mask_argument_problem, static_findings as mask_findings
+from ._masks import ROLE_TYPES
+from ._masks import argument_problem as mask_argument_problem
+from ._masks import static_findings as mask_findings
 from ._opsets import MIN_OPSET
 
 _TABLE: dict[str, Op] = {}

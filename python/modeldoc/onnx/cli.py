@@ -11,8 +11,8 @@ import argparse
 import os
 from typing import Any
 
-from ..clicommon import STDIO, add_force_option, check_output, document_source, print_json, say, shown
-from ..clicommon import write_bytes_to
+from ..clicommon import STDIO, add_force_option, check_output, document_source, print_json, say, shown, write_bytes_to
+from ..exitcodes import EXIT_OK
 from ..extras import require
 from ..limits import DEFAULT_LIMITS
 from ..progress import terminal_bar
@@ -42,7 +42,7 @@ def cmd_to_onnx(args: argparse.Namespace) -> int:
                     "test_vector_outputs": [str(r) for r in results]})
     else:
         say(args, f"{out}: ONNX opset {opset} written ({checked})")
-    return 0
+    return EXIT_OK
 
 
 def _onnx_to_stdout(doc: Any, opset: int, check: bool) -> list[Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Collection
 
+from ..codenames import Code
 from ..errors import Finding, escape_pointer_token
 from ._catalogue import default as catalogue_default
 
@@ -35,12 +36,12 @@ class Config:
     reads as absent (the ONNX exporter's reading); otherwise null is a value like any other.
     """
 
-    def __init__(self, config: dict[str, Any], pointer: str, layer_type: str, *, code: str = "EVAL_UNSUPPORTED",
+    def __init__(self, config: dict[str, Any], pointer: str, layer_type: str, *, code: Code = "EVAL_UNSUPPORTED",
                  label: str | None = None, null_is_default: bool = False) -> None:
         self.values = config
         self.pointer = pointer
         self.layer_type = layer_type
-        self.code = code
+        self.code: Code = code
         self.label = f"{layer_type}: " if label is None else label
         self.null_is_default = null_is_default
         self.findings: list[Finding] = []

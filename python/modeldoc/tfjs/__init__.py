@@ -25,7 +25,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._api import MAX_MODEL_JSON_BYTES, METADATA_QUANTIZATION, from_tfjs, to_tfjs
+    from ._api import MAX_MODEL_JSON_BYTES as MAX_MODEL_JSON_BYTES
+    from ._api import METADATA_QUANTIZATION as METADATA_QUANTIZATION
+    from ._api import from_tfjs, to_tfjs
     from ._support import TFJS_UNSUPPORTED
 
 # Public name -> private module, loaded on first access (PEP 562), as in modeldoc.onnx:

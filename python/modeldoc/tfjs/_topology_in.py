@@ -17,11 +17,26 @@ import numpy as np
 
 from ..document import Graph, Input, Layer, Node
 from ..errors import ModelDocError, escape_pointer_token
-from ._legacy import camel, dtype_name, first_layer_shape, input_dtype_name, rewrite_members
 from ..profile import weight_names
-from ._support import (ACTIVATION_OBJECTS, ACTIVATIONS_DIFFERENT, ACTIVATIONS_IN, CONSTRAINTS, IGNORED_TFJS,
-                       INITIALIZER_STRINGS, INITIALIZERS_IN, LAYERS, MERGE_LAYERS, MERGE_MODES, ONLY_VALUES, RECURRENT,
-                       REFUSED_LAYERS, REFUSED_VALUES, TFJS_DTYPES, WRAPPERS)
+from ._legacy import camel, dtype_name, first_layer_shape, input_dtype_name, rewrite_members
+from ._support import (
+    ACTIVATION_OBJECTS,
+    ACTIVATIONS_DIFFERENT,
+    ACTIVATIONS_IN,
+    CONSTRAINTS,
+    IGNORED_TFJS,
+    INITIALIZER_STRINGS,
+    INITIALIZERS_IN,
+    LAYERS,
+    MERGE_LAYERS,
+    MERGE_MODES,
+    ONLY_VALUES,
+    RECURRENT,
+    REFUSED_LAYERS,
+    REFUSED_VALUES,
+    TFJS_DTYPES,
+    WRAPPERS,
+)
 from ._weights import ReadWeight
 
 GRAPH_MODELS = ("Sequential", "Model", "Functional")

@@ -23,9 +23,24 @@ from ._custom_scale import KIND as CUSTOM_SCALE
 from ._custom_scale import custom_scale_entries
 from ._keepdims import GLOBAL_POOLING, channels, reshape_entry, wants_reshape
 from ._masks import plan_masks
-from ._support import (ACTIVATION_ALIASES, ACTIVATIONS_OUT, CONSTRAINTS, IGNORED_KERAS, INITIALIZERS, LAYERS,
-                       MERGE_LAYERS, MERGE_MODES, ONLY_VALUES, RECURRENT, REFUSED_LAYERS, REFUSED_OPS, REFUSED_VALUES,
-                       TFJS_DTYPES, WRAPPERS, LayerSpec)
+from ._support import (
+    ACTIVATION_ALIASES,
+    ACTIVATIONS_OUT,
+    CONSTRAINTS,
+    IGNORED_KERAS,
+    INITIALIZERS,
+    LAYERS,
+    MERGE_LAYERS,
+    MERGE_MODES,
+    ONLY_VALUES,
+    RECURRENT,
+    REFUSED_LAYERS,
+    REFUSED_OPS,
+    REFUSED_VALUES,
+    TFJS_DTYPES,
+    WRAPPERS,
+    LayerSpec,
+)
 
 KERAS_VERSION = "2.15.0"  # the Keras JSON dialect tfjs-layers reads
 

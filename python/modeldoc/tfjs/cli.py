@@ -10,11 +10,21 @@ import argparse
 import os
 from typing import Any
 
-from ..clicommon import STDIO, add_force_option, check_output, document_source, output_encoding, print_json
-from ..clicommon import save_and_report, say, usage_error
+from ..clicommon import (
+    STDIO,
+    add_force_option,
+    check_output,
+    document_source,
+    output_encoding,
+    print_json,
+    save_and_report,
+    say,
+    usage_error,
+)
+from ..encodings import ENCODINGS
+from ..exitcodes import EXIT_OK
 from ..limits import DEFAULT_LIMITS
 from ..progress import terminal_bar
-from ..writer import ENCODINGS
 
 
 def cmd_to_tfjs(args: argparse.Namespace) -> int:
@@ -29,7 +39,7 @@ def cmd_to_tfjs(args: argparse.Namespace) -> int:
         print_json({"ok": True, "output": args.output, "files": paths, "bytes": size})
     else:
         say(args, f"{args.output}: model.json and {len(paths) - 1} weight shard(s) written, {size} bytes")
-    return 0
+    return EXIT_OK
 
 
 def cmd_from_tfjs(args: argparse.Namespace) -> int:
@@ -40,7 +50,7 @@ def cmd_from_tfjs(args: argparse.Namespace) -> int:
     check_output(args, args.output, [args.input])
     encoding = output_encoding(args)
     save_and_report(args, from_tfjs(args.input), encoding)
-    return 0
+    return EXIT_OK
 
 
 def _positive(text: str) -> int:
