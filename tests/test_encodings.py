@@ -57,7 +57,10 @@ def test_declared_size_limits_and_overflow() -> None:
     assert err(nbytes_of, [1 << 32] * 3, F32, "/t", Limits()) == ("LIMIT_TENSOR_SIZE", "/t/shape")
     assert err(nbytes_of, [1] * 33, F32, "/t", Limits()) == ("LIMIT_RANK", "/t/shape")
     assert err(nbytes_of, [1000], F32, "/t", Limits(max_tensor_bytes=3999)) == ("LIMIT_TENSOR_SIZE", "/t/shape")
-    assert nbytes_of([0, 1 << 62], F32, "/t", Limits()) == 0  # zero-size: no overflow from the later dimension
+    # spec.md 8: a dimension 0 counts as 1 for the limit, so [0, 2^62] is refused like [2^62], while a
+    # zero-size shape within the limit declares 0 bytes
+    assert err(nbytes_of, [0, 1 << 62], F32, "/t", Limits()) == ("LIMIT_TENSOR_SIZE", "/t/shape")
+    assert nbytes_of([0, 1 << 20], F32, "/t", Limits()) == 0
 
 
 @pytest.mark.parametrize(

@@ -261,5 +261,6 @@ def test_custom_object_option_imports_only_the_named_module(tmp_path: Path) -> N
                         text=True)
     assert ok.returncode == 0, ok.stderr
     assert modeldoc.load(tmp_path / "m.json").model.layers[0].model.layers[0].config["factor"] == 3.0
-    bad = subprocess.run([*cmd, "--custom-object", "my_layers"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    bad = subprocess.run([*cmd, "--force", "--custom-object", "my_layers"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True)
     assert bad.returncode == 2 and "MODULE:CLASS" in bad.stderr

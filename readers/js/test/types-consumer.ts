@@ -1,6 +1,6 @@
 // Compiled by `tsc -p tsconfig.json` (test/types.test.mjs), never run: a user's code against
 // the declarations in types/, imported by the package name as an installed package would be.
-import { read, validate, ModelDocError, DEFAULT_LIMITS, DTYPES, type Tensor, type ValidateResult } from 'modeldoc-reader';
+import { read, validate, open, ModelDocError, DEFAULT_LIMITS, DTYPES, type Tensor, type ValidateResult } from 'modeldoc-reader';
 import { evaluate, checkTestVectors, compareOutput, EvalError, type OutputArray } from 'modeldoc-reader/evaluate';
 
 const bytes = new Uint8Array([0x7b, 0x7d]);
@@ -19,7 +19,10 @@ try {
   const vectors = checkTestVectors(doc);
   const worst: number = vectors.results.reduce((w, r) => Math.max(w, r.worst), 0);
   const cmp: boolean = compareOutput(out.y, { dtype: 'float32', shape: [1], data: [0.5] }, 1e-6).pass;
-  void [rank, big, stored, again, worst, cmp];
+  const lazy = open('model.msgpack', { limits: { depth: 64 } }); // a limit not given keeps its default
+  const one: Tensor = lazy.getTensor(lazy.keys()[0]);
+  const header: bigint[] = lazy.tensors[0].shape;
+  void [rank, big, stored, again, worst, cmp, one, header];
 } catch (e) {
   if (e instanceof ModelDocError) void e.findings.map((f) => f.severity);
   else if (e instanceof EvalError) void e.findings.map((f) => f.message);
@@ -28,8 +31,8 @@ try {
 // Misuse the declarations must refuse:
 // @ts-expect-error bytes, not text
 read('{}');
-// @ts-expect-error limits are all given or none
-validate(bytes, { limits: { depth: 10 } });
+// @ts-expect-error a limit is a number or a bigint, not text
+validate(bytes, { limits: { depth: '10' } });
 // @ts-expect-error shapes from the reader are bigints
 const wrong: number = read(bytes).tensors[0].shape[0];
 
