@@ -53,6 +53,7 @@ def test_no_bar_when_turned_off_or_not_a_terminal() -> None:
         def isatty(self) -> bool:
             return True
 
+    progress.set_enabled(True)  # an in-process command with --quiet earlier in the run turned bars off
     assert progress.bar("x", io.StringIO()) is None
     assert progress.bar("x", Tty()) is not None
     progress.set_enabled(False)

@@ -29,6 +29,7 @@ import numpy as np
 
 from . import document, quantize
 from ._fast import bigfile
+from ._fast.skeleton import placed, scan_structure
 from .document import Graph, Producer, TestVector, graph_from_tree, producer_from_tree
 from .dtypes import DTYPES, to_le_bytes
 from .encodings import sha256_hex
@@ -44,7 +45,6 @@ from .reader import (
     _parse_and_check_structure,
     _read,
     read_source,
-    sniff,
 )
 
 
@@ -277,19 +277,10 @@ def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> La
         f.close()
         raise
     try:
-        kind = sniff(mm[: 1 << 16])
-        if isinstance(kind, Finding):
-            raise bigfile.Fallback("not recognised")
-        skeleton = bigfile.scan_json(mm) if kind == "json" else bigfile.scan_msgpack(mm)
-        out = Collector()
-        parsed = _parse_and_check_structure(skeleton.data, limits, out)
+        _, skeleton, out, parsed = scan_structure(mm, limits)
         if parsed.tree is None or parsed.container is None:
             raise bigfile.Fallback("the structure failed: the ordinary read names the problem")
-        placed = sum(
-            sum(bigfile.span_of(skeleton, x) is not None for x in (d if isinstance(d, list) else [d]))
-            for d in (t["data"] for t in parsed.tree["tensors"])
-        )
-        if placed != len(skeleton.spans):
+        if placed(skeleton, parsed.tree["tensors"]) != len(skeleton.spans):
             raise bigfile.Fallback("a payload outside tensor data")
         if any(span.kind == "list" and _long_string(mm, span, limits.max_string_length)
                for span in _well_formed(list(skeleton.spans.values()))):

@@ -19,12 +19,13 @@ import numpy as np
 
 from .. import quantize
 from ..dtypes import DType
-from ..errors import Collector, Finding
+from ..errors import Collector
 from ..limits import Limits
 from ..progress import Progress
-from ..reader import Visit, _decode_tensors, _parse_and_check_structure, _Parsed, sniff
+from ..reader import Visit, _decode_tensors, _Parsed
 from . import bigfile, listread
 from .hashing import run_in_background
+from .skeleton import placed, scan_structure
 
 SPREAD = 8 << 20  # tensors at least this big are validated on the job pool, two at a time
 
@@ -34,18 +35,9 @@ def read_big(
     each: Visit | None = None,
 ) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
     with open(path, "rb") as f, bigfile.open_mapping(f) as mm:
-        kind = sniff(mm[: 1 << 16])
-        if isinstance(kind, Finding):
-            raise bigfile.Fallback("not recognised")
-        skeleton = bigfile.scan_json(mm) if kind == "json" else bigfile.scan_msgpack(mm)
-        out = Collector()
-        parsed = _parse_and_check_structure(skeleton.data, limits, out)
+        kind, skeleton, out, parsed = scan_structure(mm, limits)
         tensors = parsed.parsed.get("tensors") if isinstance(parsed.parsed, dict) else None
-        placed = sum(
-            sum(bigfile.span_of(skeleton, x) is not None for x in (d if isinstance(d, list) else [d]))
-            for d in (t.get("data") for t in (tensors if isinstance(tensors, list) else []) if isinstance(t, dict))
-        )
-        if parsed.parsed is None or placed != len(skeleton.spans):
+        if parsed.parsed is None or placed(skeleton, tensors) != len(skeleton.spans):
             raise bigfile.Fallback("a payload outside tensor data, or a syntax error")
         if parsed.tree is None or parsed.container is None:
             if kind == "json":
