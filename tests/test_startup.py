@@ -35,6 +35,14 @@ def test_import_modeldoc_loads_nothing_but_its_version() -> None:
     assert sorted(m for m in modules if m.split(".")[0] == "modeldoc") == ["modeldoc", "modeldoc._version"]
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "--help"], ["convert", "--help"], ["digest", "--help"],
+                                  ["conformance", "run", "--help"], ["extract", "--help"], ["diff", "--help"]])
+def test_core_help_loads_no_numpy(argv: list[str]) -> None:
+    # The core commands import numpy and the codecs inside the command, after the arguments are parsed.
+    code = f"from modeldoc.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+    assert tops(loaded_after(code)) & (LAZY | {"numpy"}) == set()
+
+
 @pytest.mark.parametrize("argv", [
     ["--help"], ["validate", "--help"], ["convert", "--help"], ["conformance", "run", "--help"],
     ["from-keras", "--help"], ["to-onnx", "--help"], ["to-tfjs", "--help"], ["run", "--help"],

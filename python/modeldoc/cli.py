@@ -13,12 +13,10 @@ import errno
 import importlib
 import os
 import sys
-from typing import Any, Iterable, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, NoReturn, Sequence
 
-import numpy as np
-
-from . import readerprotocol
 from ._version import __version__
+from .choices import ENCODINGS, QUANTIZE_MODES
 from .clicommon import (
     STDIO,
     FileError,
@@ -38,19 +36,17 @@ from .clicommon import (
     write_bytes_to,
 )
 from .commands import COMMANDS
-from .document import producer_to_tree
-from .encodings import ENCODINGS
 from .errors import Finding, ModelDocError
 from .exitcodes import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, exit_for
 from .extras import MissingExtra
-from .lazy import open as open_lazy
 from .limits import DEFAULT_LIMITS, Limits
 from .progress import terminal_bar
-from .quantize import MODES as QUANTIZE_MODES
-from .quantize import quantize_document
-from .reader import Report, read_tree, validate
-from .schema import schema_text
-from .writer import encoding_for
+
+if TYPE_CHECKING:
+    from .reader import Report
+
+# The modules that load numpy and the codecs are imported inside the commands that use them, so that
+# `modeldoc --help` and a usage error pay for argparse only (tests/test_startup.py).
 
 
 def _finding_line(name: str, f: Finding) -> str:
@@ -61,6 +57,8 @@ def _finding_line(name: str, f: Finding) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .reader import Report, validate
+
     limits = _limits(args)
     if args.files.count(STDIO) > 1:
         raise usage_error("standard input (-) can be read only once")
@@ -92,6 +90,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     # Header only: the structure is checked, no tensor data is read (spec.md 7.1).
+    from .document import producer_to_tree
+    from .lazy import open as open_lazy
+
     limits = _limits(args)
     with open_lazy(document_source(args.file, limits), limits=limits) as doc:
         container, warnings = doc.container, doc.warnings
@@ -161,6 +162,10 @@ def _shape(shape: Sequence[int | None]) -> str:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    from .quantize import quantize_document
+    from .reader import read_tree
+    from .writer import encoding_for
+
     if args.per_channel and not args.quantize:
         raise usage_error("--per-channel needs --quantize uint8 or int8")
     check_output(args, args.output, [args.input])
@@ -183,6 +188,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from . import readerprotocol
+
     limits = _limits(args)
     answer = readerprotocol.answer(document_source(args.file, limits), shown(args.file), limits=limits)
     if answer.error is not None and args.json:
@@ -193,7 +200,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from .evaluator.cli import file_names
+    from .lazy import open as open_lazy
 
     limits = _limits(args)
     output = args.output or file_names([args.tensor])[args.tensor]
@@ -240,6 +250,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import schema_text
+
     sys.stdout.write(schema_text(args.version))
     return EXIT_OK
 

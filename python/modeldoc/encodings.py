@@ -12,10 +12,12 @@ import hashlib
 import itertools
 import json
 import math
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 
+from .choices import ENCODINGS as ENCODINGS  # defined once there, light for the command line
+from .choices import Encoding as Encoding
 from .dtypes import DType, bits_view, canonical_nan_array, from_le_bytes, int_range
 from .errors import ModelDocError, escape_pointer_token
 from .floattext import as_float64, format_floats, parse_nonfinite, round_from_float64
@@ -23,8 +25,6 @@ from .jsontext import NegativeZero
 from .limits import Limits
 
 # A whole document's encoding: JSON with base64 or list tensor data, or MessagePack (spec.md 5).
-Encoding = Literal["base64", "list", "msgpack"]
-ENCODINGS: tuple[Encoding, ...] = get_args(Encoding)
 # The tensor encodings each container allows.
 JSON_ENCODINGS = ("base64", "list")
 MSGPACK_ENCODINGS = ("raw",)

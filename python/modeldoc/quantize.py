@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from .choices import QUANTIZE_MODES
 from .dtypes import DTYPES, DType, dtype_of_array, int_range
 from .errors import ModelDocError
 from .floattext import as_float64, round_from_float64
 
-MODES = ("float16", "uint8", "int8")
+MODES = QUANTIZE_MODES  # defined once, in choices.py, for the command line
 
 
 @dataclass
