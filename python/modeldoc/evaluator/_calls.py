@@ -82,6 +82,12 @@ def count_problem(layer_type: str, config: dict[str, Any], n_inputs: int, n_outp
         outputs = 1 + states if config.get("return_state") is True else 1
     else:
         takes, fits = "1", n_inputs == 1
+    return count_verdict(layer_type, n_inputs, takes, fits, n_outputs, outputs)
+
+
+def count_verdict(layer_type: str, n_inputs: int, takes: str, fits: bool, n_outputs: int, outputs: int) -> str | None:
+    """The one wording of a count problem, for this module's layers and the sequence layers' (_masking.py):
+    ``takes`` says what the layer takes, ``fits`` whether the call's ``n_inputs`` are that."""
     if not fits:
         return f"passes {n_inputs} inputs, {layer_type} takes {takes}"
     if n_outputs != outputs:

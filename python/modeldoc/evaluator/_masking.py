@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..profile import Config
+from ._calls import count_verdict
 from ._kernel import Ctx, Kernel, unary
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU")
@@ -162,11 +163,7 @@ def count_problem(layer_type: str, config: dict[str, Any], r: Roles, n_outputs: 
         takes, fits = "two operands", n + len(r.constants) == 2 and n >= 1
     else:
         takes, fits = "1", n == 1
-    if not fits:
-        return f"passes {n} inputs, {layer_type} takes {takes}"
-    if n_outputs != outputs:
-        return f"defines {n_outputs} outputs, {layer_type} returns {outputs}"
-    return None
+    return count_verdict(layer_type, n, takes, fits, n_outputs, outputs)
 
 
 # --- which outputs carry a mask --------------------------------------------------------------------
