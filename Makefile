@@ -26,10 +26,10 @@ $(CORE_STAMP): requirements/runtime.txt requirements/test.txt pyproject.toml
 	touch $(CORE_STAMP)
 
 ## check: lint and the core tests, in .venv-core (no Keras, ONNX or Node; adapter tests
-##        skip with their reason, slow tests are left to `make test`)
+##        skip with their reason, tests marked slow or node are left to `make test`)
 check: $(CORE_STAMP)
 	$(CORE_PY) -m ruff check python scripts tests
-	$(CORE_PY) -m pytest -q -m "not slow"
+	$(CORE_PY) -m pytest -q -m "not slow and not node"
 
 ## demo: build a model from NumPy arrays, save it in all three encodings, validate, inspect, convert back, compare
 demo: $(STAMP)

@@ -197,6 +197,7 @@ def python_schema_verdict(data: bytes) -> bool | None:
     return bool(_validator().is_valid(tree))
 
 
+@needs_node(JS_READER)
 def test_ajv_and_python_jsonschema_agree_on_every_fixture() -> None:
     node = _node()
     r = subprocess.run([node, str(JS_READER / "test" / "schema-verdicts.mjs")], capture_output=True, text=True, check=True)

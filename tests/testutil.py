@@ -7,7 +7,6 @@ Not in conftest.py: several folders have a conftest.py, and a test module that i
 from __future__ import annotations
 
 import importlib.util
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +17,10 @@ from modeldoc.document import Document, Graph, Input, Layer, Node
 
 
 def needs_node(*packages: Path) -> pytest.MarkDecorator:
-    """Skip unless ``node`` is on PATH and each JavaScript package has its ``node_modules``: ``make check``
-    runs the core tests without Node; ``make test`` installs both, so there nothing is skipped."""
-    missing = [str(p) for p in packages if not (p / "node_modules").is_dir()]
-    if shutil.which("node") is None:
-        return pytest.mark.skip(reason="node is not installed (make test has it; make check runs without)")
-    return pytest.mark.skipif(bool(missing), reason=f"no node_modules in {', '.join(missing)} (make test runs npm ci there)")
+    """The ``node`` marker: ``make check`` (no Node) deselects these tests with ``-m "not node"``, and
+    elsewhere tests/conftest.py skips them unless ``node`` is on PATH and each JavaScript package has its
+    ``node_modules``; ``make test`` installs both, so there nothing is skipped."""
+    return pytest.mark.node(*packages)
 
 
 def needs_extra(*modules: str) -> pytest.MarkDecorator:
