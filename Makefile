@@ -26,10 +26,11 @@ $(CORE_STAMP): requirements/runtime.txt requirements/test.txt pyproject.toml
 	touch $(CORE_STAMP)
 
 ## check: lint and the core tests, in .venv-core (no Keras, ONNX or Node; adapter tests
-##        skip with their reason, tests marked slow or node are left to `make test`)
+##        skip with their reason, tests marked slow or node are left to `make test`, and
+##        property tests draw 10 examples each instead of 150)
 check: $(CORE_STAMP)
 	$(CORE_PY) -m ruff check python scripts tests
-	$(CORE_PY) -m pytest -q -m "not slow and not node"
+	$(CORE_PY) -m pytest -q -m "not slow and not node" --hypothesis-profile=check
 
 ## demo: build a model from NumPy arrays, save it in all three encodings, validate, inspect, convert back, compare
 demo: $(STAMP)

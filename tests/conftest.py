@@ -15,6 +15,10 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# `make check` passes --hypothesis-profile=check: the profile above with a few examples per property, so the
+# quick run still tries every property test once over; `make test` keeps 150. The tests that set a larger
+# max_examples of their own are marked slow instead.
+settings.register_profile("check", settings.default, max_examples=10)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
