@@ -72,6 +72,7 @@ def mutants(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow  # 300 mutants, each read both ways
 @pytest.mark.usefixtures("stream_everything")
 @settings(max_examples=300, deadline=None)
 @given(mutants())
@@ -117,6 +118,7 @@ print((hwm() - base) / n)
 '''
 
 
+@pytest.mark.slow  # a 48 MiB file written and read by a child interpreter
 @pytest.mark.parametrize("encoding", ["base64", "msgpack"])
 def test_reading_a_big_file_needs_little_more_memory_than_its_tensors(tmp_path: Path, encoding: str) -> None:
     r = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp_path / "big"), encoding],

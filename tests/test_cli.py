@@ -66,6 +66,7 @@ def test_inspect(files: dict[str, Path]) -> None:
     assert "input  image: float32 [?, 4, 4, 1]" in text
 
 
+@pytest.mark.slow  # six fresh interpreters
 def test_convert_is_lossless_and_refuses_to_clobber_its_input(files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out.msgpack"
     assert run("convert", str(files["list"]), str(out), "--encoding", "msgpack").returncode == 0
@@ -112,6 +113,7 @@ def test_schema_command_prints_the_schema() -> None:
     assert json.loads(r.stdout)["$id"] == "https://modeldoc.dev/schema/1.0/modeldoc.schema.json"
 
 
+@pytest.mark.slow  # seven inputs times three commands, a fresh interpreter each
 @pytest.mark.parametrize(
     "content",
     [b"", b"\x00\xff" * 100, b"{" * 10000, b'{"format":"modeldoc","format_version":"1.0.0","tensors":"x"}',
@@ -165,6 +167,7 @@ def _on_terminal(cmd: list[str]) -> tuple[int, str]:
     return code, b"".join(chunks).decode()
 
 
+@pytest.mark.slow  # four interpreters on a pseudo-terminal
 def test_no_progress_and_quiet_silence_the_bars(files: dict[str, Path], tmp_path: Path) -> None:
     base = [sys.executable, "-m", "modeldoc", "convert", str(files["base64"])]
     code, text = _on_terminal([*base, str(tmp_path / "a.msgpack")])
@@ -185,6 +188,7 @@ def test_quiet_validate_prints_only_errors(files: dict[str, Path]) -> None:
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
 
 
+@pytest.mark.slow  # nine interpreters, one per command
 def test_dash_is_standard_input_and_output(files: dict[str, Path], tmp_path: Path) -> None:
     data = files["base64"].read_bytes()
     r = subprocess.run([sys.executable, "-m", "modeldoc", "validate", "-"], input=data, capture_output=True)
@@ -206,6 +210,7 @@ def test_dash_is_standard_input_and_output(files: dict[str, Path], tmp_path: Pat
     assert not (tmp_path / "-").exists() and not Path("-").exists()
 
 
+@pytest.mark.slow  # six fresh interpreters
 def test_the_extension_chooses_the_encoding(files: dict[str, Path], tmp_path: Path) -> None:
     assert run("convert", str(files["base64"]), str(tmp_path / "a.msgpack")).returncode == 0
     assert (tmp_path / "a.msgpack").read_bytes()[:1] == b"\x88"
@@ -217,6 +222,7 @@ def test_the_extension_chooses_the_encoding(files: dict[str, Path], tmp_path: Pa
         assert r.returncode == 2 and "USAGE" in r.stderr and not (tmp_path / out).exists(), (out, enc)
 
 
+@pytest.mark.slow  # eight fresh interpreters
 def test_outputs_are_never_the_input_and_replaced_only_with_force(files: dict[str, Path], tmp_path: Path) -> None:
     src = files["base64"]
     before = src.read_bytes()
@@ -275,6 +281,7 @@ def test_conformance_run_stops_at_once(tmp_path: Path) -> None:
     assert r.returncode == 2 and "USAGE" in r.stderr
 
 
+@pytest.mark.slow  # three interpreters that load the evaluator
 def test_run_blames_a_bad_input_file(tmp_path: Path) -> None:
     import numpy as np
 
@@ -366,6 +373,7 @@ COMMANDS_READING_A_FILE = [
 _EXTRA_OF = {"to-onnx": ("onnx", "onnxruntime"), "to-keras": ("keras",), "upgrade": ("keras",), "from-keras": ("keras",)}
 
 
+@pytest.mark.slow  # every command that reads a file, two interpreters each
 @pytest.mark.parametrize("argv", [pytest.param(a, marks=needs_extra(*_EXTRA_OF.get(a[0], ())))
                                   for a in COMMANDS_READING_A_FILE], ids=[" ".join(a[:2]) for a in COMMANDS_READING_A_FILE])
 def test_json_errors_are_one_object_with_stable_keys(argv: list[str], tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ def test_the_code_type_lists_exactly_the_registered_codes_in_order() -> None:
     assert set(POINTS_AT) == set(CODES)
 
 
+@pytest.mark.slow  # runs mypy
 def test_mypy_rejects_a_misspelt_code_and_accepts_a_registered_one(tmp_path: Path) -> None:
     api = pytest.importorskip("mypy.api")
     (tmp_path / "uses_codes.py").write_text(

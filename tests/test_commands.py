@@ -78,6 +78,7 @@ def test_no_module_of_the_library_imports_the_command_line() -> None:
     assert callers == []
 
 
+@pytest.mark.slow  # imports every module of the package afresh, one by one
 def test_each_core_module_imports_alone() -> None:
     """A fresh interpreter per module would take a minute: one process forgets modeldoc between imports."""
     names = sorted(".".join(("modeldoc", *p.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")

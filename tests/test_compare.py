@@ -50,6 +50,7 @@ def test_diff_reports_model_config_and_each_tensor(pair: tuple[Path, Path]) -> N
     assert same.equal and same.as_dict()["equal"] is True
 
 
+@pytest.mark.slow  # four fresh interpreters
 def test_diff_command(pair: tuple[Path, Path]) -> None:
     a, b = pair
     r = run("diff", str(a), str(b))
@@ -75,6 +76,7 @@ def test_max_abs_diff_in_blocks_and_with_nan() -> None:
     assert max_abs_diff(nan, np.array([0.0, 1.0, np.inf])) == np.inf
 
 
+@pytest.mark.slow  # five fresh interpreters
 def test_extract_writes_the_tensor(pair: tuple[Path, Path], tmp_path: Path) -> None:
     a, _ = pair
     doc = modeldoc.load(a)
@@ -108,6 +110,7 @@ print("peaks", extract, hwm() - base)
 """
 
 
+@pytest.mark.slow  # two 96 MiB files and a child interpreter
 def test_extract_and_diff_hold_one_tensor_at_a_time(tmp_path: Path) -> None:
     n, count = 16 << 20, 6  # six tensors of 16 MiB, 96 MiB in all
     rng = np.random.default_rng(0)

@@ -74,6 +74,7 @@ def test_reference_reader_passes(case: dict[str, Any]) -> None:
                 assert e["code"] in {c for c, _ in got}
 
 
+@pytest.mark.slow  # four fresh interpreters
 def test_reader_protocol_through_the_cli() -> None:
     """A sample of cases through `modeldoc digest`, exactly as another reader would be driven."""
     sample = [c for c in CASES if c["id"] in {
@@ -111,6 +112,7 @@ def test_harness_passes_the_reference_reader() -> None:
     assert r.stdout.strip().splitlines()[-1] == f"{len(CASES)} passed, 0 failed"
 
 
+@pytest.mark.slow  # a fresh interpreter per fixture
 def test_harness_runs_a_reader_command_and_catches_a_wrong_one(tmp_path: Path) -> None:
     # A "reader" that accepts everything and prints an empty report must fail every case.
     liar = tmp_path / "liar.py"

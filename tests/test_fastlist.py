@@ -75,6 +75,7 @@ def reads_back(text: bytes, arr: np.ndarray, name: str) -> None:
     assert np.array_equal(got[~nan].view(u), want[~nan].view(u))
 
 
+@pytest.mark.slow  # a million values through both writers
 @pytest.mark.parametrize("name", ["float32", "float64"])
 def test_random_bit_patterns_match_the_reference(name: str) -> None:
     n = 1_000_000 if name == "float32" else 300_000
@@ -95,12 +96,14 @@ def test_double_rounding_values_get_longer_text() -> None:
     assert fast_text(a, "float32") == b"[7.038530691851209e-26,-7.038530691851209e-26]"
 
 
+@pytest.mark.slow  # two million values parsed back
 def test_float32_millions_read_back_by_the_spec_rule() -> None:
     # Independent of the reference writer: parse the fast text as binary64, round once.
     a = random_floats("float32", 2_000_000, seed=5)
     reads_back(fast_text(a, "float32"), a, "float32")
 
 
+@pytest.mark.slow  # all 65536 patterns in three shapes, both writers
 @pytest.mark.parametrize("name", ["float16", "bfloat16"])
 def test_every_half_precision_pattern_matches_the_reference(name: str) -> None:
     a = np.arange(1 << 16, dtype=np.uint16).view(DTYPES[name].numpy).copy()
@@ -180,6 +183,7 @@ def _mixed_document() -> Document:
     return Document(model=base.model, tensors={**base.tensors, **tensors}, metadata={}, producer=base.producer)
 
 
+@pytest.mark.slow  # 280,000 floats through both writers
 def test_documents_are_byte_identical_with_and_without_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = _mixed_document()
     fast = modeldoc.dumps(doc, encoding="list")
@@ -236,6 +240,7 @@ def _orjson_float32_failures(start: int, stop: int) -> list[int]:
     return bad
 
 
+@pytest.mark.slow  # fourteen million float32 patterns through orjson
 def test_orjson_float32_text_fails_the_spec_rule_only_at_the_known_value() -> None:
     """The exhaustive version of this (all 2**31 non-negative finite patterns, about 8 minutes on
     one core) runs with MODELDOC_EXHAUSTIVE=1; by default: the binade of 0x15ae43fd and a spread

@@ -76,6 +76,7 @@ def test_the_known_binary64_to_bfloat16_double_rounding_case() -> None:
     assert round_from_float64(x, DTYPES["bfloat16"]).view(np.uint16)[0] == 0x3F81
 
 
+@pytest.mark.slow  # all 65536 patterns through the exact oracle
 @pytest.mark.parametrize("name", ["float16", "bfloat16"])
 def test_every_16_bit_value_writes_text_that_reads_back(name: str) -> None:
     dt = DTYPES[name]

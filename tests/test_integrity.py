@@ -31,6 +31,7 @@ def model_with_test_vector() -> modeldoc.Document:
     return doc
 
 
+@pytest.mark.slow  # 1500 flipped documents per encoding
 @pytest.mark.parametrize("encoding", ["base64", "list", "msgpack"])
 def test_every_single_bit_flip_is_detected_or_harmless(encoding: str) -> None:
     doc = model_with_test_vector()
@@ -91,6 +92,7 @@ def tag_of(path: Path) -> str:
     return doc.metadata["tag"]
 
 
+@pytest.mark.slow  # twelve writers of 16 MB, killed after up to 1.2 s each
 def test_killed_writer_leaves_old_or_complete_file(tmp_path: Path) -> None:
     target = tmp_path / "model.doc"
     old = modeldoc.example_document()
@@ -110,6 +112,7 @@ def test_killed_writer_leaves_old_or_complete_file(tmp_path: Path) -> None:
     assert all(n.startswith(".model.doc.") and n.endswith(".tmp") for n in leftovers)
 
 
+@pytest.mark.slow  # two writers of 16 MB, six rounds each
 def test_two_writers_to_one_path_leave_one_complete_file(tmp_path: Path) -> None:
     target = tmp_path / "shared.doc"
     a = spawn_writer(target, 1, 6)

@@ -142,6 +142,7 @@ def test_zero_size_tensors_within_the_bound_load(shape: list[int], encoding: str
 _DIMS = st.one_of(st.sampled_from([0, 0, 1, 2, 3]), st.integers(0, 2**64 - 1), st.sampled_from([2**k for k in (16, 30, 32, 36, 40, 62, 63)]))
 
 
+@pytest.mark.slow  # 120 examples, each a document built and read
 @settings(max_examples=120, deadline=None)
 @given(st.lists(_DIMS, max_size=6), st.sampled_from(["base64", "raw", "list"]))
 def test_adversarial_shapes_never_crash_and_follow_the_bound(shape: list[int], encoding: str) -> None:

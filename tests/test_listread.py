@@ -188,6 +188,7 @@ def mutants(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow  # 250 mutants, each read both ways
 @pytest.mark.usefixtures("stream_lists")
 @settings(max_examples=250, deadline=None)
 @given(mutants())
@@ -220,6 +221,7 @@ def test_orjson_reads_decimals_as_python_does() -> None:
     assert np.array_equal(np.array(got).view(np.uint64), np.array(want).view(np.uint64))
 
 
+@pytest.mark.slow  # twelve million floats written and read in the list encoding
 def test_big_list_file_without_patches(tmp_path: Path) -> None:
     """A file above the real threshold, read with the real block size."""
     rng = np.random.default_rng(2)
@@ -254,6 +256,7 @@ print((hwm() - base) / (4 * n))
 '''
 
 
+@pytest.mark.slow  # twelve million floats, written and read by a child interpreter
 def test_reading_a_big_list_file_needs_little_more_memory_than_its_tensors(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -75,6 +75,7 @@ def mutants(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow  # 200 mutants, each validated both ways
 @settings(max_examples=200, deadline=None)
 @given(mutants())
 def test_the_pool_agrees_with_the_ordinary_path(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
