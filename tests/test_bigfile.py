@@ -153,3 +153,35 @@ def test_verify_false_skips_checksums_on_the_streaming_path(tmp_path: Path, enco
     assert e.value.code == "DATA_CHECKSUM"
     back = modeldoc.load(path, verify=False)
     assert back.tensors["w1"].tobytes() == good.tensors["w1"].tobytes()
+
+
+def _escape_at(text: bytes, where: list[int]) -> bytes:
+    """Write the characters at ``where`` (within the long base64 payload) as JSON escapes."""
+    start = text.index(b'"data":"', text.index(b'"w1"')) + len(b'"data":"')
+    out = bytearray(text)
+    for i in sorted(where, reverse=True):
+        ch = out[start + i]
+        out[start + i : start + i + 1] = b"\\u%04x" % ch if ch != ord("/") else b"\\/"
+    return bytes(out)
+
+
+@pytest.mark.usefixtures("stream_everything")
+@pytest.mark.parametrize("window", [16, 1 << 20])
+@pytest.mark.parametrize("where", [[0], [5], [70], [100, 101], [-1]])
+def test_escaped_base64_text_is_never_cut_out(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, window: int,
+                                              where: list[int]) -> None:
+    """A long data string with JSON escapes is valid base64 once unescaped: the scan must see the
+    backslash wherever it falls, within one window or across several, and leave the string in place."""
+    monkeypatch.setattr(bigfile, "_WINDOW", window)
+    text = SEEDS[0]
+    payload = json.loads(text)["tensors"]
+    w1 = next(t for t in payload if t["name"] == "w1")["data"]
+    at = [len(w1) + i if i < 0 else i for i in where]
+    data = _escape_at(text, at)
+    assert json.loads(data) == json.loads(text)  # the same document, spelled differently
+    path = tmp_path / "escaped.json"
+    path.write_bytes(data)
+    assert findings(modeldoc.validate(path)) == findings(modeldoc.validate(data)) == []
+    assert modeldoc.reader_report(modeldoc.load(path)) == modeldoc.reader_report(modeldoc.loads(text))
+    with modeldoc.open(path) as lazy:
+        assert lazy.get_tensor("w1").tobytes() == modeldoc.loads(text).tensors["w1"].tobytes()
