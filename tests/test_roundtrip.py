@@ -95,3 +95,23 @@ def test_loaded_arrays_are_writable_and_independent() -> None:
     arr = doc.tensors["conv/kernel"]
     arr[...] = 0  # must not raise (read-only buffers would) and must not touch the input bytes
     assert modeldoc.loads(data).tensors["conv/kernel"].any()
+
+
+SIGNALLING_NAN = {"bfloat16": 0x7F81, "float16": 0x7C01, "float32": 0x7F800001, "float64": 0x7FF0000000000001}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("dtype_name", sorted(SIGNALLING_NAN))
+def test_signalling_nans_are_written_without_a_warning(dtype_name: str, encoding: str) -> None:
+    # ml_dtypes' isnan flags a signalling bfloat16 NaN as an invalid operation: no warning may
+    # reach the caller (a program running with warnings as errors would fail to save).
+    dt = DTYPES[dtype_name]
+    uint = np.dtype(f"<u{dt.itemsize}")
+    sign = 1 << (8 * dt.itemsize - 1)
+    arr = np.array([SIGNALLING_NAN[dtype_name], 0, SIGNALLING_NAN[dtype_name] | sign], dtype=uint).view(dt.numpy)
+    doc = doc_with({"t": arr})
+    text = modeldoc.dumps(doc, encoding=encoding, canonicalize_nan=encoding == "list")  # type: ignore[arg-type]
+    back = modeldoc.loads(text).tensors["t"]
+    want = canonicalize_nan(arr, dt) if encoding == "list" else arr
+    assert same_bits(back, want)
