@@ -171,8 +171,8 @@ class KerasBase(Format):
     fresh_ops = ("write", "read")
 
     def preimport(self) -> None:
-        import h5py  # noqa: F401
-        import keras  # noqa: F401
+        import h5py  # type: ignore[import-untyped]  # noqa: F401
+        import keras  # type: ignore[import-untyped]  # noqa: F401
 
     def setup_write(self, case: Case, tensors: dict[str, np.ndarray]) -> Any:
         model = keras_model(case)

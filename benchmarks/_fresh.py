@@ -129,7 +129,10 @@ def run(case: Any, prepared: str, workdir: str, env: dict[str, str], reps: int, 
                            env=env, capture_output=True, text=True, timeout=timeout, check=False)
         if r.returncode != 0:
             return {"case": case.name, "error": (r.stderr.strip().splitlines() or ["prepare failed"])[-1][:300]}
-        paths.update(line.split("\t", 1) for line in r.stdout.splitlines() if "\t" in line)
+        for line in r.stdout.splitlines():
+            if "\t" in line:
+                key, path = line.split("\t", 1)
+                paths[key] = path
     biggest = max(case.tensors, key=lambda t: math.prod(t.shape)).name
     loadavg = os.getloadavg()
     seconds: dict[str, list[float]] = {j.key: [] for j in JOBS}

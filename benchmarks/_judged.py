@@ -275,7 +275,9 @@ METHOD = [
     "written file inside the timed region, for every writer alike (for ModelDoc's already synced file it "
     "returns at once).",
     "- Write / read targets are judged on the largest float32 model (400 MB); the JSON list against the "
-    "hand-rolled recipe on the 40 MB one. A speed ratio is the peer's best time over ModelDoc's.",
+    "hand-rolled recipe on the 40 MB one. A speed ratio is the peer's best time over ModelDoc's. A format's "
+    "operations run in turns (write, read, ..., then again), so every read finds the file its format's write "
+    "just left in the page cache, as in the warm rows.",
     "- **get_tensor** is `modeldoc.open(path).get_tensor(name)` of the smallest tensor (a bias; its sha256 "
     "is checked), **inspect** is `modeldoc.open(path)` plus every tensor's declared name, dtype, shape, "
     "bytes and encoding (what `modeldoc inspect` prints); both against `modeldoc.load(path)` (the read row) "
