@@ -65,7 +65,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     # With --jobs the files are checked in worker processes; the reports come back in the order of
     # the command line, so everything below (output, exit code) is the same as one by one.
     checked = iter(_validate_in_workers(on_disk, limits, jobs) if jobs > 1 else ())
-    from .reader import Report, validate  # after the workers started: they import it themselves
+    from .reader import Report, validate  # not before the workers: with --jobs the parent needs it only for -
 
     reports: list[tuple[str, Report]] = []
     for f in args.files:
