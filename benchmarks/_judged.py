@@ -56,9 +56,20 @@ def _verdict(cmp: str, value: Any, target: Any) -> bool | None:
 
 def _row(id_: str, measure: str, case: str | None, cmp: str, target: Any, value: Any, shown: str,
          measured: str, unit: str = "x", source: str = "fresh") -> dict[str, Any]:
+    met = _verdict(cmp, value, target)
+    if unit in ("x", "%") and isinstance(value, float) and shown:
+        shown = _digits_enough(cmp, value, target, shown, unit)
     return {"id": id_, "measure": measure, "case": case, "cmp": cmp, "target": target, "unit": unit,
             "value": value, "shown": shown if value is not None else "n/a", "measured": measured,
-            "met": _verdict(cmp, value, target), "source": source}
+            "met": met, "source": source}
+
+
+def _digits_enough(cmp: str, value: float, target: float, shown: str, unit: str) -> str:
+    """``shown`` with more digits when its rounding would read as the other verdict (0.7996 is not >= 0.8)."""
+    digits = len(shown.rstrip(unit).partition(".")[2])
+    while _verdict(cmp, round(value, digits), target) != _verdict(cmp, value, target) and digits < 6:
+        digits += 1
+    return f"{value:.{digits}f}{unit}"
 
 
 def target_text(r: dict[str, Any]) -> str:
