@@ -64,7 +64,7 @@ fuzz: $(STAMP)
 	$(PY) fuzz/run.py --engine atheris --seconds $${FUZZ_SECONDS:-1200}
 
 ## bench: speed and memory against .keras, .weights.h5, safetensors, raw I/O and hand-rolled JSON;
-##        writes docs/benchmarks.{md,json,png} (about 12 minutes on 2 cores)
+##        judged on fresh processes; writes docs/benchmarks.{md,json,png} (about 15 minutes on 2 cores)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 

@@ -397,3 +397,47 @@ def test_messages_read_well(tmp_path: Path) -> None:
     p.write_bytes(b'{"a": 12345678901234567890123456789012345678901234567890}')
     r = run("validate", str(p))
     assert "integer 123456789012345678901234567890... is outside" in r.stdout
+
+
+# --- validate --jobs: the same output and exit code as one file after the other -----------------
+
+FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
+
+
+@pytest.mark.parametrize("options", [[], ["--json"], ["-q"]], ids=["text", "json", "quiet"])
+@pytest.mark.parametrize("which", ["valid", "invalid", "mixed", "unreadable"])
+def test_validate_jobs_prints_what_one_by_one_prints(which: str, options: list[str], tmp_path: Path) -> None:
+    def documents(folder: str) -> list[str]:  # every sixth, to keep it short (JSON and MessagePack)
+        return sorted(str(p) for p in (FIXTURES / folder).iterdir() if not p.name.endswith(".report.json"))[::6]
+
+    valid, invalid = documents("valid"), documents("invalid")
+    chosen = {"valid": valid, "invalid": invalid, "mixed": [x for pair in zip(valid, invalid) for x in pair],
+              "unreadable": [valid[0], str(tmp_path / "missing.json"), invalid[0], valid[1]]}[which]
+    one_by_one = run("validate", *options, *chosen)
+    assert one_by_one.returncode == {"valid": 0, "invalid": 1, "mixed": 1, "unreadable": 2}[which]
+    parallel = run("validate", "--jobs", "2", *options, *chosen)
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (
+        one_by_one.returncode, one_by_one.stdout, one_by_one.stderr)
+
+
+def test_validate_jobs_with_standard_input_and_more_jobs_than_files(files: dict[str, Path]) -> None:
+    argv = ["validate", str(files["bad"]), "-", str(files["msgpack"])]
+    data = files["base64"].read_bytes()
+    one = subprocess.run([sys.executable, "-m", "modeldoc", *argv], input=data, capture_output=True)
+    par = subprocess.run([sys.executable, "-m", "modeldoc", *argv, "--jobs", "8"], input=data, capture_output=True)
+    assert one.returncode == 1 and b"<stdin>: OK" in one.stdout
+    assert (par.returncode, par.stdout, par.stderr) == (one.returncode, one.stdout, one.stderr)
+
+
+@pytest.mark.parametrize("value", ["-1", "two", ""])
+def test_validate_jobs_refuses_a_bad_count(value: str, files: dict[str, Path]) -> None:
+    r = run("validate", "--jobs", value, str(files["base64"]))
+    assert r.returncode == 2 and "--jobs" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_validate_jobs_in_process_keeps_the_order(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    from modeldoc.cli import main
+
+    names = [str(files[k]) for k in ("msgpack", "bad", "list", "base64")]
+    assert main(["validate", "--json", "--jobs", "auto", *names]) == 1
+    assert [r["file"] for r in json.loads(capsys.readouterr().out)] == names
