@@ -94,7 +94,9 @@ function tensorEntry(t, { bytes: raw, sha256, dequantized }) {
  */
 export function open(source, options = {}) {
   const bytes = typeof source === 'string' ? readFileSync(source) : source;
-  const limits = options.limits ?? DEFAULT_LIMITS;
+  // A partial `limits` keeps the defaults for the rest, here as in checkStructure:
+  // the header checks compare with every limit.
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const { findings, container, tree, sound } = checkStructure(bytes, { ...options, limits });
   if (!sound) throw new ModelDocError(findings);
   const running = { total: 0n };

@@ -64,3 +64,12 @@ test('declared sizes are checked at open', () => {
   assert.throws(() => open(path, { limits: { documentSize: 2n ** 40n, depth: 128, rank: 32, tensorSize: 8n, totalSize: 2n ** 40n } }),
     (e) => e instanceof ModelDocError && errorsOf(e)[0].startsWith('LIMIT_TENSOR_SIZE /tensors/'));
 });
+
+test('a partial limits option keeps the defaults of the others at open', () => {
+  // Only the depth given: the rank and total limits are still those of section 8.
+  for (const [file, code] of [['invalid/limit-rank.json', 'LIMIT_RANK'], ['invalid/limit-total-size.json', 'LIMIT_TOTAL_SIZE']]) {
+    const path = join(FIXTURES, file);
+    assert.throws(() => open(path, { limits: { depth: 128 } }),
+      (e) => e instanceof ModelDocError && errorsOf(e).length > 0 && errorsOf(e).every((f) => f.startsWith(`${code} /tensors/`)));
+  }
+});
