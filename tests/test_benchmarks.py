@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.testutil import ROOT
+
 pytestmark = pytest.mark.slow
 
-RUNNER = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+RUNNER = ROOT / "benchmarks" / "run.py"
 
 
 def test_quick_benchmark_run_reports_every_format(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ and keep memory near the size of the tensors."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +14,7 @@ from hypothesis import strategies as st
 
 import modeldoc
 from modeldoc._fast import bigfile
-
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
+from tests.testutil import CASES, FIXTURES, findings
 
 
 @pytest.fixture
@@ -26,10 +23,6 @@ def stream_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
     monkeypatch.setattr(bigfile, "_CHUNK_TEXT", 64)  # many chunks per payload
-
-
-def findings(r: modeldoc.Report) -> list[tuple[str, str, str]]:
-    return [(f.code, f.pointer, f.severity) for f in r.findings]
 
 
 @pytest.mark.usefixtures("stream_everything")

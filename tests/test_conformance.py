@@ -14,12 +14,9 @@ import pytest
 
 import modeldoc
 from modeldoc.errors import printable
+from tests.testutil import CASES, FIXTURES, ROOT, needs_extra, needs_node
 
-from testutil import needs_extra, needs_node
-
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-MANIFEST = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))
-CASES = MANIFEST["cases"]
+MANIFEST = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))  # CASES is its "cases"
 
 
 def test_manifest_matches_its_schema_and_the_files() -> None:
@@ -96,8 +93,7 @@ def test_reader_protocol_through_the_cli() -> None:
 
 @needs_extra("keras")  # the keras-zoo fixtures are Keras models and the outputs Keras computes
 def test_regenerating_fixtures_changes_nothing() -> None:
-    root = FIXTURES.parent
-    r = subprocess.run([sys.executable, str(root / "scripts" / "generate.py"), "--check"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate.py"), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -154,7 +150,6 @@ def test_check_producer(tmp_path: Path) -> None:
     assert "cycle.json: FAILED" in text and "INVALID SEMANTIC_CYCLE at /model/nodes/0" in text
 
 
-ROOT = FIXTURES.parent
 JS_READER = ROOT / "readers" / "js"
 
 

@@ -122,8 +122,7 @@ def test_base64_of_every_dtype_is_little_endian() -> None:
     import json
 
     import modeldoc
-
-    from testutil import doc_with
+    from tests.testutil import doc_with
 
     doc = doc_with({"u": np.array([1], dtype=">u4"), "f": np.array([1.0], dtype=">f8")})
     data = {t["name"]: t["data"] for t in json.loads(modeldoc.dumps(doc))["tensors"]}

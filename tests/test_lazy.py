@@ -18,11 +18,8 @@ import pytest
 import modeldoc
 from modeldoc._fast import bigfile
 from modeldoc.quantize import quantize_document
+from tests.testutil import CASES, FIXTURES, doc_with, same_bits
 
-from testutil import doc_with, same_bits
-
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
 ENCODINGS = ("base64", "list", "msgpack")
 SUFFIX = {"base64": ".json", "list": ".json", "msgpack": ".msgpack"}
 

@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 
 import modeldoc
 from modeldoc import Limits
-
-from testutil import codes, doc_with
+from tests.testutil import codes, doc_with
 
 
 def tree() -> dict[str, object]:

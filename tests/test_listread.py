@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 import modeldoc
 from modeldoc._fast import bigfile, listread
 from modeldoc.document import Document
+from tests.testutil import CASES, FIXTURES, findings
 
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-CASES = [c for c in json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]]
 LIST_CASES = [c for c in CASES if b'"encoding":"list"' in (FIXTURES / c["file"]).read_bytes()]
 
 
@@ -29,10 +28,6 @@ def stream_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
     monkeypatch.setattr(listread, "BLOCK_TEXT", 40)
-
-
-def findings(r: modeldoc.Report) -> list[tuple[str, str, str]]:
-    return [(f.code, f.pointer, f.severity) for f in r.findings]
 
 
 def bits(a: object) -> bytes:

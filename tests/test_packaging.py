@@ -27,10 +27,9 @@ import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.testutil import CASES, FIXTURES, ROOT
+
 JS = ROOT / "readers" / "js"
-FIXTURES = ROOT / "conformance_fixtures"
-CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
 
 
 # What a user's shell has: nothing that points back into this checkout.

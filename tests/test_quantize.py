@@ -16,8 +16,7 @@ from hypothesis.extra import numpy as hnp
 import modeldoc
 from modeldoc.dtypes import DTYPES
 from modeldoc.quantize import Quantization, dequantize, quantize_array, quantize_document
-
-from testutil import doc_with
+from tests.testutil import doc_with
 
 finite32 = hnp.arrays(np.float32, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6),
                       elements=st.floats(-1e6, 1e6, width=32))

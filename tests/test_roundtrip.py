@@ -11,8 +11,7 @@ from hypothesis.extra import numpy as hnp
 import modeldoc
 from modeldoc.dtypes import DTYPES
 from modeldoc.encodings import ENCODINGS, canonicalize_nan
-
-from testutil import doc_with, same_bits
+from tests.testutil import doc_with, same_bits
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5)
 

@@ -8,7 +8,6 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,10 +21,7 @@ import modeldoc
 from modeldoc.errors import Collector
 from modeldoc.schema import SCHEMA_ID, schema_text
 from modeldoc.semantics import check_semantics
-
-from testutil import codes
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.testutil import ROOT, codes
 
 
 def test_shipped_schema_is_the_repository_schema_and_valid_draft_2020_12() -> None:

@@ -14,8 +14,7 @@ from modeldoc.limits import Limits
 from modeldoc.msgpacktext import parse_msgpack
 from modeldoc.reader import sniff
 from modeldoc.tree import check_tree
-
-from testutil import codes, doc_with
+from tests.testutil import codes, doc_with
 
 
 def json_findings(text: bytes, limits: Limits = Limits()) -> list[tuple[str, str]]:

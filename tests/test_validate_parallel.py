@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import modeldoc
 from modeldoc._fast import bigfile, bigread, hashing
+from tests.testutil import findings
 
 
 @pytest.fixture
@@ -30,10 +31,6 @@ def spread_everything(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(bigread, "run_in_background", counted)
     return calls
-
-
-def findings(r: modeldoc.Report) -> list[tuple[str, str, str]]:
-    return [(f.code, f.pointer, f.severity) for f in r.findings]
 
 
 def doc() -> modeldoc.Document:

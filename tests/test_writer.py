@@ -12,8 +12,7 @@ import pytest
 
 import modeldoc
 from modeldoc.document import Layer, Node
-
-from testutil import doc_with
+from tests.testutil import doc_with
 
 
 def test_list_encoding_refuses_to_drop_nan_payloads_unless_asked() -> None:

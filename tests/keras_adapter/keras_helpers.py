@@ -1,6 +1,7 @@
 """Helpers for the Keras adapter tests: perturbed weights, bit-level comparison, the round trip.
 
-Not a conftest.py: tests/conftest.py already owns that module name, and two would shadow each other.
+Not a conftest.py: pytest imports conftest files itself, for fixtures and hooks; test modules import these
+(``from tests.keras_adapter.keras_helpers import ...``), and importing this module skips them without Keras.
 """
 
 from __future__ import annotations

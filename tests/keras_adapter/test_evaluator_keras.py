@@ -17,8 +17,7 @@ from modeldoc.evaluator import ATOL, RTOL, compare, evaluate
 from modeldoc.evaluator._activations import ACTIVATIONS
 from modeldoc.keras._vectors import random_inputs
 from modeldoc.keras._zoo import ZOO, build, seed_weights
-
-from keras_helpers import keras
+from tests.keras_adapter.keras_helpers import keras
 
 layers = keras.layers
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from keras_helpers import QUIET, keras
+from tests.keras_adapter.keras_helpers import QUIET, keras
+from tests.testutil import ROOT
 
 pytestmark = QUIET
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import keras_coverage  # scripts/keras_coverage.py

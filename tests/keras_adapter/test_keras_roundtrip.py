@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from keras_helpers import QUIET, assert_round_trip, keras, perturb, rand
+from tests.keras_adapter.keras_helpers import QUIET, assert_round_trip, keras, perturb, rand
 
 pytestmark = QUIET
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from keras_helpers import QUIET, keras, rand
+from tests.keras_adapter.keras_helpers import QUIET, keras, rand
 
 pytestmark = QUIET
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_helpers import ENCODINGS, QUIET, keras, perturb
+from tests.keras_adapter.keras_helpers import ENCODINGS, QUIET, keras, perturb
 
 pytestmark = QUIET
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from keras_helpers import QUIET, keras, perturb, rand
+from tests.keras_adapter.keras_helpers import QUIET, keras, perturb, rand
 
 pytestmark = QUIET
 

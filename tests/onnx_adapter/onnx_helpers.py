@@ -29,8 +29,7 @@ def zoo_doc(name: str) -> modeldoc.Document:
 def extra_doc(name: str) -> modeldoc.Document:
     """A model of onnx_extra_models exported the same way."""
     from modeldoc.keras import from_keras
-
-    from onnx_extra_models import build_extra
+    from tests.onnx_adapter.onnx_extra_models import build_extra
 
     with warnings.catch_warnings():  # Keras warns that rms_scaling (used by "norms") is deprecated
         warnings.simplefilter("ignore", UserWarning)

@@ -19,8 +19,7 @@ from modeldoc.onnx import check_onnx, to_onnx
 # models (measured: at most 2.4e-7, docs/onnx.md).
 MEASURED_BOUND = 1e-4
 from modeldoc.onnx._conv import _Conv, _transpose_pads
-
-from onnx_helpers import extra_doc, zoo_doc
+from tests.onnx_adapter.onnx_helpers import extra_doc, zoo_doc
 
 
 def _matches_keras(doc: modeldoc.Document, model: Any) -> None:

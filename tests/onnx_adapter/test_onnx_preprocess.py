@@ -14,8 +14,7 @@ pytest.importorskip("onnxruntime")
 
 import modeldoc
 from modeldoc.onnx import to_onnx
-
-from onnx_helpers import one_layer_doc, onnx_and_evaluator, op_types
+from tests.onnx_adapter.onnx_helpers import one_layer_doc, onnx_and_evaluator, op_types
 
 RNG = np.random.default_rng(0)
 F32 = {"class_name": "DTypePolicy", "config": {"name": "float32"}}

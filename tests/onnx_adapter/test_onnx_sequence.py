@@ -20,8 +20,7 @@ import modeldoc
 from modeldoc.keras import from_keras
 from modeldoc.keras._zoo import seed_weights
 from modeldoc.onnx import check_onnx, to_onnx
-
-from onnx_helpers import zoo_doc
+from tests.onnx_adapter.onnx_helpers import zoo_doc
 
 L = keras.layers
 STEPS = 7

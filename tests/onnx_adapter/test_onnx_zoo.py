@@ -16,8 +16,8 @@ from modeldoc.onnx import check_onnx, to_onnx
 # Beyond the rule check_onnx applies (spec.md 15.11): ONNX Runtime stays this close to Keras on these float32
 # models (measured: at most 2.4e-7, docs/onnx.md).
 MEASURED_BOUND = 1e-4
-from onnx_extra_models import EXTRA
-from onnx_helpers import TEST_VECTORS, ZOO_REFUSED, extra_doc, zoo_doc
+from tests.onnx_adapter.onnx_extra_models import EXTRA
+from tests.onnx_adapter.onnx_helpers import TEST_VECTORS, ZOO_REFUSED, extra_doc, zoo_doc
 
 # Every other zoo model, "edge" (go_backwards, output_padding, several axes, ...) included.
 ZOO_EXPORTED = [name for name in ZOO if name not in ZOO_REFUSED]

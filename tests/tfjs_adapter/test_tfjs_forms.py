@@ -19,8 +19,7 @@ import pytest
 
 import modeldoc
 from modeldoc.tfjs import from_tfjs
-
-from tfjs_helpers import ATOL, INTEROP, RTOL, _io_inputs, node_env
+from tests.tfjs_adapter.tfjs_helpers import INTEROP, assert_close, io_inputs, keras_predict, node_env
 
 Edit = Callable[[dict[str, Any], Path], None]
 POLICY = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
@@ -228,28 +227,15 @@ def _tfjs_outputs(folder: Path) -> list[np.ndarray]:
     return [np.array(o["data"], "float64").reshape(o["shape"]) for o in out]
 
 
-def _check(got: list[np.ndarray], want: list[np.ndarray]) -> None:
-    assert len(got) == len(want)
-    for g, w in zip(got, want):
-        assert g.shape == w.shape
-        diff = np.abs(np.asarray(g, np.float64) - w)
-        assert bool(np.all(diff <= ATOL + RTOL * np.abs(w))), float(diff.max())
-
-
 @pytest.mark.parametrize("name", sorted(READ))
 def test_form_is_read_and_predicts_what_tfjs_predicts(forms: dict[str, tuple[Path, Any]], name: str) -> None:
-    from modeldoc.keras import to_keras
-
     folder, tfjs = forms[name]
     assert tfjs.returncode == 0, tfjs.stderr  # tfjs itself loads the form
     doc = from_tfjs(folder / "model.json")
     assert modeldoc.validate(modeldoc.dumps(doc)).ok
     want = _tfjs_outputs(folder)
-    inputs = _io_inputs(folder)
-    model = to_keras(modeldoc.loads(modeldoc.dumps(doc, encoding="msgpack")))
-    sequential = doc.model.layers[0].type == "Sequential"
-    out = model(inputs[0] if sequential else inputs, training=False)
-    _check([np.asarray(y) for y in (out if isinstance(out, (list, tuple)) else [out])], want)
+    inputs = io_inputs(folder)
+    assert_close(keras_predict(doc, inputs), want)
     # the NumPy evaluator checks input dtypes; tfjs (and Keras) take the int32 token ids of a float32 input
     feed = {i.name: x.astype(i.dtype) for i, x in zip(doc.model.inputs, inputs)}
     if READ[name][0] in OUTSIDE_CORE:
@@ -257,7 +243,7 @@ def test_form_is_read_and_predicts_what_tfjs_predicts(forms: dict[str, tuple[Pat
             modeldoc.evaluate(doc, feed)
         assert e.value.code == "EVAL_UNSUPPORTED"
         return
-    _check(list(modeldoc.evaluate(doc, feed).values()), want)
+    assert_close(list(modeldoc.evaluate(doc, feed).values()), want)
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))

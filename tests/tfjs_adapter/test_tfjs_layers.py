@@ -17,8 +17,7 @@ import modeldoc
 from modeldoc import Document, Graph, Input, Layer, ModelDocError, Node
 from modeldoc.tfjs import from_tfjs, to_tfjs
 from modeldoc.tfjs._support import REFUSED_LAYERS, REFUSED_OPS
-
-from tfjs_helpers import ATOL, INTEROP, RTOL, node_env
+from tests.tfjs_adapter.tfjs_helpers import ATOL, INTEROP, RTOL, assert_close, node_check, node_env
 
 
 def _masked_functional(k: Any) -> Any:
@@ -101,8 +100,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     for name, doc in docs.items():
         to_tfjs(doc, folder / name)
         modeldoc.save(doc, folder / name / "doc.json")
-    r = subprocess.run(["node", "--test", "test/"], cwd=INTEROP, capture_output=True, text=True, timeout=600,
-                       env={**node_env(), "MODELDOC_TFJS_EXPORTS": str(folder)})
+    r = node_check(folder)
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     return folder, docs, r.stdout
 
@@ -181,12 +179,7 @@ def test_exports_read_back_into_keras_compute_what_tfjs_computes(
         want = _tfjs_predictions(folder / name / "model.json", inputs, tmp_path)
         model = to_keras(back)
         got = model(inputs, training=False)
-        got = got if isinstance(got, (list, tuple)) else [got]
-        assert len(got) == len(want)
-        for g, w in zip(got, want):
-            g = np.asarray(g, np.float64)
-            assert g.shape == w.shape, name
-            assert np.all(np.abs(g - w) <= ATOL + RTOL * np.abs(w)), (name, float(np.max(np.abs(g - w))))
+        assert_close([np.asarray(g) for g in (got if isinstance(got, (list, tuple)) else [got])], want, name)
         # and to-tfjs of what was read gives back every weight byte for byte
         to_tfjs(back, tmp_path / name)
         assert _weight_bytes(tmp_path / name) == _weight_bytes(folder / name)

@@ -13,8 +13,7 @@ import pytest
 import modeldoc
 from modeldoc import Document, Graph, Input, Layer, ModelDocError, Node
 from modeldoc.tfjs import TFJS_UNSUPPORTED, from_tfjs, to_tfjs
-
-from tfjs_helpers import ZOO_REFUSED
+from tests.tfjs_adapter.tfjs_helpers import ZOO_REFUSED
 
 
 def _dense_doc() -> Document:

@@ -14,8 +14,7 @@ import pytest
 import modeldoc
 from modeldoc import ModelDocError
 from modeldoc.tfjs import from_tfjs, to_tfjs
-
-from tfjs_helpers import ATOL, INTEROP, RTOL, node_env
+from tests.tfjs_adapter.tfjs_helpers import ATOL, RTOL, node_check
 
 
 def _keras_model() -> Any:
@@ -48,8 +47,7 @@ def test_keras_wrappers_export_load_in_tfjs_and_read_back(tmp_path: Path) -> Non
     folder = tmp_path / "exports" / "wrappers"
     to_tfjs(doc, folder)
     modeldoc.save(doc, folder / "doc.json")
-    r = subprocess.run(["node", "--test", "test/"], cwd=INTEROP, capture_output=True, text=True, timeout=600,
-                       env={**node_env(), "MODELDOC_TFJS_EXPORTS": str(tmp_path / "exports")})
+    r = node_check(tmp_path / "exports")
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     m = re.search(r"MODELDOC_TFJS_CHECKED models=(\d+) vectors=(\d+)", r.stdout)
     assert m and (int(m.group(1)), int(m.group(2))) == (1, 2), r.stdout[-2000:]
