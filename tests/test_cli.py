@@ -12,16 +12,18 @@ from typing import Any
 import pytest
 
 import modeldoc
+from modeldoc.encodings import Encoding
 from tests.testutil import doc_with, needs_extra, run_cli
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     doc = modeldoc.example_document()
-    out = {}
-    for enc, name in [("base64", "m.json"), ("list", "m.list.json"), ("msgpack", "m.msgpack")]:
+    out: dict[str, Path] = {}
+    names: dict[Encoding, str] = {"base64": "m.json", "list": "m.list.json", "msgpack": "m.msgpack"}
+    for enc, name in names.items():
         p = tmp_path / name
-        modeldoc.save(doc, p, encoding=enc)  # type: ignore[arg-type]
+        modeldoc.save(doc, p, encoding=enc)
         out[enc] = p
     bad = tmp_path / "bad.json"
     bad.write_bytes(b'{"format":"modeldoc","format_version":"1.0.0","x":1,"x":NaN}')
@@ -315,9 +317,9 @@ def test_the_readme_example_runs(tmp_path: Path) -> None:
     assert y[0, 0] == 6.0 and np.isnan(y[0, 1])
     r = run_cli("run", str(doc))
     assert r.returncode == 0 and "no test vectors" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "modeldoc", "run", str(doc), "--input", "x=-", "--json"],
-                       input=(tmp_path / "x.npy").read_bytes(), capture_output=True)
-    assert r.returncode == 0 and json.loads(r.stdout)["outputs"]["y"]["shape"] == [1, 2]
+    piped = subprocess.run([sys.executable, "-m", "modeldoc", "run", str(doc), "--input", "x=-", "--json"],
+                           input=(tmp_path / "x.npy").read_bytes(), capture_output=True)
+    assert piped.returncode == 0 and json.loads(piped.stdout)["outputs"]["y"]["shape"] == [1, 2]
 
 
 def _parser_actions() -> list[tuple[str, Any]]:

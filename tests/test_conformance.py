@@ -44,8 +44,8 @@ def test_suite_size_and_coverage() -> None:
     # Every code a reader can emit for a document is exercised, except those that need
     # the file system, a huge input, or a schema keyword the 1.0 schema cannot trip.
     # LIMIT_STRING and LIMIT_COUNT need inputs of megabytes at the default limits: tests/test_limits.py.
-    untestable = {"IO_UNREADABLE", "LIMIT_DOCUMENT_SIZE", "SCHEMA_CONST", "SCHEMA_OTHER", "LIMIT_STRING", "LIMIT_COUNT"}
-    reader_side = {c for c, info in CODES.items() if info.layer not in ("write", "usage", "adapter") and not c.startswith("SEMANTIC_SHARED")
+    untestable: set[str] = {"IO_UNREADABLE", "LIMIT_DOCUMENT_SIZE", "SCHEMA_CONST", "SCHEMA_OTHER", "LIMIT_STRING", "LIMIT_COUNT"}
+    reader_side: set[str] = {c for c, info in CODES.items() if info.layer not in ("write", "usage", "adapter") and not c.startswith("SEMANTIC_SHARED")
                    and c not in {"SEMANTIC_UNUSED_TENSOR", "VERSION_NEWER_MINOR"}}
     assert reader_side - untestable <= reader_codes
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -85,14 +86,14 @@ def test_the_fast_lane_reads_the_seed(tmp_path: Path, monkeypatch: pytest.Monkey
     fast, slow = [0], [0]
     real_fast, real_ref = listread._fast, listread._reference
 
-    def count_fast(*a: object) -> object:
-        out = real_fast(*a)  # type: ignore[arg-type]
+    def count_fast(*a: Any) -> Any:
+        out = real_fast(*a)
         fast[0] += 1
         return out
 
-    def count_ref(*a: object) -> object:
+    def count_ref(*a: Any) -> Any:
         slow[0] += 1
-        return real_ref(*a)  # type: ignore[arg-type]
+        return real_ref(*a)
 
     monkeypatch.setattr(listread, "_fast", count_fast)
     monkeypatch.setattr(listread, "_reference", count_ref)

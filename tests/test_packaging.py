@@ -23,11 +23,15 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pytest
-import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from tests.testutil import CASES, FIXTURES, ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # tomllib is new in 3.11; on 3.10 (which the package supports) its ancestor tomli, where installed
+    tomllib = pytest.importorskip("tomli", reason="Python 3.10 has no tomllib, and tomli is not installed")
 
 JS = ROOT / "readers" / "js"
 

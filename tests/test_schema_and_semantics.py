@@ -117,7 +117,7 @@ def test_schemastore_catalog_entry_locates_the_schema_whose_id_documents_name() 
 
 
 def base_tree() -> dict[str, Any]:
-    tree = json.loads(modeldoc.dumps(modeldoc.example_document()))
+    tree: dict[str, Any] = json.loads(modeldoc.dumps(modeldoc.example_document()))
     del tree["document_sha256"]  # the tests edit the tree; the checksum is tested on its own
     return tree
 

@@ -52,6 +52,14 @@ def doc_with(tensors: dict[str, np.ndarray]) -> Document:
     return Document(graph, dict(tensors))
 
 
+def inner_model(doc: Document) -> Graph:
+    """The graph that the document's first layer holds: from_keras and from_tfjs write a Keras model as one
+    layer whose ``model`` is the model's own graph."""
+    graph = doc.model.layers[0].model
+    assert graph is not None, f"layer 0 ({doc.model.layers[0].type}) holds no model"
+    return graph
+
+
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 

@@ -54,7 +54,8 @@ def run_evaluator(doc: Path, x: np.ndarray, tmp: Path) -> np.ndarray:
     r = modeldoc("run", str(doc), "--input", f"{name}=x.npy", "--output", "out", cwd=tmp)
     assert r.returncode == 0, r.stderr
     (out,) = sorted((tmp / "out").glob("*.npy"))
-    return np.load(out)
+    y: np.ndarray = np.load(out)
+    return y
 
 
 def test_fer_emotion_model_from_keras_2(tmp_path: Path) -> None:

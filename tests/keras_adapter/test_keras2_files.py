@@ -160,7 +160,7 @@ def test_zoo_builds_quickly(zoo_dir: tuple[Path, float]) -> None:
 
 @pytest.mark.parametrize("name", zoo.NAMES)
 def test_zoo_files(zoo_dir: tuple[Path, float], name: str) -> None:
-    import h5py  # type: ignore[import-untyped]
+    import h5py
 
     src = zoo_dir[0]
     xs, ys = _npz(src, name, "x"), _npz(src, name, "y")
@@ -334,7 +334,7 @@ def _predict_main(jobs_path: str) -> int:
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     import traceback
 
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     import modeldoc.keras as mk
 

@@ -110,7 +110,7 @@ def _tfjs_values(spec: dict[str, Any], raw: bytes) -> np.ndarray:
     if q["dtype"] == "float16":
         return np.frombuffer(raw, "<f2").astype(np.float32)
     stored = np.frombuffer(raw, "u1" if q["dtype"] == "uint8" else "<u2")
-    return (stored.astype(np.float64) * q["scale"] + q["min"]).astype(np.float32)
+    return (stored.astype(np.float64) * float(q["scale"]) + float(q["min"])).astype(np.float32)
 
 
 def _values(folder: Path) -> dict[str, np.ndarray]:

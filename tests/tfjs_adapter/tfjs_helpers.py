@@ -71,7 +71,7 @@ def assert_close(got: list[np.ndarray], want: list[np.ndarray], what: str = "") 
 
 def extra_keras_models() -> dict[str, Any]:
     """Keras models covering the layers of the zoo models tfjs refuses, in the forms tfjs has."""
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     k = keras
     out = {}

@@ -195,8 +195,8 @@ def _applications(k: Any) -> Any:
     """What keras.applications models use beyond the layers above (spec.md 15.15): preprocessing layers,
     LayerScale, CustomScaleLayer, grouped convolutions, and operations recorded from Python arithmetic,
     with constants on either side."""
-    from keras.src.applications.convnext import LayerScale  # type: ignore[import-untyped]
-    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer  # type: ignore[import-untyped]
+    from keras.src.applications.convnext import LayerScale
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
 
     layers, ops = k.layers, k.ops
     image = k.Input((8, 8, 3), name="image")
@@ -305,7 +305,7 @@ def build(name: str, seed: int = 0) -> Any:
     Float weights are uniform in [-0.5, 0.5), except variances (``moving_variance``)
     which are in [0.5, 1.5) so that batch normalization stays well conditioned.
     """
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     return seed_weights(ZOO[name](keras), seed)
 
