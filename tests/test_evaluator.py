@@ -18,7 +18,7 @@ from modeldoc.cli import main
 from modeldoc.document import Document, Graph, Input, Layer, Node, Producer
 from modeldoc.evaluator import ATOL, RTOL, check_test_vectors, evaluate
 from modeldoc.evaluator.cli import file_names
-from modeldoc.keras._zoo import ZOO
+from modeldoc.keras.zoo import ZOO
 from tests.testutil import CASES, FIXTURES
 
 WITH_VECTORS = [c for c in CASES if c["valid"] and modeldoc.load(FIXTURES / c["file"]).test_vectors]

@@ -20,7 +20,7 @@ TEST_VECTORS = 2
 def zoo_doc(name: str) -> modeldoc.Document:
     """The zoo model ``name`` exported by modeldoc.keras with two test vectors that Keras computed."""
     from modeldoc.keras import from_keras
-    from modeldoc.keras._zoo import build
+    from modeldoc.keras.zoo import build
 
     return from_keras(build(name), test_vectors=TEST_VECTORS)
 

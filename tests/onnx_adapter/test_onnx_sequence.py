@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import modeldoc
 from modeldoc.keras import from_keras
-from modeldoc.keras._zoo import seed_weights
+from modeldoc.keras.zoo import seed_weights
 from modeldoc.onnx import check_onnx, to_onnx
 from tests.onnx_adapter.onnx_helpers import zoo_doc
 from tests.testutil import inner_model

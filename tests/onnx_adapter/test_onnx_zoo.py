@@ -11,7 +11,7 @@ import numpy as np
 import onnx
 
 import modeldoc
-from modeldoc.keras._zoo import ZOO
+from modeldoc.keras.zoo import ZOO
 from modeldoc.onnx import check_onnx, to_onnx
 from tests.onnx_adapter.onnx_extra_models import EXTRA
 from tests.onnx_adapter.onnx_helpers import TEST_VECTORS, ZOO_REFUSED, extra_doc, zoo_doc

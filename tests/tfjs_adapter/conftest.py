@@ -52,7 +52,7 @@ def tfjs_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tfjs_exports(tmp_path_factory: pytest.TempPathFactory, tfjs_built: Path) -> Exports:
     from modeldoc.keras import from_keras, to_keras
-    from modeldoc.keras._zoo import build, seed_weights
+    from modeldoc.keras.zoo import build, seed_weights
     from modeldoc.tfjs import from_tfjs, to_tfjs
 
     folder = tmp_path_factory.mktemp("tfjs-exports")

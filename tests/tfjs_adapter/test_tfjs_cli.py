@@ -32,7 +32,7 @@ def test_cli_both_directions(tfjs_exports: Exports, tmp_path: Path) -> None:
 
 def test_cli_refusal_is_one_line_per_finding(tmp_path: Path) -> None:
     from modeldoc.keras import from_keras
-    from modeldoc.keras._zoo import build
+    from modeldoc.keras.zoo import build
 
     doc = from_keras(build("activations"))
     modeldoc.save(doc, tmp_path / "acts.json")

@@ -85,7 +85,7 @@ def _documents() -> dict[str, Document]:
     import keras
 
     from modeldoc.keras import from_keras
-    from modeldoc.keras._zoo import seed_weights
+    from modeldoc.keras.zoo import seed_weights
 
     docs = {}
     for seed, build in enumerate((_masked_functional, _masked_sequential, _image)):

@@ -24,7 +24,7 @@ def _keras_model() -> Any:
     merge_mode=None."""
     import keras
 
-    from modeldoc.keras._zoo import seed_weights
+    from modeldoc.keras.zoo import seed_weights
 
     k = keras
     x = k.Input((6, 3), name="seq")
