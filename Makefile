@@ -25,17 +25,18 @@ $(CORE_STAMP): requirements/runtime.txt requirements/test.txt pyproject.toml
 	$(CORE_PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(CORE_STAMP)
 
-## check: lint and the core tests, in .venv-core (no Keras, ONNX or Node; adapter tests
-##        skip with their reason, slow tests are left to `make test`)
+## check: lint, the strict type check (package and tests) and the core tests, in .venv-core (no Keras,
+##        ONNX or Node; adapter tests skip with their reason, slow tests are left to `make test`)
 check: $(CORE_STAMP)
 	$(CORE_PY) -m ruff check python scripts tests
+	$(CORE_PY) -m mypy
 	$(CORE_PY) -m pytest -q -m "not slow"
 
 ## demo: build a model from NumPy arrays, save it in all three encodings, validate, inspect, convert back, compare
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-## test: generated files current, strict type check, the JavaScript reader's tests, then the Python
+## test: generated files current, strict type check (package and tests), the JavaScript reader's tests, then the Python
 ##       tests (unit, property, conformance with both readers, fuzzing, Keras) and doctests
 test: $(STAMP) readers/js/node_modules/.installed interop/tfjs/node_modules/.installed $(VENV)/packaged/.downloaded
 	$(PY) scripts/generate.py --check

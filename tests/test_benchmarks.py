@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.testutil import ROOT
+
 pytestmark = pytest.mark.slow
 
-RUNNER = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+RUNNER = ROOT / "benchmarks" / "run.py"
 
 JUDGED = {
     "md-base64_get-tensor_vs_load", "md-base64_get_tensor_rss", "md-base64_inspect_vs_load",

@@ -3,10 +3,10 @@ and keep memory near the size of the tensors."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 
 import modeldoc
 from modeldoc._fast import bigfile
-
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
+from modeldoc.encodings import Encoding
+from tests.testutil import CASES, FIXTURES, findings
 
 
 @pytest.fixture
@@ -26,10 +25,6 @@ def stream_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
     monkeypatch.setattr(bigfile, "_CHUNK_TEXT", 64)  # many chunks per payload
-
-
-def findings(r: modeldoc.Report) -> list[tuple[str, str, str]]:
-    return [(f.code, f.pointer, f.severity) for f in r.findings]
 
 
 @pytest.mark.usefixtures("stream_everything")
@@ -87,7 +82,7 @@ def test_streaming_path_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     calls = []
     real = bigfile.decode_base64_span
 
-    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+    def spy(*args: Any, **kw: Any) -> Any:
         calls.append(1)
         return real(*args, **kw)
 
@@ -118,7 +113,7 @@ print((hwm() - base) / n)
 
 
 @pytest.mark.parametrize("encoding", ["base64", "msgpack"])
-def test_reading_a_big_file_needs_little_more_memory_than_its_tensors(tmp_path: Path, encoding: str) -> None:
+def test_reading_a_big_file_needs_little_more_memory_than_its_tensors(tmp_path: Path, encoding: Encoding) -> None:
     r = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp_path / "big"), encoding],
                        capture_output=True, text=True, check=True)
     assert float(r.stdout) <= 1.5
@@ -141,8 +136,8 @@ def test_split_raw_data_streams_and_agrees(tmp_path: Path, monkeypatch: pytest.M
 
 @pytest.mark.usefixtures("stream_everything")
 @pytest.mark.parametrize("encoding", ["base64", "msgpack"])
-def test_verify_false_skips_checksums_on_the_streaming_path(tmp_path: Path, encoding: str) -> None:
-    tree_data = modeldoc.dumps(big_doc(), encoding=encoding)  # type: ignore[arg-type]
+def test_verify_false_skips_checksums_on_the_streaming_path(tmp_path: Path, encoding: Encoding) -> None:
+    tree_data = modeldoc.dumps(big_doc(), encoding=encoding)
     good = modeldoc.loads(tree_data)
     wrong = tree_data.replace(b"0f4aaec29160a565", b"0f4aaec29160a566")  # w1's sha256, first 16 digits
     assert wrong != tree_data

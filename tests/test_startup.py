@@ -91,4 +91,4 @@ def test_every_public_name_resolves() -> None:
         assert getattr(modeldoc, name) is not None
         assert name in dir(modeldoc)
     with pytest.raises(AttributeError):
-        modeldoc.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        modeldoc.no_such_name  # type: ignore[attr-defined]  # noqa: B018  (the point: no such name)
