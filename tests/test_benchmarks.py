@@ -53,7 +53,7 @@ def _fresh_best(data: dict[str, Any], case: str, fmt: str, op: str) -> float:
     runs = [r["seconds"] for r in data["fresh_runs"]["rows"]
             if (r["case"], r["format"], r["op"]) == (case, fmt, op) and "error" not in r]
     assert runs, (case, fmt, op)
-    return min(runs)
+    return float(min(runs))
 
 
 def test_every_judged_target_is_measured_and_computed_from_the_numbers(quick: Path) -> None:

@@ -3,6 +3,7 @@ and keep memory near the size of the tensors."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path

@@ -13,7 +13,7 @@ import pytest
 
 import modeldoc
 from modeldoc.encodings import Encoding
-from tests.testutil import doc_with, needs_extra, run_cli
+from tests.testutil import FIXTURES, doc_with, needs_extra, run_cli
 
 
 @pytest.fixture
@@ -396,7 +396,6 @@ def test_messages_read_well(tmp_path: Path) -> None:
 
 # --- validate --jobs: the same output and exit code as one file after the other -----------------
 
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
 
 
 @pytest.mark.parametrize("options", [[], ["--json"], ["-q"]], ids=["text", "json", "quiet"])
@@ -408,9 +407,9 @@ def test_validate_jobs_prints_what_one_by_one_prints(which: str, options: list[s
     valid, invalid = documents("valid"), documents("invalid")
     chosen = {"valid": valid, "invalid": invalid, "mixed": [x for pair in zip(valid, invalid) for x in pair],
               "unreadable": [valid[0], str(tmp_path / "missing.json"), invalid[0], valid[1]]}[which]
-    one_by_one = run("validate", *options, *chosen)
+    one_by_one = run_cli("validate", *options, *chosen)
     assert one_by_one.returncode == {"valid": 0, "invalid": 1, "mixed": 1, "unreadable": 2}[which]
-    parallel = run("validate", "--jobs", "2", *options, *chosen)
+    parallel = run_cli("validate", "--jobs", "2", *options, *chosen)
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (
         one_by_one.returncode, one_by_one.stdout, one_by_one.stderr)
 
@@ -426,7 +425,7 @@ def test_validate_jobs_with_standard_input_and_more_jobs_than_files(files: dict[
 
 @pytest.mark.parametrize("value", ["-1", "two", ""])
 def test_validate_jobs_refuses_a_bad_count(value: str, files: dict[str, Path]) -> None:
-    r = run("validate", "--jobs", value, str(files["base64"]))
+    r = run_cli("validate", "--jobs", value, str(files["base64"]))
     assert r.returncode == 2 and "--jobs" in r.stderr and "Traceback" not in r.stderr
 
 
