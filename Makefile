@@ -25,21 +25,22 @@ $(CORE_STAMP): requirements/runtime.txt requirements/test.txt pyproject.toml
 	$(CORE_PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(CORE_STAMP)
 
-## check: lint and the core tests, in .venv-core (no Keras, ONNX or Node; adapter tests
-##        skip with their reason, tests marked slow or node are left to `make test`, and
-##        property tests draw 10 examples each instead of 150)
+## check: lint, the strict type check (package and tests) and the core tests, in .venv-core (no Keras,
+##        ONNX or Node; adapter tests skip with their reason, tests marked slow or node are left to
+##        `make test`, and property tests draw 10 examples each instead of 150)
 # Quick on purpose (its tests took 27 s on the shared 2-core machine at load 2, 4 min 43 s before
 # the split): a test that takes more than about a second alone (big data, many examples, several
 # fresh interpreters) is marked slow; `make test` runs every test at full strength.
 check: $(CORE_STAMP)
 	$(CORE_PY) -m ruff check python scripts tests
+	$(CORE_PY) -m mypy
 	$(CORE_PY) -m pytest -q -m "not slow and not node" --hypothesis-profile=check
 
 ## demo: build a model from NumPy arrays, save it in all three encodings, validate, inspect, convert back, compare
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-## test: generated files current, strict type check, the JavaScript reader's tests, then the Python
+## test: generated files current, strict type check (package and tests), the JavaScript reader's tests, then the Python
 ##       tests (unit, property, conformance with both readers, fuzzing, Keras) and doctests
 test: $(STAMP) readers/js/node_modules/.installed interop/tfjs/node_modules/.installed $(VENV)/packaged/.downloaded
 	$(PY) scripts/generate.py --check
@@ -68,7 +69,7 @@ fuzz: $(STAMP)
 	$(PY) fuzz/run.py --engine atheris --seconds $${FUZZ_SECONDS:-1200}
 
 ## bench: speed and memory against .keras, .weights.h5, safetensors, raw I/O and hand-rolled JSON;
-##        writes docs/benchmarks.{md,json,png} (about 12 minutes on 2 cores)
+##        judged on fresh processes; writes docs/benchmarks.{md,json,png} (about 15 minutes on 2 cores)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 

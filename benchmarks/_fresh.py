@@ -7,13 +7,19 @@ or ``modeldoc inspect`` pays. Jobs run in turns (every job once, then again), so
 burst of load from other work on the machine spreads over all of them.
 
 ``python _fresh.py prepare CASE PREPARED WORKDIR`` writes the files the jobs read (a
-child, so the parent never imports Keras).
+child, so the parent never imports Keras); a run that already has them passes them in.
+
+Two judged measurements live here too: ``import_times`` (``import modeldoc`` timed
+inside a new interpreter) and ``validate_many`` (``modeldoc validate --jobs N`` of many
+small documents in one command line against one ``modeldoc validate FILE`` process per
+file); ``python _fresh.py documents DIR N`` writes those documents.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -81,8 +87,8 @@ RATIOS = (
 )
 
 
-def prepare(case_name: str, prepared: str, workdir: str) -> dict[str, str]:
-    """Write the files the jobs read; return file key -> path."""
+def prepare(case_name: str, prepared: str, workdir: str, keys: list[str]) -> dict[str, str]:
+    """Write the files the jobs read (those of ``keys``); return file key -> path."""
     from _cases import case_from_name, read_prepared
     from _formats import FORMATS
 
@@ -90,6 +96,8 @@ def prepare(case_name: str, prepared: str, workdir: str) -> dict[str, str]:
     tensors = read_prepared(case, prepared)
     paths = {}
     for key, ext in FILES.items():
+        if key not in keys:
+            continue
         fmt = FORMATS[key]
         if fmt.missing() is not None:
             continue
@@ -108,13 +116,23 @@ def _time(cmd: list[str], env: dict[str, str], timeout: float) -> float | str:
     return seconds
 
 
-def run(case: Any, prepared: str, workdir: str, env: dict[str, str], reps: int, timeout: float) -> dict[str, Any]:
-    """Every job ``reps`` times in turns; the result as stored in benchmarks.json under ``fresh``."""
-    r = subprocess.run([sys.executable, os.path.abspath(__file__), "prepare", case.name, prepared, workdir],
-                       env=env, capture_output=True, text=True, timeout=timeout, check=False)
-    if r.returncode != 0:
-        return {"case": case.name, "error": (r.stderr.strip().splitlines() or ["prepare failed"])[-1][:300]}
-    paths = dict(line.split("\t", 1) for line in r.stdout.splitlines() if "\t" in line)
+def run(case: Any, prepared: str, workdir: str, env: dict[str, str], reps: int, timeout: float,
+        have: dict[str, str] | None = None) -> dict[str, Any]:
+    """Every job ``reps`` times in turns; the result as stored in benchmarks.json under ``fresh``.
+
+    ``have``: FILES keys -> files of this case that exist already; the rest are written here (and
+    all are removed at the end)."""
+    paths = {k: v for k, v in (have or {}).items() if k in FILES and os.path.exists(v)}
+    if set(paths) != set(FILES):
+        r = subprocess.run([sys.executable, os.path.abspath(__file__), "prepare", case.name, prepared, workdir,
+                            ",".join(k for k in FILES if k not in paths)],
+                           env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        if r.returncode != 0:
+            return {"case": case.name, "error": (r.stderr.strip().splitlines() or ["prepare failed"])[-1][:300]}
+        for line in r.stdout.splitlines():
+            if "\t" in line:
+                key, path = line.split("\t", 1)
+                paths[key] = path
     biggest = max(case.tensors, key=lambda t: math.prod(t.shape)).name
     loadavg = os.getloadavg()
     seconds: dict[str, list[float]] = {j.key: [] for j in JOBS}
@@ -175,9 +193,88 @@ def markdown(fresh: dict[str, Any]) -> list[str]:
     return L
 
 
+# --- judged: import modeldoc, and validate of many small documents ---------------------------
+
+_IMPORT = ("import time\nt0 = time.perf_counter()\nimport modeldoc\nt1 = time.perf_counter()\n"
+           "print(f'{t1 - t0:.6f}')")
+
+
+def import_times(env: dict[str, str], reps: int, timeout: float) -> dict[str, Any]:
+    """``import modeldoc`` in ``reps`` new interpreters: the import statement timed inside (judged),
+    and the whole process from outside (information), beside ``python -c pass``."""
+    runs: list[dict[str, float]] = []
+    bare: list[float] = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        r = subprocess.run([sys.executable, "-c", _IMPORT], capture_output=True, text=True, env=env,
+                           timeout=timeout, check=False)
+        wall = time.perf_counter() - t0
+        if r.returncode != 0:
+            return {"error": (r.stderr.strip().splitlines() or ["import failed"])[-1][:300]}
+        runs.append({"seconds": float(r.stdout.split()[-1]), "wall_seconds": round(wall, 4)})
+        got = _time([sys.executable, "-c", "pass"], env, timeout)
+        if isinstance(got, float):
+            bare.append(round(got, 4))
+    return {"runs": runs, "python_pass_seconds": bare}
+
+
+def write_documents(folder: str, n: int) -> list[str]:
+    """``n`` small valid documents (example_document with seeds 0..n-1), every other one MessagePack."""
+    import modeldoc
+
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for i in range(n):
+        enc = "msgpack" if i % 2 else "base64"
+        path = os.path.join(folder, f"doc-{i:04d}" + (".msgpack" if i % 2 else ".json"))
+        with open(path, "wb") as f:  # not modeldoc.save: 1,000 fsyncs would only slow the set-up
+            f.write(modeldoc.dumps(modeldoc.example_document(seed=i), encoding=enc))  # type: ignore[arg-type]
+        paths.append(path)
+    return paths
+
+
+def validate_many(workdir: str, env: dict[str, str], n: int, sample: int, reps: int, jobs: int,
+                  timeout: float) -> dict[str, Any]:
+    """``modeldoc validate --jobs JOBS`` of ``n`` small documents in one command line (``reps`` runs,
+    best kept) against ``modeldoc validate FILE`` once per file, timed on an evenly spaced sample of
+    ``sample`` files and scaled to ``n``."""
+    folder = os.path.join(workdir, f"validate-{n}")
+    r = subprocess.run([sys.executable, os.path.abspath(__file__), "documents", folder, str(n)],
+                       env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    if r.returncode != 0:
+        return {"error": (r.stderr.strip().splitlines() or ["writing the documents failed"])[-1][:300]}
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
+    out: dict[str, Any] = {"files": len(files), "jobs": jobs, "bytes": sum(os.path.getsize(f) for f in files),
+                           "kinds": {ext: sum(f.endswith(ext) for f in files) for ext in (".json", ".msgpack")}}
+    try:
+        together: list[float] = []
+        for _ in range(reps):
+            got = _time([sys.executable, "-m", "modeldoc", "validate", "--jobs", str(jobs), *files], env, timeout)
+            if isinstance(got, str):
+                return {**out, "error": f"validate --jobs {jobs}: {got}"}
+            together.append(round(got, 4))
+        step = max(1, len(files) // max(1, sample))
+        chosen = files[::step][:sample]
+        each: list[float] = []
+        for f in chosen:
+            got = _time([sys.executable, "-m", "modeldoc", "validate", f], env, timeout)
+            if isinstance(got, str):
+                return {**out, "error": f"validate {os.path.basename(f)}: {got}"}
+            each.append(got)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    out.update(together_seconds=together, sample=len(chosen), sample_seconds=round(sum(each), 4),
+               sample_worst=round(max(each), 4), sample_best=round(min(each), 4),
+               one_by_one_seconds=round(sum(each) * len(files) / len(chosen), 4))
+    return out
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "prepare":
-        for k, v in prepare(sys.argv[2], sys.argv[3], sys.argv[4]).items():
+    if len(sys.argv) == 6 and sys.argv[1] == "prepare":
+        for k, v in prepare(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(",")).items():
             print(f"{k}\t{v}")
         sys.exit(0)
-    sys.exit("usage: _fresh.py prepare CASE PREPARED WORKDIR")
+    if len(sys.argv) == 4 and sys.argv[1] == "documents":
+        write_documents(sys.argv[2], int(sys.argv[3]))
+        sys.exit(0)
+    sys.exit("usage: _fresh.py prepare CASE PREPARED WORKDIR KEYS | documents DIR N")

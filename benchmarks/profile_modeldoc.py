@@ -14,6 +14,7 @@ sys.dont_write_bytecode = True
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
@@ -65,9 +66,9 @@ def profile_all(case: Case, encodings: list[str], top: int = 8, list_case: Case 
             path = os.path.join(tmp, f"model.{enc}")
             tag = f"{enc}" if c is case else f"{enc} ({c.name})"
             encoding: Any = enc
-            out["ops"][f"{tag} save"] = _profile(lambda: modeldoc.save(doc, path, encoding=encoding), top)
-            out["ops"][f"{tag} load"] = _profile(lambda: modeldoc.load(path), top)
-            out["ops"][f"{tag} validate"] = _profile(lambda: modeldoc.validate(path), top)
+            out["ops"][f"{tag} save"] = _profile(functools.partial(modeldoc.save, doc, path, encoding=encoding), top)
+            out["ops"][f"{tag} load"] = _profile(functools.partial(modeldoc.load, path), top)
+            out["ops"][f"{tag} validate"] = _profile(functools.partial(modeldoc.validate, path), top)
             os.unlink(path)
     return out
 

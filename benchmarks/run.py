@@ -6,9 +6,14 @@ safetensors, raw bytes and the hand-rolled json + tolist recipe.
     .venv/bin/python benchmarks/run.py --sizes 4,40    # float32 sizes in MB (plus the mixed model)
     .venv/bin/python benchmarks/run.py --quick         # smoke run, < 1 minute, output to a temp dir
     .venv/bin/python benchmarks/run.py --skip-slow-above 40   # no list / hand-rolled rows above 40 MB
+    .venv/bin/python benchmarks/run.py --fresh-only --sizes 4 --list-size 4 --validate-files 50 --validate-sample 10
 
-Every measurement runs in its own subprocess (benchmarks/_child.py). See
-docs/benchmarks.md for the method.
+Every measurement runs in its own subprocess (benchmarks/_child.py): the warm
+rows (first call, then more in the same process) at every size, then the judged
+fresh-process rows (one call per process, three processes each) on the largest
+float32 model and the list model, ``import modeldoc``, validate of many small
+documents, and whole commands timed from outside. See docs/benchmarks.md for
+the method.
 """
 
 from __future__ import annotations
@@ -34,10 +39,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import _fresh  # noqa: E402
+import _judged  # noqa: E402
+import _report  # noqa: E402
 from _cases import Case, case_from_name, float32_case, mixed_case, write_prepared  # noqa: E402
 from _formats import FORMATS, SLOW  # noqa: E402
-import _fresh  # noqa: E402
-import _report  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -45,11 +51,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sizes", default=None, help="float32 model sizes in MB, comma-separated (default 4,40,400)")
     p.add_argument("--mixed", type=float, default=None, help="size in MB of the mixed-dtype model, 0 for none (default 40)")
     p.add_argument("--quick", action="store_true",
-                   help="smoke run: --sizes 1 --mixed 0.5 --reps 1 --jobs 2, no profile, output to a temp dir")
+                   help="smoke run: --sizes 1 --mixed 0.5 --reps 1 --jobs 2 --fresh-reps 1, list model 1 MB, "
+                        "12 documents to validate, no profile, output to a temp dir")
     p.add_argument("--skip-slow-above", type=float, default=None, metavar="MB",
                    help="skip the JSON list and hand-rolled rows for models above MB (default: run everything)")
     p.add_argument("--formats", default=None, help=f"comma-separated subset of: {', '.join(FORMATS)}")
-    p.add_argument("--reps", type=int, default=None, help="repetitions of each timed operation, best is kept (default 3)")
+    p.add_argument("--reps", type=int, default=None,
+                   help="warm rows: calls after the first in the same process, best is kept (default 3)")
     p.add_argument("--budget", type=float, default=6.0,
                    help="stop repeating an operation once its repetitions took this many seconds (default 6)")
     p.add_argument("--out", default=None, help="where benchmarks.{json,md,png} go (default docs/; a temp dir with --quick)")
@@ -60,14 +68,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--from-json", default=None, metavar="FILE",
                    help="measure nothing: rewrite benchmarks.md and .png (in --out, default docs/) from a results JSON")
     p.add_argument("--fresh-reps", type=int, default=3,
-                   help="runs of each whole-process job (modeldoc inspect, one tensor, ...); 0 for none")
+                   help="processes per fresh-process operation and runs of each whole-process job (default 3); "
+                        "0 for none (then the judged targets are not measured)")
+    p.add_argument("--list-size", type=float, default=None, metavar="MB",
+                   help="float32 model for the judged JSON list vs hand-rolled rows (default 40; --quick: 1)")
+    p.add_argument("--validate-files", type=int, default=None, metavar="N",
+                   help="small documents for the judged validate --jobs row (default 1000; --quick: 12)")
+    p.add_argument("--validate-sample", type=int, default=None, metavar="N",
+                   help="of those, how many are timed one process per file, scaled to all (default 100; --quick: 4)")
     p.add_argument("--fresh-only", action="store_true",
-                   help="measure only the whole-process jobs, on the largest --sizes model, and add them to the "
-                        "results in --from-json (default docs/benchmarks.json), then render again")
+                   help="measure only the fresh-process rows and the whole-process jobs, on the largest --sizes "
+                        "model, and add them to the results in --from-json (default docs/benchmarks.json), then "
+                        "render again")
     p.add_argument("--no-profile", action="store_true", help="skip the cProfile summary of ModelDoc's read and write")
     args = p.parse_args(argv)
     if args.quick:
         args.fresh_reps = min(args.fresh_reps, 1)
+        args.list_size = args.list_size or 1.0
+        args.validate_files = args.validate_files or 12
+        args.validate_sample = args.validate_sample or 4
         args.sizes = args.sizes or "1"
         args.mixed = 0.5 if args.mixed is None else args.mixed
         args.reps = args.reps or 1
@@ -77,6 +96,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.mixed = 40.0 if args.mixed is None else args.mixed
     args.reps = args.reps or 3
     args.jobs = args.jobs or 1
+    args.list_size = args.list_size or 40.0
+    args.validate_files = args.validate_files or 1000
+    args.validate_sample = min(args.validate_sample or 100, args.validate_files)
     args.formats = [f.strip() for f in args.formats.split(",")] if args.formats else list(FORMATS)
     unknown = [f for f in args.formats if f not in FORMATS]
     if unknown:
@@ -210,6 +232,9 @@ def fmt_row(row: dict[str, Any]) -> str:
         return head + f"skipped: {row['skipped']}"
     if "error" in row:
         return head + f"ERROR: {row['error']}"
+    if row.get("fresh"):
+        return head + (f"{row['seconds']:9.4f} s  peak RSS +{row['peak_rss_delta'] / 1e6:.1f} MB  "
+                       f"whole process {row.get('child_wall_seconds', 0):.2f} s")
     mbs = row["tensor_bytes"] / 1e6 / row["seconds"] if row["seconds"] > 0 else float("inf")
     s = head + f"{mbs:9.1f} MB/s  peak RSS {row['peak_rss_delta'] / row['tensor_bytes']:+.2f}x"
     if "peak_anon_delta" in row:
@@ -222,7 +247,7 @@ def fmt_row(row: dict[str, Any]) -> str:
         s += "  valid" if row["valid"] else f"  INVALID {row.get('findings', '')}"
     if row.get("valid_json") is False:
         s += "  (not valid JSON: NaN/Infinity literals)"
-    return s + f"  [{row['reps']} rep]"
+    return s + f"  [first + {row.get('warm_calls', row['reps'] - 1)}]"
 
 
 def run_case(case: Case, args: argparse.Namespace, workdir: str, rows: list[dict[str, Any]]) -> None:
@@ -265,18 +290,100 @@ def run_case(case: Case, args: argparse.Namespace, workdir: str, rows: list[dict
     os.unlink(prepared)
 
 
-def run_fresh(size_mb: float, args: argparse.Namespace, workdir: str) -> dict[str, Any]:
-    case = float32_case(size_mb)
-    prepared = os.path.join(workdir, f"{case.name}.fresh.tensors.bin")
+def run_plan(case: Case, plan: list[tuple[str, str]], args: argparse.Namespace, workdir: str) -> tuple[
+        list[dict[str, Any]], dict[str, str]]:
+    """Each (format, op) of ``plan`` on ``case`` in ``args.fresh_reps`` fresh processes, a format's
+    operations in turns (write, read, ..., write, read, ...); returns the rows and the files written."""
+    prepared = os.path.join(workdir, f"{case.name}.judged.tensors.bin")
     write_prepared(case, prepared)
-    print(f"== whole-process jobs on {case.name}, {args.fresh_reps} runs each", flush=True)
+    gc.collect()
+    spec0 = {"case": case.name, "prepared": prepared, "workdir": workdir, "reps": 1, "budget": args.budget,
+             "fresh": True}
+    keys = [k for k in dict.fromkeys(k for k, _ in plan) if k in args.formats]
+    paths = {k: os.path.join(workdir, "judged-" + case.name + FORMATS[k].ext) for k in keys}
+
+    def one_format(key: str) -> list[dict[str, Any]]:
+        ops = [op for k, op in plan if k == key]
+        reason = FORMATS[key].missing()
+        out = []
+        for run in range(args.fresh_reps):
+            for op in ops:
+                if reason is None:
+                    row = measure({**spec0, "format": key, "path": paths[key], "op": op}, args.timeout)
+                else:
+                    row = {"case": case.name, "format": key, "op": op, "skipped": reason}
+                row["run"] = run
+                print("fresh " + fmt_row(row), flush=True)
+                out.append(row)
+            if reason is not None:
+                break
+        return out
+
+    rows: list[dict[str, Any]] = []
     try:
-        fresh = _fresh.run(case, prepared, workdir, child_env(), args.fresh_reps, args.timeout)
+        if args.jobs > 1:  # smoke runs only
+            with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+                for got in list(pool.map(one_format, keys)):
+                    rows.extend(got)
+        else:
+            for key in keys:
+                rows.extend(one_format(key))
     finally:
         os.unlink(prepared)
-    for r in fresh.get("rows", []):
-        print(f"  {r['job']:20} {' '.join(f'{x:.3f}' for x in r['seconds'])} {r.get('error', '')}", flush=True)
-    return fresh
+    return rows, {k: p for k, p in paths.items() if os.path.exists(p)}
+
+
+def run_fresh(size_mb: float, args: argparse.Namespace, workdir: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The judged fresh-process rows (on ``size_mb`` and on the list model), ``import modeldoc``, validate
+    of many small documents, then the whole-process jobs (information) on the files already written.
+    Returns (fresh_runs, fresh): benchmarks.json's ``fresh_runs`` and ``fresh``."""
+    big, small = float32_case(size_mb), float32_case(args.list_size)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    loadavg = os.getloadavg()
+    plans = {big.name: (big, list(_judged.BIG_PLAN))}
+    if small.name == big.name:
+        plans[big.name][1].extend(_judged.LIST_PLAN)
+    else:
+        plans[small.name] = (small, list(_judged.LIST_PLAN))
+    rows: list[dict[str, Any]] = []
+    fresh: dict[str, Any] = {}
+    for name, (case, plan) in plans.items():
+        print(f"== fresh processes on {name}: {len(plan)} operations, {args.fresh_reps} processes each", flush=True)
+        got, paths = run_plan(case, plan, args, workdir)
+        rows += got
+        if name == big.name:  # the whole-process jobs read the same files (and remove them)
+            prepared = os.path.join(workdir, f"{case.name}.fresh.tensors.bin")
+            write_prepared(case, prepared)
+            print(f"== whole-process jobs on {case.name}, {args.fresh_reps} runs each", flush=True)
+            try:
+                fresh = _fresh.run(case, prepared, workdir, child_env(), args.fresh_reps, args.timeout, have=paths)
+            finally:
+                os.unlink(prepared)
+            for r in fresh.get("rows", []):
+                print(f"  {r['job']:20} {' '.join(f'{x:.3f}' for x in r['seconds'])} {r.get('error', '')}", flush=True)
+        for p in paths.values():
+            if os.path.exists(p):
+                os.unlink(p)
+    print(f"== import modeldoc, {args.fresh_reps} fresh interpreters", flush=True)
+    imp = _fresh.import_times(child_env(), args.fresh_reps, args.timeout)
+    print(f"  {imp}", flush=True)
+    cores = _cores()
+    print(f"== modeldoc validate of {args.validate_files} documents: --jobs {cores} "
+          f"vs {args.validate_sample} single processes, scaled", flush=True)
+    many = _fresh.validate_many(workdir, child_env(), args.validate_files, args.validate_sample, args.fresh_reps,
+                                cores, args.timeout)
+    print(f"  {({k: v for k, v in many.items() if k != 'kinds'})}", flush=True)
+    fresh_runs = {"big_case": big.name, "list_case": small.name, "reps": args.fresh_reps, "date": started,
+                  "loadavg": [round(x, 2) for x in loadavg] + [round(x, 2) for x in os.getloadavg()],
+                  "rows": rows, "import": imp, "validate_many": many}
+    return fresh_runs, fresh
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def rerender(args: argparse.Namespace) -> int:
@@ -286,15 +393,17 @@ def rerender(args: argparse.Namespace) -> int:
         workdir = args.workdir or tempfile.mkdtemp(prefix="modeldoc-bench-")
         os.makedirs(workdir, exist_ok=True)
         try:
-            data["fresh"] = run_fresh(max(args.sizes), args, workdir)
+            data["fresh_runs"], data["fresh"] = run_fresh(max(args.sizes), args, workdir)
         finally:
             if args.workdir is None:
                 shutil.rmtree(workdir, ignore_errors=True)
     cases = [case_from_name(c["name"]) for c in data["cases"]]
     out = args.out or os.path.join(ROOT, "docs")
+    os.makedirs(out, exist_ok=True)
     rows = [{k: v for k, v in r.items() if k not in _report.DERIVED} for r in data["results"]]
-    paths = _report.write_all(rows, data["meta"], cases, out, data.get("profile"), data.get("fresh"))
-    print(_report.ratio_text(rows, cases, data["meta"]))
+    paths = _report.write_all(rows, data["meta"], cases, out, data.get("profile"), data.get("fresh"),
+                              data.get("fresh_runs"))
+    print(_report.ratio_text(rows, cases, data["meta"], data.get("fresh_runs")))
     print(f"wrote {', '.join(paths)} from {args.from_json}")
     return 0
 
@@ -312,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
                           os.path.relpath(os.path.abspath(__file__), ROOT), *(sys.argv[1:] if argv is None else argv)]),
         options={"sizes_mb": args.sizes, "mixed_mb": args.mixed, "reps": args.reps, "budget_s": args.budget,
                  "skip_slow_above_mb": args.skip_slow_above, "formats": args.formats, "quick": args.quick,
-                 "jobs": args.jobs},
+                 "jobs": args.jobs, "fresh_reps": args.fresh_reps, "list_mb": args.list_size,
+                 "validate_files": args.validate_files, "validate_sample": args.validate_sample},
         loadavg_start=os.getloadavg(),
         modeldoc_source_start=modeldoc_source_digest(),
         sha256_mb_s=round(sha256_speed(), 1),
@@ -326,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for case in cases:
             run_case(case, args, workdir, rows)
-        fresh = run_fresh(max(args.sizes), args, workdir) if args.fresh_reps > 0 and args.sizes else None
+        fresh_runs, fresh = run_fresh(max(args.sizes), args, workdir) if args.fresh_reps > 0 and args.sizes else (
+            None, None)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -340,11 +451,11 @@ def main(argv: list[str] | None = None) -> int:
     if meta["modeldoc_source_end"] != meta["modeldoc_source_start"]:
         print("warning: ModelDoc's source changed during the run; rows may mix versions", flush=True)
     meta["duration_seconds"] = round(time.time() - started, 1)
-    paths = _report.write_all(rows, meta, cases, out, profile, fresh)
+    paths = _report.write_all(rows, meta, cases, out, profile, fresh, fresh_runs)
     skipped = sorted({(r["case"], r["format"], r["skipped"]) for r in rows if "skipped" in r})
-    errors = [r for r in rows if "error" in r]
+    errors = [r for r in rows if "error" in r] + [r for r in (fresh_runs or {}).get("rows", []) if "error" in r]
     print()
-    print(_report.ratio_text(rows, cases, meta))
+    print(_report.ratio_text(rows, cases, meta, fresh_runs))
     if skipped:
         print("skipped: " + "; ".join(f"{c} {f} ({why})" for c, f, why in skipped))
     if errors:

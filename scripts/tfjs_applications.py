@@ -46,7 +46,7 @@ class Row:
 
 def _build(name: str) -> Any:
     if name in ZOO_MODELS:
-        from modeldoc.keras._zoo import build
+        from modeldoc.keras.zoo import build
 
         return build(name)
     from modeldoc.keras._applications import build_application

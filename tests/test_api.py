@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import modeldoc
+from modeldoc.encodings import Encoding
 
 
 def test_save_follows_the_extension(tmp_path: Path) -> None:
@@ -22,9 +23,10 @@ def test_save_follows_the_extension(tmp_path: Path) -> None:
     assert b'"encoding":"base64"' in (tmp_path / "m.json").read_bytes().replace(b" ", b"")
     assert b'"encoding":"list"' in (tmp_path / "m.list.json").read_bytes().replace(b" ", b"")
     assert modeldoc.validate(tmp_path / "m.bin").container == "json"
-    for name, encoding in (("x.msgpack", "base64"), ("x.json", "msgpack")):
+    contradictions: tuple[tuple[str, Encoding], ...] = (("x.msgpack", "base64"), ("x.json", "msgpack"))
+    for name, encoding in contradictions:
         with pytest.raises(modeldoc.ModelDocError) as e:
-            modeldoc.save(doc, tmp_path / name, encoding=encoding)  # type: ignore[arg-type]
+            modeldoc.save(doc, tmp_path / name, encoding=encoding)
         assert e.value.code == "USAGE" and not (tmp_path / name).exists()
 
 

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,9 +16,8 @@ from hypothesis import strategies as st
 
 import modeldoc
 from modeldoc._fast import bigfile
-
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
+from modeldoc.encodings import Encoding
+from tests.testutil import CASES, FIXTURES, findings
 
 
 @pytest.fixture
@@ -26,10 +26,6 @@ def stream_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
     monkeypatch.setattr(bigfile, "_CHUNK_TEXT", 64)  # many chunks per payload
-
-
-def findings(r: modeldoc.Report) -> list[tuple[str, str, str]]:
-    return [(f.code, f.pointer, f.severity) for f in r.findings]
 
 
 @pytest.mark.usefixtures("stream_everything")
@@ -88,7 +84,7 @@ def test_streaming_path_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     calls = []
     real = bigfile.decode_base64_span
 
-    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+    def spy(*args: Any, **kw: Any) -> Any:
         calls.append(1)
         return real(*args, **kw)
 
@@ -120,7 +116,7 @@ print((hwm() - base) / n)
 
 @pytest.mark.slow  # a 48 MiB file written and read by a child interpreter
 @pytest.mark.parametrize("encoding", ["base64", "msgpack"])
-def test_reading_a_big_file_needs_little_more_memory_than_its_tensors(tmp_path: Path, encoding: str) -> None:
+def test_reading_a_big_file_needs_little_more_memory_than_its_tensors(tmp_path: Path, encoding: Encoding) -> None:
     r = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp_path / "big"), encoding],
                        capture_output=True, text=True, check=True)
     assert float(r.stdout) <= 1.5
@@ -143,8 +139,8 @@ def test_split_raw_data_streams_and_agrees(tmp_path: Path, monkeypatch: pytest.M
 
 @pytest.mark.usefixtures("stream_everything")
 @pytest.mark.parametrize("encoding", ["base64", "msgpack"])
-def test_verify_false_skips_checksums_on_the_streaming_path(tmp_path: Path, encoding: str) -> None:
-    tree_data = modeldoc.dumps(big_doc(), encoding=encoding)  # type: ignore[arg-type]
+def test_verify_false_skips_checksums_on_the_streaming_path(tmp_path: Path, encoding: Encoding) -> None:
+    tree_data = modeldoc.dumps(big_doc(), encoding=encoding)
     good = modeldoc.loads(tree_data)
     wrong = tree_data.replace(b"0f4aaec29160a565", b"0f4aaec29160a566")  # w1's sha256, first 16 digits
     assert wrong != tree_data
@@ -155,3 +151,35 @@ def test_verify_false_skips_checksums_on_the_streaming_path(tmp_path: Path, enco
     assert e.value.code == "DATA_CHECKSUM"
     back = modeldoc.load(path, verify=False)
     assert back.tensors["w1"].tobytes() == good.tensors["w1"].tobytes()
+
+
+def _escape_at(text: bytes, where: list[int]) -> bytes:
+    """Write the characters at ``where`` (within the long base64 payload) as JSON escapes."""
+    start = text.index(b'"data":"', text.index(b'"w1"')) + len(b'"data":"')
+    out = bytearray(text)
+    for i in sorted(where, reverse=True):
+        ch = out[start + i]
+        out[start + i : start + i + 1] = b"\\u%04x" % ch if ch != ord("/") else b"\\/"
+    return bytes(out)
+
+
+@pytest.mark.usefixtures("stream_everything")
+@pytest.mark.parametrize("window", [16, 1 << 20])
+@pytest.mark.parametrize("where", [[0], [5], [70], [100, 101], [-1]])
+def test_escaped_base64_text_is_never_cut_out(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, window: int,
+                                              where: list[int]) -> None:
+    """A long data string with JSON escapes is valid base64 once unescaped: the scan must see the
+    backslash wherever it falls, within one window or across several, and leave the string in place."""
+    monkeypatch.setattr(bigfile, "_WINDOW", window)
+    text = SEEDS[0]
+    payload = json.loads(text)["tensors"]
+    w1 = next(t for t in payload if t["name"] == "w1")["data"]
+    at = [len(w1) + i if i < 0 else i for i in where]
+    data = _escape_at(text, at)
+    assert json.loads(data) == json.loads(text)  # the same document, spelled differently
+    path = tmp_path / "escaped.json"
+    path.write_bytes(data)
+    assert findings(modeldoc.validate(path)) == findings(modeldoc.validate(data)) == []
+    assert modeldoc.reader_report(modeldoc.load(path)) == modeldoc.reader_report(modeldoc.loads(text))
+    with modeldoc.open(path) as lazy:
+        assert lazy.get_tensor("w1").tobytes() == modeldoc.loads(text).tensors["w1"].tobytes()

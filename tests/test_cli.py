@@ -12,21 +12,18 @@ from typing import Any
 import pytest
 
 import modeldoc
-
-from testutil import needs_extra
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "modeldoc", *args], capture_output=True, text=True, cwd=cwd)
+from modeldoc.encodings import Encoding
+from tests.testutil import FIXTURES, doc_with, needs_extra, run_cli
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     doc = modeldoc.example_document()
-    out = {}
-    for enc, name in [("base64", "m.json"), ("list", "m.list.json"), ("msgpack", "m.msgpack")]:
+    out: dict[str, Path] = {}
+    names: dict[Encoding, str] = {"base64": "m.json", "list": "m.list.json", "msgpack": "m.msgpack"}
+    for enc, name in names.items():
         p = tmp_path / name
-        modeldoc.save(doc, p, encoding=enc)  # type: ignore[arg-type]
+        modeldoc.save(doc, p, encoding=enc)
         out[enc] = p
     bad = tmp_path / "bad.json"
     bad.write_bytes(b'{"format":"modeldoc","format_version":"1.0.0","x":1,"x":NaN}')
@@ -35,19 +32,19 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 def test_validate_ok_and_invalid_and_unreadable(files: dict[str, Path], tmp_path: Path) -> None:
-    r = run("validate", str(files["base64"]), str(files["msgpack"]))
+    r = run_cli("validate", str(files["base64"]), str(files["msgpack"]))
     assert r.returncode == 0 and r.stdout.splitlines() == [f"{files['base64']}: OK", f"{files['msgpack']}: OK"]
-    r = run("validate", str(files["base64"]), str(files["bad"]))
+    r = run_cli("validate", str(files["base64"]), str(files["bad"]))
     assert r.returncode == 1
     assert f"{files['bad']}: SYNTAX_DUPLICATE_KEY at /x: member 'x' occurs twice" in r.stdout.splitlines()
     assert any(line.startswith(f"{files['bad']}: SYNTAX_NONFINITE_LITERAL at /x: ") for line in r.stdout.splitlines())
-    r = run("validate", str(tmp_path / "missing.json"))
+    r = run_cli("validate", str(tmp_path / "missing.json"))
     assert r.returncode == 2 and "IO_UNREADABLE" in r.stdout
     assert "Traceback" not in r.stdout + r.stderr
 
 
 def test_validate_json_output(files: dict[str, Path]) -> None:
-    r = run("validate", "--json", str(files["list"]), str(files["bad"]))
+    r = run_cli("validate", "--json", str(files["list"]), str(files["bad"]))
     payload = json.loads(r.stdout)
     assert [p["valid"] for p in payload] == [True, False]
     assert {f["code"] for f in payload[1]["findings"]} == {"SYNTAX_DUPLICATE_KEY", "SYNTAX_NONFINITE_LITERAL"}
@@ -55,13 +52,13 @@ def test_validate_json_output(files: dict[str, Path]) -> None:
 
 
 def test_inspect(files: dict[str, Path]) -> None:
-    r = run("inspect", "--json", str(files["msgpack"]))
+    r = run_cli("inspect", "--json", str(files["msgpack"]))
     info = json.loads(r.stdout)
     assert info["container"] == "msgpack" and info["format_version"] == "1.0.0"
     assert info["parameters"] == modeldoc.example_document().num_parameters
     assert {t["name"]: t["dtype"] for t in info["tensors"]}["dense/bias"] == "bfloat16"
     assert [layer["path"] for layer in info["layers"]][:4] == ["conv", "flatten", "head", "head/dense"]
-    text = run("inspect", str(files["base64"])).stdout
+    text = run_cli("inspect", str(files["base64"])).stdout
     assert "lookup/vocabulary: int64 [4] 32 bytes (base64)" in text
     assert "input  image: float32 [?, 4, 4, 1]" in text
 
@@ -69,11 +66,11 @@ def test_inspect(files: dict[str, Path]) -> None:
 @pytest.mark.slow  # six fresh interpreters
 def test_convert_is_lossless_and_refuses_to_clobber_its_input(files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out.msgpack"
-    assert run("convert", str(files["list"]), str(out), "--encoding", "msgpack").returncode == 0
-    assert run("digest", str(out)).stdout == run("digest", str(files["base64"])).stdout
-    r = run("convert", str(files["base64"]), str(files["base64"]), "--encoding", "list")
+    assert run_cli("convert", str(files["list"]), str(out), "--encoding", "msgpack").returncode == 0
+    assert run_cli("digest", str(out)).stdout == run_cli("digest", str(files["base64"])).stdout
+    r = run_cli("convert", str(files["base64"]), str(files["base64"]), "--encoding", "list")
     assert r.returncode == 2
-    r = run("convert", str(files["bad"]), str(tmp_path / "x.json"), "--encoding", "list")
+    r = run_cli("convert", str(files["bad"]), str(tmp_path / "x.json"), "--encoding", "list")
     assert r.returncode == 1 and not (tmp_path / "x.json").exists()
     assert "SYNTAX_DUPLICATE_KEY" in r.stderr
 
@@ -81,35 +78,33 @@ def test_convert_is_lossless_and_refuses_to_clobber_its_input(files: dict[str, P
 def test_convert_to_list_needs_consent_for_nan_payloads(tmp_path: Path) -> None:
     import numpy as np
 
-    from testutil import doc_with
-
     src = tmp_path / "nan.msgpack"
     modeldoc.save(doc_with({"t": np.array([0xFFC00001], np.uint32).view(np.float32)}), src, encoding="msgpack")
-    r = run("convert", str(src), str(tmp_path / "o.json"), "--encoding", "list")
+    r = run_cli("convert", str(src), str(tmp_path / "o.json"), "--encoding", "list")
     assert r.returncode == 1 and "WRITE_LOSSY_NAN" in r.stderr and "--canonicalize-nan" in r.stderr
-    r = run("convert", str(src), str(tmp_path / "o.json"), "--encoding", "list", "--canonicalize-nan")
+    r = run_cli("convert", str(src), str(tmp_path / "o.json"), "--encoding", "list", "--canonicalize-nan")
     assert r.returncode == 0
 
 
 def test_digest_protocol(files: dict[str, Path]) -> None:
-    r = run("digest", str(files["msgpack"]))
+    r = run_cli("digest", str(files["msgpack"]))
     assert r.returncode == 0 and r.stdout.endswith("}\n") and r.stdout.count("\n") == 1
     assert r.stdout == modeldoc.reader_report(modeldoc.example_document())
-    r = run("digest", str(files["bad"]))
+    r = run_cli("digest", str(files["bad"]))
     assert r.returncode == 1
     assert sorted(r.stdout.splitlines()) == ["SYNTAX_DUPLICATE_KEY\t/x", "SYNTAX_NONFINITE_LITERAL\t/x"]
-    r = run("digest", "/nonexistent/file")
+    r = run_cli("digest", "/nonexistent/file")
     assert r.returncode == 2 and r.stdout == ""
 
 
 def test_usage_errors_exit_2() -> None:
-    assert run().returncode == 2
-    assert run("convert", "a", "b").returncode == 2  # --encoding missing
-    assert run("frobnicate").returncode == 2
+    assert run_cli().returncode == 2
+    assert run_cli("convert", "a", "b").returncode == 2  # --encoding missing
+    assert run_cli("frobnicate").returncode == 2
 
 
 def test_schema_command_prints_the_schema() -> None:
-    r = run("schema")
+    r = run_cli("schema")
     assert json.loads(r.stdout)["$id"] == "https://modeldoc.dev/schema/1.0/modeldoc.schema.json"
 
 
@@ -123,7 +118,7 @@ def test_no_traceback_for_garbage(tmp_path: Path, content: bytes) -> None:
     p = tmp_path / "garbage"
     p.write_bytes(content)
     for cmd in ("validate", "inspect", "digest"):
-        r = run(cmd, str(p))
+        r = run_cli(cmd, str(p))
         assert r.returncode == 1, (cmd, r.stdout, r.stderr)
         assert "Traceback" not in r.stdout + r.stderr
 
@@ -181,10 +176,10 @@ def test_no_progress_and_quiet_silence_the_bars(files: dict[str, Path], tmp_path
 
 
 def test_quiet_validate_prints_only_errors(files: dict[str, Path]) -> None:
-    r = run("validate", "-q", str(files["base64"]), str(files["bad"]))
+    r = run_cli("validate", "-q", str(files["base64"]), str(files["bad"]))
     assert r.returncode == 1
     assert r.stdout.splitlines() and all(line.startswith(f"{files['bad']}: ") for line in r.stdout.splitlines())
-    r = run("validate", "--quiet", str(files["base64"]))
+    r = run_cli("validate", "--quiet", str(files["base64"]))
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
 
 
@@ -212,13 +207,13 @@ def test_dash_is_standard_input_and_output(files: dict[str, Path], tmp_path: Pat
 
 @pytest.mark.slow  # six fresh interpreters
 def test_the_extension_chooses_the_encoding(files: dict[str, Path], tmp_path: Path) -> None:
-    assert run("convert", str(files["base64"]), str(tmp_path / "a.msgpack")).returncode == 0
+    assert run_cli("convert", str(files["base64"]), str(tmp_path / "a.msgpack")).returncode == 0
     assert (tmp_path / "a.msgpack").read_bytes()[:1] == b"\x88"
-    assert run("convert", str(files["msgpack"]), str(tmp_path / "b.json")).returncode == 0
+    assert run_cli("convert", str(files["msgpack"]), str(tmp_path / "b.json")).returncode == 0
     assert json.loads((tmp_path / "b.json").read_text())["tensors"][0]["encoding"] == "base64"
-    assert run("convert", str(files["msgpack"]), str(tmp_path / "c.json"), "--encoding", "list").returncode == 0
+    assert run_cli("convert", str(files["msgpack"]), str(tmp_path / "c.json"), "--encoding", "list").returncode == 0
     for out, enc in (("d.json", "msgpack"), ("e.msgpack", "base64"), ("f.msgpack", "list")):
-        r = run("convert", str(files["base64"]), str(tmp_path / out), "--encoding", enc)
+        r = run_cli("convert", str(files["base64"]), str(tmp_path / out), "--encoding", enc)
         assert r.returncode == 2 and "USAGE" in r.stderr and not (tmp_path / out).exists(), (out, enc)
 
 
@@ -227,24 +222,24 @@ def test_outputs_are_never_the_input_and_replaced_only_with_force(files: dict[st
     src = files["base64"]
     before = src.read_bytes()
     for extra in ([], ["--force"]):
-        r = run("convert", str(src), str(src), *extra)
+        r = run_cli("convert", str(src), str(src), *extra)
         assert r.returncode == 2 and "is the input" in r.stderr and src.read_bytes() == before
     link = tmp_path / "link.json"
     link.symlink_to(src)
-    assert run("convert", str(src), str(link), "--force").returncode == 2  # the same file by another name
+    assert run_cli("convert", str(src), str(link), "--force").returncode == 2  # the same file by another name
     out = tmp_path / "out.json"
     out.write_bytes(b"keep me")
-    r = run("convert", str(src), str(out))
+    r = run_cli("convert", str(src), str(out))
     assert r.returncode == 2 and "--force" in r.stderr and out.read_bytes() == b"keep me"
-    assert run("convert", str(src), str(out), "--force").returncode == 0 and modeldoc.validate(out).ok
-    assert "--force" in run("convert", "--help").stdout and "--force" in run("to-keras", "--help").stdout
+    assert run_cli("convert", str(src), str(out), "--force").returncode == 0 and modeldoc.validate(out).ok
+    assert "--force" in run_cli("convert", "--help").stdout and "--force" in run_cli("to-keras", "--help").stdout
 
 
 @needs_extra("keras")
 def test_to_keras_never_writes_over_its_input(tmp_path: Path) -> None:
     doc_named_keras = tmp_path / "d.keras"  # a document that happens to be named like the output
     modeldoc.save(modeldoc.example_document(), doc_named_keras)
-    r = run("to-keras", str(doc_named_keras), str(doc_named_keras), "--force")
+    r = run_cli("to-keras", str(doc_named_keras), str(doc_named_keras), "--force")
     assert r.returncode == 2 and "is the input" in r.stderr and modeldoc.validate(doc_named_keras).ok
 
 
@@ -264,20 +259,20 @@ def test_full_disk_and_closed_pipe_are_io_errors(files: dict[str, Path]) -> None
 
 
 def test_per_channel_needs_quantize(files: dict[str, Path], tmp_path: Path) -> None:
-    r = run("convert", str(files["base64"]), str(tmp_path / "q.json"), "--per-channel")
+    r = run_cli("convert", str(files["base64"]), str(tmp_path / "q.json"), "--per-channel")
     assert r.returncode == 2 and "--per-channel needs --quantize" in r.stderr and not (tmp_path / "q.json").exists()
 
 
 def test_conformance_run_stops_at_once(tmp_path: Path) -> None:
     import time
 
-    r = run("conformance", "run", "--filter", "no-such-case-anywhere")
+    r = run_cli("conformance", "run", "--filter", "no-such-case-anywhere")
     assert r.returncode == 2 and "matches none" in r.stderr and "passed" not in r.stdout
     start = time.monotonic()
-    r = run("conformance", "run", "--reader", str(tmp_path / "no-such-reader") + " {file}")
+    r = run_cli("conformance", "run", "--reader", str(tmp_path / "no-such-reader") + " {file}")
     assert r.returncode == 2 and "cannot start the reader" in r.stderr and "passed" not in r.stdout
     assert time.monotonic() - start < 20  # not one attempt per case
-    r = run("conformance", "run", "--reader", "'unbalanced")
+    r = run_cli("conformance", "run", "--reader", "'unbalanced")
     assert r.returncode == 2 and "USAGE" in r.stderr
 
 
@@ -289,12 +284,12 @@ def test_run_blames_a_bad_input_file(tmp_path: Path) -> None:
     modeldoc.save(readme_document(), doc)
     pickled = tmp_path / "objects.npy"
     np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    r = run("run", str(doc), "--input", f"x={pickled}")
+    r = run_cli("run", str(doc), "--input", f"x={pickled}")
     assert r.returncode == 2 and r.stderr.startswith(f"{pickled}: IO_UNREADABLE at (document): holds pickled")
     missing = tmp_path / "missing.npy"
-    r = run("run", str(doc), "--input", f"x={missing}")
+    r = run_cli("run", str(doc), "--input", f"x={missing}")
     assert r.returncode == 2 and r.stderr.startswith(f"{missing}: IO_UNREADABLE") and "Traceback" not in r.stderr
-    r = run("run", str(doc), "--input", f"x={missing}", "--json")
+    r = run_cli("run", str(doc), "--input", f"x={missing}", "--json")
     assert json.loads(r.stdout)["file"] == str(missing)
 
 
@@ -323,15 +318,15 @@ def test_the_readme_example_runs(tmp_path: Path) -> None:
     modeldoc.save(readme_document(), doc)
     x = np.array([[1.0, 2.0, 3.0]], np.float32)
     np.save(tmp_path / "x.npy", x)
-    r = run("run", str(doc), "--input", f"x={tmp_path / 'x.npy'}", "--output", str(tmp_path / "out"))
+    r = run_cli("run", str(doc), "--input", f"x={tmp_path / 'x.npy'}", "--output", str(tmp_path / "out"))
     assert r.returncode == 0, r.stderr
     y = np.load(tmp_path / "out" / "y.npy")
     assert y[0, 0] == 6.0 and np.isnan(y[0, 1])
-    r = run("run", str(doc))
+    r = run_cli("run", str(doc))
     assert r.returncode == 0 and "no test vectors" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "modeldoc", "run", str(doc), "--input", "x=-", "--json"],
-                       input=(tmp_path / "x.npy").read_bytes(), capture_output=True)
-    assert r.returncode == 0 and json.loads(r.stdout)["outputs"]["y"]["shape"] == [1, 2]
+    piped = subprocess.run([sys.executable, "-m", "modeldoc", "run", str(doc), "--input", "x=-", "--json"],
+                           input=(tmp_path / "x.npy").read_bytes(), capture_output=True)
+    assert piped.returncode == 0 and json.loads(piped.stdout)["outputs"]["y"]["shape"] == [1, 2]
 
 
 def _parser_actions() -> list[tuple[str, Any]]:
@@ -380,7 +375,7 @@ def test_json_errors_are_one_object_with_stable_keys(argv: list[str], tmp_path: 
     from modeldoc.clicommon import ERROR_KEYS
 
     args = [a.format(missing=tmp_path / "missing.json", out=tmp_path / "out") for a in argv]
-    r = run(*args, "--json")
+    r = run_cli(*args, "--json")
     assert "Traceback" not in r.stderr
     if argv[0] == "validate":  # validate's --json is its list of reports, the missing file among them
         assert r.returncode == 2 and json.loads(r.stdout)[0]["findings"][0]["code"] == "IO_UNREADABLE"
@@ -392,7 +387,7 @@ def test_json_errors_are_one_object_with_stable_keys(argv: list[str], tmp_path: 
     assert tuple(payload) == ERROR_KEYS, payload
     assert payload["ok"] is False and payload["exit_code"] == r.returncode == 2
     assert payload["errors"][0]["code"] == "IO_UNREADABLE" and payload["errors"][0]["pointer"] == ""
-    r = run(*args, "--no-such-option", "--json")
+    r = run_cli(*args, "--no-such-option", "--json")
     payload = json.loads(r.stdout)
     assert r.returncode == 2 and payload["errors"][0]["code"] == "USAGE" and "--no-such-option" in r.stdout
 
@@ -400,8 +395,51 @@ def test_json_errors_are_one_object_with_stable_keys(argv: list[str], tmp_path: 
 def test_messages_read_well(tmp_path: Path) -> None:
     p = tmp_path / "cut.json"
     p.write_bytes(b'{"a": "unterminated')
-    r = run("validate", str(p))
+    r = run_cli("validate", str(p))
     assert "starting at line 1" in r.stdout and "at at" not in r.stdout
     p.write_bytes(b'{"a": 12345678901234567890123456789012345678901234567890}')
-    r = run("validate", str(p))
+    r = run_cli("validate", str(p))
     assert "integer 123456789012345678901234567890... is outside" in r.stdout
+
+
+# --- validate --jobs: the same output and exit code as one file after the other -----------------
+
+
+
+@pytest.mark.parametrize("options", [[], ["--json"], ["-q"]], ids=["text", "json", "quiet"])
+@pytest.mark.parametrize("which", ["valid", "invalid", "mixed", "unreadable"])
+def test_validate_jobs_prints_what_one_by_one_prints(which: str, options: list[str], tmp_path: Path) -> None:
+    def documents(folder: str) -> list[str]:  # every sixth, to keep it short (JSON and MessagePack)
+        return sorted(str(p) for p in (FIXTURES / folder).iterdir() if not p.name.endswith(".report.json"))[::6]
+
+    valid, invalid = documents("valid"), documents("invalid")
+    chosen = {"valid": valid, "invalid": invalid, "mixed": [x for pair in zip(valid, invalid) for x in pair],
+              "unreadable": [valid[0], str(tmp_path / "missing.json"), invalid[0], valid[1]]}[which]
+    one_by_one = run_cli("validate", *options, *chosen)
+    assert one_by_one.returncode == {"valid": 0, "invalid": 1, "mixed": 1, "unreadable": 2}[which]
+    parallel = run_cli("validate", "--jobs", "2", *options, *chosen)
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (
+        one_by_one.returncode, one_by_one.stdout, one_by_one.stderr)
+
+
+def test_validate_jobs_with_standard_input_and_more_jobs_than_files(files: dict[str, Path]) -> None:
+    argv = ["validate", str(files["bad"]), "-", str(files["msgpack"])]
+    data = files["base64"].read_bytes()
+    one = subprocess.run([sys.executable, "-m", "modeldoc", *argv], input=data, capture_output=True)
+    par = subprocess.run([sys.executable, "-m", "modeldoc", *argv, "--jobs", "8"], input=data, capture_output=True)
+    assert one.returncode == 1 and b"<stdin>: OK" in one.stdout
+    assert (par.returncode, par.stdout, par.stderr) == (one.returncode, one.stdout, one.stderr)
+
+
+@pytest.mark.parametrize("value", ["-1", "two", ""])
+def test_validate_jobs_refuses_a_bad_count(value: str, files: dict[str, Path]) -> None:
+    r = run_cli("validate", "--jobs", value, str(files["base64"]))
+    assert r.returncode == 2 and "--jobs" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_validate_jobs_in_process_keeps_the_order(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    from modeldoc.cli import main
+
+    names = [str(files[k]) for k in ("msgpack", "bad", "list", "base64")]
+    assert main(["validate", "--json", "--jobs", "auto", *names]) == 1
+    assert [r["file"] for r in json.loads(capsys.readouterr().out)] == names

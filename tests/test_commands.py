@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "python" / "modeldoc"
 ADAPTERS = ("modeldoc.conformance", "modeldoc.evaluator", "modeldoc.keras", "modeldoc.onnx", "modeldoc.tfjs")
 
 
-def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[argparse.ArgumentParser]:
     (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return action
 

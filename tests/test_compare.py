@@ -12,10 +12,7 @@ import pytest
 
 import modeldoc
 from modeldoc.compare import diff_documents, max_abs_diff
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "modeldoc", *args], capture_output=True, text=True)
+from tests.testutil import run_cli
 
 
 @pytest.fixture
@@ -53,14 +50,14 @@ def test_diff_reports_model_config_and_each_tensor(pair: tuple[Path, Path]) -> N
 @pytest.mark.slow  # four fresh interpreters
 def test_diff_command(pair: tuple[Path, Path]) -> None:
     a, b = pair
-    r = run("diff", str(a), str(b))
+    r = run_cli("diff", str(a), str(b))
     assert r.returncode == 1
     assert "config differs at /model/layers/0/config/padding" in r.stdout
     assert "tensor conv/kernel: different checksum, max abs difference 0.5" in r.stdout
     assert "tensor extra: only in b" in r.stdout
-    payload = json.loads(run("diff", str(a), str(b), "--json").stdout)
+    payload = json.loads(run_cli("diff", str(a), str(b), "--json").stdout)
     assert set(payload) == {"a", "b", "equal", "model", "config", "other", "tensors"}
-    assert run("diff", str(a), str(a)).returncode == 0
+    assert run_cli("diff", str(a), str(a)).returncode == 0
     with open(a, "rb") as f:
         r2 = subprocess.run([sys.executable, "-m", "modeldoc", "diff", "-", str(a), "-q"], stdin=f, capture_output=True)
     assert (r2.returncode, r2.stdout) == (0, b"")
@@ -81,16 +78,16 @@ def test_extract_writes_the_tensor(pair: tuple[Path, Path], tmp_path: Path) -> N
     a, _ = pair
     doc = modeldoc.load(a)
     out = tmp_path / "k.npy"
-    r = run("extract", str(a), "conv/kernel", "-o", str(out))
+    r = run_cli("extract", str(a), "conv/kernel", "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert np.load(out).tobytes() == doc.tensors["conv/kernel"].tobytes()
-    r = run("extract", str(a), "dense/bias", "-o", str(tmp_path / "b.npy"))  # bfloat16: widened exactly
+    r = run_cli("extract", str(a), "dense/bias", "-o", str(tmp_path / "b.npy"))  # bfloat16: widened exactly
     widened = np.load(tmp_path / "b.npy")
     assert widened.dtype == np.float32 and np.array_equal(widened, doc.tensors["dense/bias"].astype(np.float32))
-    r = run("extract", str(a), "no/such")
+    r = run_cli("extract", str(a), "no/such")
     assert r.returncode == 2 and "no tensor named 'no/such'" in r.stderr
-    assert run("extract", str(a), "conv/kernel", "-o", str(out)).returncode == 2  # exists: needs --force
-    assert run("extract", str(a), "conv/kernel", "-o", str(out), "--force").returncode == 0
+    assert run_cli("extract", str(a), "conv/kernel", "-o", str(out)).returncode == 2  # exists: needs --force
+    assert run_cli("extract", str(a), "conv/kernel", "-o", str(out), "--force").returncode == 0
 
 
 MEMORY_PROBE = r"""

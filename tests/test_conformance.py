@@ -14,12 +14,9 @@ import pytest
 
 import modeldoc
 from modeldoc.errors import printable
+from tests.testutil import CASES, FIXTURES, ROOT, needs_extra, needs_node
 
-from testutil import needs_extra, needs_node
-
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-MANIFEST = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))
-CASES = MANIFEST["cases"]
+MANIFEST = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))  # CASES is its "cases"
 
 
 def test_manifest_matches_its_schema_and_the_files() -> None:
@@ -47,8 +44,8 @@ def test_suite_size_and_coverage() -> None:
     # Every code a reader can emit for a document is exercised, except those that need
     # the file system, a huge input, or a schema keyword the 1.0 schema cannot trip.
     # LIMIT_STRING and LIMIT_COUNT need inputs of megabytes at the default limits: tests/test_limits.py.
-    untestable = {"IO_UNREADABLE", "LIMIT_DOCUMENT_SIZE", "SCHEMA_CONST", "SCHEMA_OTHER", "LIMIT_STRING", "LIMIT_COUNT"}
-    reader_side = {c for c, info in CODES.items() if info.layer not in ("write", "usage", "adapter") and not c.startswith("SEMANTIC_SHARED")
+    untestable: set[str] = {"IO_UNREADABLE", "LIMIT_DOCUMENT_SIZE", "SCHEMA_CONST", "SCHEMA_OTHER", "LIMIT_STRING", "LIMIT_COUNT"}
+    reader_side: set[str] = {c for c, info in CODES.items() if info.layer not in ("write", "usage", "adapter") and not c.startswith("SEMANTIC_SHARED")
                    and c not in {"SEMANTIC_UNUSED_TENSOR", "VERSION_NEWER_MINOR"}}
     assert reader_side - untestable <= reader_codes
 
@@ -97,8 +94,7 @@ def test_reader_protocol_through_the_cli() -> None:
 
 @needs_extra("keras")  # the keras-zoo fixtures are Keras models and the outputs Keras computes
 def test_regenerating_fixtures_changes_nothing() -> None:
-    root = FIXTURES.parent
-    r = subprocess.run([sys.executable, str(root / "scripts" / "generate.py"), "--check"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate.py"), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -156,7 +152,6 @@ def test_check_producer(tmp_path: Path) -> None:
     assert "cycle.json: FAILED" in text and "INVALID SEMANTIC_CYCLE at /model/nodes/0" in text
 
 
-ROOT = FIXTURES.parent
 JS_READER = ROOT / "readers" / "js"
 
 

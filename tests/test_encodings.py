@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ F32 = DTYPES["float32"]
 U8 = DTYPES["uint8"]
 
 
-def err(fn, *args) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def err(fn: Callable[..., object], *args: Any) -> tuple[str, str]:
     with pytest.raises(ModelDocError) as e:
         fn(*args)
     return e.value.code, e.value.pointer
@@ -122,8 +123,7 @@ def test_base64_of_every_dtype_is_little_endian() -> None:
     import json
 
     import modeldoc
-
-    from testutil import doc_with
+    from tests.testutil import doc_with
 
     doc = doc_with({"u": np.array([1], dtype=">u4"), "f": np.array([1.0], dtype=">f8")})
     data = {t["name"]: t["data"] for t in json.loads(modeldoc.dumps(doc))["tensors"]}

@@ -18,10 +18,9 @@ from modeldoc.cli import main
 from modeldoc.document import Document, Graph, Input, Layer, Node, Producer
 from modeldoc.evaluator import ATOL, RTOL, check_test_vectors, evaluate
 from modeldoc.evaluator.cli import file_names
-from modeldoc.keras._zoo import ZOO
+from modeldoc.keras.zoo import ZOO
+from tests.testutil import CASES, FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
 WITH_VECTORS = [c for c in CASES if c["valid"] and modeldoc.load(FIXTURES / c["file"]).test_vectors]
 KERAS = Producer(framework="keras")
 

@@ -3,6 +3,9 @@ and against the spec's reader rule (section 6)."""
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -14,7 +17,8 @@ from modeldoc.dtypes import DTYPES
 from modeldoc.encodings import encode_list_text
 from modeldoc.floattext import round_from_float64
 
-UINT = {"float16": np.uint16, "bfloat16": np.uint16, "float32": np.uint32, "float64": np.uint64}
+UINT: dict[str, type[np.unsignedinteger[Any]]] = {
+    "float16": np.uint16, "bfloat16": np.uint16, "float32": np.uint32, "float64": np.uint64}
 
 
 def fast_text(arr: np.ndarray, name: str) -> bytes:
@@ -30,8 +34,8 @@ def ref_text(arr: np.ndarray, name: str) -> bytes:
 def random_floats(name: str, n: int, seed: int) -> np.ndarray:
     """Random bit patterns (every exponent equally likely: subnormals, huge, tiny), NaNs canonical."""
     u = UINT[name]
-    bits = np.random.default_rng(seed).integers(0, np.iinfo(u).max, n, dtype=u, endpoint=True)
-    a = bits.view(DTYPES[name].numpy).copy()
+    bits: np.ndarray = np.random.default_rng(seed).integers(0, np.iinfo(u).max, n, dtype=u, endpoint=True)
+    a: np.ndarray = bits.view(DTYPES[name].numpy).copy()
     with np.errstate(invalid="ignore"):
         a[np.isnan(a.astype(np.float64))] = np.nan
     return a
@@ -154,7 +158,8 @@ def test_a_plan_that_disagrees_with_the_reference_is_refused() -> None:
     # A plan leaving tiny values to orjson prints 1e-05 as 0.00001: the first-use check must see it.
     plan = fastlist._Plan(np.uint32, [(0.0, 1e30)], 3.3895314e38, ())
     assert not fastlist._agrees(plan, "float32")
-    assert fastlist._agrees(fastlist._plan("float32"), "float32")  # type: ignore[arg-type]
+    current = fastlist._plan("float32")  # None where orjson is missing or not verified
+    assert current is not None and fastlist._agrees(current, "float32")
 
 
 def test_an_unverified_orjson_version_leaves_float32_to_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,8 +206,13 @@ def test_saving_to_a_file_writes_blocks_on_a_thread(tmp_path: object, monkeypatc
     monkeypatch.setattr(fastlist, "_BLOCK", 1000)  # many pieces, each written while the next is made
     monkeypatch.setattr(writer, "_SYNC_EVERY", 10_000)  # and early writeback between them
     synced: list[int] = []
-    real_sync = writer.os.fdatasync
-    monkeypatch.setattr(writer.os, "fdatasync", lambda fd: (synced.append(fd), real_sync(fd))[1])
+    real_sync = os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        synced.append(fd)
+        real_sync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)  # the os module writer.py calls
     doc = _mixed_document()
     path = f"{tmp_path}/m.json"
     modeldoc.save(doc, path, encoding="list")

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.testutil import ROOT
+
 pytestmark = pytest.mark.slow
 
-RUNNER = Path(__file__).resolve().parent.parent / "fuzz" / "run.py"
+RUNNER = ROOT / "fuzz" / "run.py"
 FINDINGS = RUNNER.parent / "findings"
 
 

@@ -16,6 +16,7 @@ import pytest
 
 import modeldoc
 from modeldoc.document import TestVector
+from modeldoc.encodings import Encoding
 
 FLIPS_PER_ENCODING = 1500
 
@@ -33,9 +34,9 @@ def model_with_test_vector() -> modeldoc.Document:
 
 @pytest.mark.slow  # 1500 flipped documents per encoding
 @pytest.mark.parametrize("encoding", ["base64", "list", "msgpack"])
-def test_every_single_bit_flip_is_detected_or_harmless(encoding: str) -> None:
+def test_every_single_bit_flip_is_detected_or_harmless(encoding: Encoding) -> None:
     doc = model_with_test_vector()
-    data = modeldoc.dumps(doc, encoding=encoding)  # type: ignore[arg-type]
+    data = modeldoc.dumps(doc, encoding=encoding)
     original = modeldoc.reader_report(modeldoc.loads(data))
     rng = random.Random(f"flips-{encoding}")
     outcomes: Counter[str] = Counter()

@@ -19,11 +19,8 @@ from typing import Any
 import modeldoc
 from modeldoc.document import Document, Graph, Input, Layer, Node, Producer
 from modeldoc.evaluator import check_test_vectors
+from tests.testutil import CASES, FIXTURES, ROOT, needs_node
 
-from testutil import needs_node
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "conformance_fixtures"
 JS = ROOT / "readers" / "js"
 pytestmark = needs_node(ROOT / "readers" / "js")
 
@@ -147,9 +144,8 @@ def test_the_planning_passes_agree_on_random_graphs(tmp_path: Path) -> None:
 
 
 def test_the_javascript_evaluator_passes_every_fixture_the_numpy_one_passes() -> None:
-    cases = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
     passed = []
-    for case in cases:
+    for case in CASES:
         doc = modeldoc.load(FIXTURES / case["file"]) if case["valid"] else None
         if doc is None or not doc.test_vectors:
             continue

@@ -17,13 +17,10 @@ import pytest
 
 import modeldoc
 from modeldoc._fast import bigfile
+from modeldoc.encodings import ENCODINGS, Encoding
 from modeldoc.quantize import quantize_document
+from tests.testutil import CASES, FIXTURES, doc_with, same_bits
 
-from testutil import doc_with, same_bits
-
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
-ENCODINGS = ("base64", "list", "msgpack")
 SUFFIX = {"base64": ".json", "list": ".json", "msgpack": ".msgpack"}
 
 
@@ -46,7 +43,7 @@ def _tensors() -> dict[str, np.ndarray]:
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("lazy")
     doc = doc_with(_tensors())
-    out = {}
+    out: dict[str, Path] = {}
     for e in ENCODINGS:
         out[e] = d / f"m-{e}{SUFFIX[e]}"
         modeldoc.save(doc, out[e], encoding=e)
@@ -58,7 +55,7 @@ def _errors(e: modeldoc.ModelDocError) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_every_tensor_reads_back_bit_exact(files: dict[str, Path], encoding: str) -> None:
+def test_every_tensor_reads_back_bit_exact(files: dict[str, Path], encoding: Encoding) -> None:
     path = files[encoding]
     full = modeldoc.load(path)
     with modeldoc.open(path) as f:
@@ -128,7 +125,7 @@ def test_open_reads_no_tensor_data(files: dict[str, Path], tmp_path: Path) -> No
     ids=["base64-alphabet", "bool-byte", "list-nesting", "list-syntax"],
 )
 def test_a_payload_only_the_reference_may_judge_gets_its_findings(
-    files: dict[str, Path], tmp_path: Path, encoding: str, find: bytes, edit: Any, own: bool
+    files: dict[str, Path], tmp_path: Path, encoding: Encoding, find: bytes, edit: Any, own: bool
 ) -> None:
     """The fast decoders give up on these; get_tensor then reports what validate reports."""
     data = bytearray(files[encoding].read_bytes())
@@ -151,9 +148,9 @@ def test_a_payload_only_the_reference_may_judge_gets_its_findings(
         assert _errors(e) == full
         return
     with f:
-        with pytest.raises(modeldoc.ModelDocError) as e:
+        with pytest.raises(modeldoc.ModelDocError) as raised:
             f.get_tensor(name)
-        assert _errors(e.value) == full
+        assert _errors(raised.value) == full
         assert same_bits(f.get_tensor("half"), _tensors()["half"])
 
 

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 import msgpack
 import numpy as np
@@ -19,12 +20,11 @@ from hypothesis import strategies as st
 
 import modeldoc
 from modeldoc import Limits
+from tests.testutil import codes, doc_with
 
-from testutil import codes, doc_with
 
-
-def tree() -> dict[str, object]:
-    t = json.loads(modeldoc.dumps(modeldoc.example_document()))
+def tree() -> dict[str, Any]:
+    t: dict[str, Any] = json.loads(modeldoc.dumps(modeldoc.example_document()))
     del t["document_sha256"]
     return t
 
@@ -35,8 +35,8 @@ def check(t: object, limits: Limits) -> list[tuple[str, str]]:
 
 def test_string_limit_applies_to_values_and_names_but_not_tensor_data() -> None:
     t = tree()
-    t["metadata"]["long"] = "x" * 101  # type: ignore[index]
-    t["metadata"]["y" * 101] = "short"  # type: ignore[index]
+    t["metadata"]["long"] = "x" * 101
+    t["metadata"]["y" * 101] = "short"
     got = check(t, Limits(max_string_length=100))
     assert ("LIMIT_STRING", "/metadata/long") in got
     assert ("LIMIT_STRING", "/metadata/" + "y" * 64) in got
@@ -52,16 +52,16 @@ def test_count_limits() -> None:
     assert check(t, Limits(max_tensors=7)) == [("LIMIT_COUNT", "/tensors")]
 
 
-def two_nested_tree() -> dict[str, object]:
+def two_nested_tree() -> dict[str, Any]:
     """The example (5 outer layers, layer 2 holding 1 layer and 1 node) plus a sixth outer layer whose model
     holds 2 layers and 2 nodes: the nested graphs in layer order are 2's, then 5's."""
     t = tree()
-    head = copy.deepcopy(t["model"]["layers"][2])  # type: ignore[index]
+    head = copy.deepcopy(t["model"]["layers"][2])
     head["name"] = "head2"
     inner = head["model"]
     inner["layers"].append(dict(inner["layers"][0], name="dense2"))
     inner["nodes"].append(dict(inner["nodes"][0], layer="dense2", outputs=["hidden2"]))
-    t["model"]["layers"].append(head)  # type: ignore[index]
+    t["model"]["layers"].append(head)
     return t
 
 
@@ -72,7 +72,7 @@ def test_counts_take_nested_graphs_in_layer_order_depth_first() -> None:
     assert check(t, Limits(max_layers=6)) == [("LIMIT_COUNT", "/model/layers/2/model/layers")]
     assert check(t, Limits(max_layers=7)) == [("LIMIT_COUNT", "/model/layers/5/model/layers")]
     assert check(t, Limits(max_layers=5)) == [("LIMIT_COUNT", "/model/layers")]
-    n = len(t["model"]["nodes"])  # type: ignore[index]
+    n = len(t["model"]["nodes"])
     assert check(t, Limits(max_nodes=n)) == [("LIMIT_COUNT", "/model/layers/2/model/nodes")]
     assert check(t, Limits(max_nodes=n + 1)) == [("LIMIT_COUNT", "/model/layers/5/model/nodes")]
     assert check(t, Limits(max_layers=6, max_nodes=n, max_tensors=1)) == [
@@ -88,15 +88,15 @@ def test_total_and_document_size_limits() -> None:
     assert got[0] == ("LIMIT_TOTAL_SIZE", "/tensors/2")  # 144 + 16 bytes fit, the 2048-byte kernel does not
 
 
-def zero_size_tree(shape: list[int], encoding: str) -> dict[str, object]:
+def zero_size_tree(shape: list[int], encoding: str) -> dict[str, Any]:
     """The example document with one more float32 tensor of ``shape`` and no data."""
     if encoding == "raw":
-        t = msgpack.unpackb(modeldoc.dumps(modeldoc.example_document(), encoding="msgpack"), raw=False)
+        t: dict[str, Any] = msgpack.unpackb(modeldoc.dumps(modeldoc.example_document(), encoding="msgpack"), raw=False)
         del t["document_sha256"]
     else:
         t = tree()
     data: object = "" if encoding == "base64" else b"" if encoding == "raw" else empty_list(shape)
-    t["tensors"].append({"name": "zero", "dtype": "float32", "shape": shape, "encoding": encoding,  # type: ignore[attr-defined]
+    t["tensors"].append({"name": "zero", "dtype": "float32", "shape": shape, "encoding": encoding,
                          "data": data, "sha256": hashlib.sha256(b"").hexdigest()})
     return t
 
@@ -151,7 +151,7 @@ def test_adversarial_shapes_never_crash_and_follow_the_bound(shape: list[int], e
         encoding = "base64"  # list data for a shape without a 0 near the front would be huge
     t = zero_size_tree(shape, encoding)
     if 0 not in shape:
-        t["tensors"][ZERO]["sha256"] = "0" * 64  # type: ignore[index]
+        t["tensors"][ZERO]["sha256"] = "0" * 64
     data = encoded(t, encoding)
     got = codes(modeldoc.validate(data))
     if bound_of(shape) > 2**38:

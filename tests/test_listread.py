@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -16,9 +17,8 @@ from hypothesis import strategies as st
 import modeldoc
 from modeldoc._fast import bigfile, listread
 from modeldoc.document import Document
+from tests.testutil import CASES, FIXTURES, findings
 
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures"
-CASES = [c for c in json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]]
 LIST_CASES = [c for c in CASES if b'"encoding":"list"' in (FIXTURES / c["file"]).read_bytes()]
 
 
@@ -29,10 +29,6 @@ def stream_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
     monkeypatch.setattr(listread, "BLOCK_TEXT", 40)
-
-
-def findings(r: modeldoc.Report) -> list[tuple[str, str, str]]:
-    return [(f.code, f.pointer, f.severity) for f in r.findings]
 
 
 def bits(a: object) -> bytes:
@@ -90,14 +86,14 @@ def test_the_fast_lane_reads_the_seed(tmp_path: Path, monkeypatch: pytest.Monkey
     fast, slow = [0], [0]
     real_fast, real_ref = listread._fast, listread._reference
 
-    def count_fast(*a: object) -> object:
-        out = real_fast(*a)  # type: ignore[arg-type]
+    def count_fast(*a: Any) -> Any:
+        out = real_fast(*a)
         fast[0] += 1
         return out
 
-    def count_ref(*a: object) -> object:
+    def count_ref(*a: Any) -> Any:
         slow[0] += 1
-        return real_ref(*a)  # type: ignore[arg-type]
+        return real_ref(*a)
 
     monkeypatch.setattr(listread, "_fast", count_fast)
     monkeypatch.setattr(listread, "_reference", count_ref)

@@ -23,14 +23,17 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pytest
-import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.testutil import CASES, FIXTURES, ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # tomllib is new in 3.11; on 3.10 (which the package supports) its ancestor tomli, where installed
+    tomllib = pytest.importorskip("tomli", reason="Python 3.10 has no tomllib, and tomli is not installed")
+
 JS = ROOT / "readers" / "js"
-FIXTURES = ROOT / "conformance_fixtures"
-CASES = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
 
 
 # What a user's shell has: nothing that points back into this checkout.

@@ -19,8 +19,7 @@ import msgpack
 import pytest
 
 import modeldoc
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.testutil import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,7 @@ from modeldoc import profile
 from modeldoc.evaluator import _kernel
 from modeldoc.flatgraph import flatten
 from modeldoc.profile import CATALOGUE, EVALUATOR, REQUIRED, TARGETS, TFJS, CatalogueError, Config, _catalogue
-
-FIXTURES = Path(__file__).resolve().parent.parent / "conformance_fixtures" / "valid"
+from tests.testutil import FIXTURES, ROOT
 
 
 def _table(target: str) -> Mapping[str, Any]:
@@ -172,7 +171,7 @@ def test_an_absent_required_member_is_refused_at_the_member(layer_type: str) -> 
         assert f"/model/layers/0/config/{m.name}" in pointers
 
 
-ZOO = sorted(FIXTURES.glob("keras-zoo-*-base64.json"))
+ZOO = sorted((FIXTURES / "valid").glob("keras-zoo-*-base64.json"))
 
 
 @pytest.mark.parametrize("path", ZOO, ids=[p.stem for p in ZOO])
@@ -273,14 +272,14 @@ def test_the_catalogue_imports_no_framework() -> None:
 def _generate() -> Any:
     import importlib
     import sys
-    scripts = str(Path(__file__).resolve().parent.parent / "scripts")
+    scripts = str(ROOT / "scripts")
     if scripts not in sys.path:
         sys.path.insert(0, scripts)
     return importlib.import_module("generate")
 
 
 def test_spec_md_holds_the_tables_the_catalogue_generates() -> None:
-    spec = (Path(__file__).resolve().parent.parent / "spec.md").read_bytes()
+    spec = (ROOT / "spec.md").read_bytes()
     assert _generate().spec_with_codes()["spec.md"] == spec
 
 

@@ -15,9 +15,9 @@ from hypothesis.extra import numpy as hnp
 
 import modeldoc
 from modeldoc.dtypes import DTYPES
+from modeldoc.encodings import Encoding
 from modeldoc.quantize import Quantization, dequantize, quantize_array, quantize_document
-
-from testutil import doc_with
+from tests.testutil import doc_with
 
 finite32 = hnp.arrays(np.float32, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6),
                       elements=st.floats(-1e6, 1e6, width=32))
@@ -51,18 +51,18 @@ def test_dequantization_is_one_binary64_product_then_one_rounding() -> None:
 
 @pytest.mark.parametrize("encoding", ["base64", "list", "msgpack"])
 @pytest.mark.parametrize("mode, per_channel", [("uint8", False), ("int8", True), ("float16", False)])
-def test_quantized_documents_round_trip(encoding: str, mode: str, per_channel: bool) -> None:
+def test_quantized_documents_round_trip(encoding: Encoding, mode: str, per_channel: bool) -> None:
     doc = modeldoc.example_document()
     doc.tensors["dense/kernel"][0, :2] = 1.0
     results = dict(quantize_document(doc, mode, per_channel=per_channel))
     assert results["conv/kernel"].startswith(f"float32 -> {mode}")
     assert "lookup/vocabulary" not in results  # integers are never quantized
-    data = modeldoc.dumps(doc, encoding=encoding)  # type: ignore[arg-type]
+    data = modeldoc.dumps(doc, encoding=encoding)
     back = modeldoc.loads(data)
     assert modeldoc.reader_report(back) == modeldoc.reader_report(doc)
     for name, arr in doc.tensors.items():
         assert back.tensors[name].tobytes() == arr.tobytes() and back.tensors[name].dtype == arr.dtype
-    assert modeldoc.dumps(back, encoding=encoding) == data  # the stored form survives a read and write  # type: ignore[arg-type]
+    assert modeldoc.dumps(back, encoding=encoding) == data  # the stored form survives a read and write
 
 
 def test_nothing_is_quantized_silently() -> None:

@@ -8,7 +8,6 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,10 +21,7 @@ import modeldoc
 from modeldoc.errors import Collector
 from modeldoc.schema import SCHEMA_ID, schema_text
 from modeldoc.semantics import check_semantics
-
-from testutil import codes
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.testutil import ROOT, codes
 
 
 def test_shipped_schema_is_the_repository_schema_and_valid_draft_2020_12() -> None:
@@ -121,7 +117,7 @@ def test_schemastore_catalog_entry_locates_the_schema_whose_id_documents_name() 
 
 
 def base_tree() -> dict[str, Any]:
-    tree = json.loads(modeldoc.dumps(modeldoc.example_document()))
+    tree: dict[str, Any] = json.loads(modeldoc.dumps(modeldoc.example_document()))
     del tree["document_sha256"]  # the tests edit the tree; the checksum is tested on its own
     return tree
 

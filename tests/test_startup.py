@@ -65,7 +65,17 @@ back = modeldoc.loads(modeldoc.dumps(doc, encoding="list"))
 assert back.tensors["d/kernel"].tobytes() == doc.tensors["d/kernel"].tobytes()
 """
     modules = tops(loaded_after(code))
-    assert "jsonschema" in modules  # the schema layer ran
+    # A document the schema accepts needs no findings worded, so jsonschema stays out (_fast/schemacheck.py) ...
+    assert "jsonschema" not in modules
+    # ... and one it rejects gets jsonschema's findings.
+    invalid = code + """
+import json
+tree = json.loads(modeldoc.dumps(doc, encoding="list"))
+tree["producer"]["unknown"] = 1
+report = modeldoc.validate(json.dumps(tree).encode())
+assert [f.code for f in report.errors] == ["SCHEMA_ADDITIONAL_PROPERTY"], report.errors
+"""
+    assert "jsonschema" in tops(loaded_after(invalid))
     assert modules & {"ml_dtypes", "msgpack"} == set()  # no bfloat16, no MessagePack
     bfloat16 = code + """
 ex = modeldoc.example_document()
@@ -81,4 +91,4 @@ def test_every_public_name_resolves() -> None:
         assert getattr(modeldoc, name) is not None
         assert name in dir(modeldoc)
     with pytest.raises(AttributeError):
-        modeldoc.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        modeldoc.no_such_name  # type: ignore[attr-defined]  # noqa: B018  (the point: no such name)

@@ -8,14 +8,14 @@ import msgpack
 import pytest
 
 import modeldoc
-from modeldoc.errors import Collector
+from modeldoc.encodings import Encoding
+from modeldoc.errors import Collector, Finding
 from modeldoc.jsontext import parse_json, pointer_at
 from modeldoc.limits import Limits
 from modeldoc.msgpacktext import parse_msgpack
 from modeldoc.reader import sniff
 from modeldoc.tree import check_tree
-
-from testutil import codes, doc_with
+from tests.testutil import codes, doc_with
 
 
 def json_findings(text: bytes, limits: Limits = Limits()) -> list[tuple[str, str]]:
@@ -104,13 +104,19 @@ def test_pointer_of_a_truncation(text: str, pointer: str) -> None:
     assert pointer_at(text, len(text)) == pointer
 
 
+def _sniffed_finding(buf: bytes) -> str:
+    found = sniff(buf)
+    assert isinstance(found, Finding), found
+    return found.code
+
+
 def test_sniffing_uses_content_not_names() -> None:
     assert sniff(b"  \n{}") == "json"
     assert sniff(msgpack.packb({"a": 1})) == "msgpack"
     assert sniff(msgpack.packb({str(i): i for i in range(20)})) == "msgpack"  # map16: 0xde
-    assert sniff(b"").code == "SYNTAX_EMPTY"  # type: ignore[union-attr]
-    assert sniff(b"\xef\xbb\xbf{}").code == "SYNTAX_BOM"  # type: ignore[union-attr]
-    assert sniff(b"\x00").code == "SYNTAX_UNKNOWN_ENCODING"  # type: ignore[union-attr]
+    assert _sniffed_finding(b"") == "SYNTAX_EMPTY"
+    assert _sniffed_finding(b"\xef\xbb\xbf{}") == "SYNTAX_BOM"
+    assert _sniffed_finding(b"\x00") == "SYNTAX_UNKNOWN_ENCODING"
     assert sniff(b"[1]") == "json"  # and then SYNTAX_NOT_OBJECT
 
 
@@ -156,8 +162,8 @@ def test_validate_stops_after_syntax_errors() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["base64", "list", "msgpack"])
-def test_truncation_at_every_byte_is_a_clean_syntax_error(encoding: str) -> None:
-    data = modeldoc.dumps(doc_with({"t": __import__("numpy").arange(6, dtype="float32").reshape(2, 3)}), encoding=encoding)  # type: ignore[arg-type]
+def test_truncation_at_every_byte_is_a_clean_syntax_error(encoding: Encoding) -> None:
+    data = modeldoc.dumps(doc_with({"t": __import__("numpy").arange(6, dtype="float32").reshape(2, 3)}), encoding=encoding)
     expected = {"SYNTAX_EMPTY", "SYNTAX_JSON", "SYNTAX_MSGPACK"}
     for cut in range(len(data) - 1):
         report = modeldoc.validate(data[:cut])

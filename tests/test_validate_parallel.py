@@ -3,7 +3,9 @@ must be the same as the ordinary path's, whatever is broken and wherever."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import numpy as np
 import pytest
@@ -12,6 +14,9 @@ from hypothesis import strategies as st
 
 import modeldoc
 from modeldoc._fast import bigfile, bigread, hashing
+from tests.testutil import findings
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -24,16 +29,12 @@ def spread_everything(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls = [0]
     real = hashing.run_in_background
 
-    def counted(job):  # type: ignore[no-untyped-def]
+    def counted(job: Callable[[], T]) -> Future[T]:
         calls[0] += 1
         return real(job)
 
     monkeypatch.setattr(bigread, "run_in_background", counted)
     return calls
-
-
-def findings(r: modeldoc.Report) -> list[tuple[str, str, str]]:
-    return [(f.code, f.pointer, f.severity) for f in r.findings]
 
 
 def doc() -> modeldoc.Document:

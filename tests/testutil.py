@@ -1,19 +1,28 @@
-"""Helpers shared by the test modules (imported as ``testutil``).
+"""Helpers shared by the test modules: ``from tests.testutil import ...``.
 
-Not in conftest.py: several folders have a conftest.py, and a test module that imported
-``conftest`` by name would get whichever was imported last.
+Not in conftest.py: pytest imports conftest files itself, for fixtures and hooks; plain functions
+and constants that tests import belong in a module of their own.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import modeldoc
 from modeldoc.document import Document, Graph, Input, Layer, Node
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository root
+FIXTURES = ROOT / "conformance_fixtures"
+# Every case of the conformance manifest (spec.md 14), in its order.
+CASES: list[dict[str, Any]] = json.loads((FIXTURES / "manifest.json").read_text("utf-8"))["cases"]
 
 
 def needs_node(*packages: Path) -> pytest.MarkDecorator:
@@ -40,9 +49,27 @@ def doc_with(tensors: dict[str, np.ndarray]) -> Document:
     return Document(graph, dict(tensors))
 
 
+def inner_model(doc: Document) -> Graph:
+    """The graph that the document's first layer holds: from_keras and from_tfjs write a Keras model as one
+    layer whose ``model`` is the model's own graph."""
+    graph = doc.model.layers[0].model
+    assert graph is not None, f"layer 0 ({doc.model.layers[0].type}) holds no model"
+    return graph
+
+
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
 def codes(report: modeldoc.Report) -> list[tuple[str, str]]:
     return [(f.code, f.pointer) for f in report.errors]
+
+
+def findings(report: modeldoc.Report) -> list[tuple[str, str, str]]:
+    """Every finding as (code, pointer, severity): what two paths that must agree are compared on."""
+    return [(f.code, f.pointer, f.severity) for f in report.findings]
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m modeldoc ARGS`` in a fresh process, as a user runs it; text output captured."""
+    return subprocess.run([sys.executable, "-m", "modeldoc", *args], capture_output=True, text=True, cwd=cwd)

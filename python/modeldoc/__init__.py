@@ -83,13 +83,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value  # later look-ups are ordinary attribute reads
-    return value
+# Hidden from type checkers, which take the public names from the imports above: a visible module __getattr__
+# would let them accept any attribute of modeldoc (a misspelt name included) as Any.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f".{home}", __name__), name)
+        globals()[name] = value  # later look-ups are ordinary attribute reads
+        return value
 
 
 def __dir__() -> list[str]:

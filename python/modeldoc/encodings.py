@@ -149,7 +149,8 @@ def _from_bytes(buf: bytearray, dt: DType, shape: tuple[int, ...], ptr: str) -> 
 def nan_needs_canonicalizing(arr: np.ndarray, dt: DType) -> bool:
     if dt.kind != "float":
         return False
-    nan = np.isnan(np.asarray(arr))  # in the array's own dtype: widening a big tensor costs more than the test
+    with np.errstate(invalid="ignore"):  # ml_dtypes' isnan flags a signalling bfloat16 NaN as invalid
+        nan = np.isnan(np.asarray(arr))  # in the array's own dtype: widening a big tensor costs more than the test
     if not nan.any():
         return False
     return bool((bits_view(np.array(arr, dtype=dt.numpy, order="C"))[nan] != dt.canonical_nan).any())
@@ -160,7 +161,8 @@ def canonicalize_nan(arr: np.ndarray, dt: DType) -> np.ndarray:
     if dt.kind != "float":
         return np.array(arr, dtype=dt.numpy, copy=True)
     out = np.array(arr, dtype=dt.numpy, copy=True)
-    nan = np.isnan(out)
+    with np.errstate(invalid="ignore"):  # as in nan_needs_canonicalizing
+        nan = np.isnan(out)
     out[nan] = canonical_nan_array(dt)
     return out
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import mmap
 import os
-from concurrent.futures import Future
 from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any, Iterator
@@ -219,7 +218,7 @@ class _FileSource:
             else:
                 arr, digest = bigfile.decode_base64_span(fd, self._mm, span, dt, shape, nbytes, ptr, True, None, verify)
         assert arr is not None  # kept: keep=True above
-        return arr, digest.result() if isinstance(digest, Future) else digest
+        return arr, digest if isinstance(digest, str) else digest.result()  # a str, or a Future of one
 
     def close(self) -> None:
         if not self.closed:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Literal, NamedTuple, Union
 
@@ -255,7 +254,10 @@ class DataHeader:
         return Declared(dt, shape, nbytes, q)
 
 
-Payload = Callable[[dict[str, Any], DType, tuple[int, ...], int, str], "tuple[np.ndarray | None, str] | None"]
+# A payload reader's checksum: the hex digest, or a call that waits for it (the fast path hashes on
+# another core while the next tensor is read).
+Digest = Union[str, Callable[[], str]]
+Payload = Callable[[dict[str, Any], DType, tuple[int, ...], int, str], "tuple[np.ndarray | None, Digest] | None"]
 Visit = Callable[[str, np.ndarray], None]  # one decoded tensor: name, values
 
 
@@ -272,7 +274,7 @@ def _decode_tensors(
     """
     arrays: dict[str, np.ndarray] = {}
     digests: dict[int, str] = {}  # tensor index -> sha256 the reader computed
-    deferred: list[tuple[int, Future[str]]] = []  # checksums still being computed on another core
+    deferred: list[tuple[int, Callable[[], str]]] = []  # checksums still being computed on another core
     found: list[list[Finding]] = [[] for _ in tree["tensors"]]  # per tensor, so the order never changes
     quantized: dict[int, dict[str, Any]] = {}  # tensor index -> its report's quantization
     stores = {} if stores is None else stores  # name -> the stored form of a quantized tensor
@@ -282,17 +284,19 @@ def _decode_tensors(
         try:
             dt, shape, nbytes, q = header.check(t, ptr)
             streamed = payload(t, dt, shape, nbytes, ptr) if payload else None
+            digest: Digest
             if streamed is not None:
                 arr, digest = streamed  # hashed while it was read
             else:
                 arr = _decode_one(t, dt, shape, nbytes, ptr)
                 digest = enc.sha256_hex(to_le_bytes(arr, dt)) if verify else ""
-            if verify and isinstance(digest, Future) and each is not None:
+            if verify and not isinstance(digest, str) and each is not None:
                 # Streaming: settle this checksum now, since a pending hash keeps its tensor alive.
-                digest = digest.result()
-            if verify and isinstance(digest, Future):
+                digest = digest()
+            if verify and not isinstance(digest, str):
                 deferred.append((i, digest))  # compared below, once every tensor has been read
             elif verify:
+                assert isinstance(digest, str)
                 digests[i] = digest
                 _compare_checksum(digest, t["sha256"], ptr)
             if q is not None:
@@ -309,9 +313,9 @@ def _decode_tensors(
             each(t["name"], arr)
         if keep and arr is not None and t["name"] not in arrays:
             arrays[t["name"]] = arr
-    for i, future in deferred:
+    for i, pending in deferred:
         try:  # a tensor streamed in the background reports its data findings here
-            digests[i] = future.result()
+            digests[i] = pending()
             _compare_checksum(digests[i], tree["tensors"][i]["sha256"], f"/tensors/{i}")
         except ModelDocError as e:
             found[i].extend(e.findings)

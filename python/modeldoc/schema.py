@@ -7,10 +7,11 @@ The schema files under ``modeldoc/schema/`` are copies of the top-level
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ._fast import schemacheck
 from .codenames import Code
 from .errors import Collector, escape_pointer_token
 
@@ -38,8 +39,13 @@ _KEYWORD_CODES: dict[str, Code] = {
 
 def schema_text(version: str = "1.0") -> str:
     """The text of the shipped schema for ``version`` (MAJOR.MINOR)."""
-    path = resources.files("modeldoc") / "schema" / version / "modeldoc.schema.json"
-    return path.read_text("utf-8")
+    here = os.path.join(os.path.dirname(__file__), "schema", version, "modeldoc.schema.json")
+    if os.path.isfile(here):  # an installed package or a checkout: no importlib.resources to load
+        with open(here, encoding="utf-8") as f:
+            return f.read()
+    from importlib import resources  # the package is inside a zip
+
+    return (resources.files("modeldoc") / "schema" / version / "modeldoc.schema.json").read_text("utf-8")
 
 
 @lru_cache(maxsize=None)
@@ -47,9 +53,9 @@ def _validator(version: str = "1.0") -> jsonschema.Draft202012Validator:
     # jsonschema (about 0.1 s of imports) loads with the first document checked, not with the package.
     import jsonschema
 
-    schema = json.loads(schema_text(version))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    # The schema is ours: tests/test_schema_and_semantics.py checks it against the metaschema,
+    # so a reader need not spend a fresh process's time on that.
+    return jsonschema.Draft202012Validator(json.loads(schema_text(version)))
 
 
 def check_schema(tree: Any, out: Collector, *, ignore_unknown_members: bool = False) -> None:
@@ -58,6 +64,8 @@ def check_schema(tree: Any, out: Collector, *, ignore_unknown_members: bool = Fa
     With ``ignore_unknown_members`` (a newer minor version), members this
     schema does not define are not errors: spec.md, "Versioning".
     """
+    if schemacheck.is_valid(tree):
+        return  # a tree the schema accepts has no findings to word: jsonschema is not needed
     errors = sorted(_validator().iter_errors(tree), key=lambda e: [str(p) for p in e.absolute_path])
     for err in errors:
         code: Code = _KEYWORD_CODES.get(str(err.validator), "SCHEMA_OTHER")

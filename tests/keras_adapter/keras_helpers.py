@@ -1,6 +1,7 @@
 """Helpers for the Keras adapter tests: perturbed weights, bit-level comparison, the round trip.
 
-Not a conftest.py: tests/conftest.py already owns that module name, and two would shadow each other.
+Not a conftest.py: pytest imports conftest files itself, for fixtures and hooks; test modules import these
+(``from tests.keras_adapter.keras_helpers import ...``), and importing this module skips them without Keras.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ keras = pytest.importorskip("keras")
 import modeldoc
 import modeldoc.keras as mk
 from modeldoc.encodings import ENCODINGS as ENCODINGS  # test_keras_cli.py takes it from here
+from modeldoc.encodings import Encoding
 
 
 def perturb(model: Any, seed: int = 1) -> None:
@@ -69,7 +71,7 @@ def weights(model: Any) -> list[tuple[str, tuple[str, tuple[int, ...], bytes]]]:
 
 
 def assert_round_trip(
-    model: Any, inputs: Any, *, custom_objects: dict[str, Any] | None = None, encodings: tuple[str, ...] = ENCODINGS
+    model: Any, inputs: Any, *, custom_objects: dict[str, Any] | None = None, encodings: tuple[Encoding, ...] = ENCODINGS
 ) -> list[Any]:
     """to_keras(from_keras(model)) in each encoding: same weights by path, bit for bit, and same outputs."""
     expected_w = weights(model)
@@ -77,7 +79,7 @@ def assert_round_trip(
     doc = mk.from_keras(model, custom_objects=custom_objects)
     rebuilt = []
     for encoding in encodings:
-        data = modeldoc.dumps(doc, encoding=encoding)  # type: ignore[arg-type]
+        data = modeldoc.dumps(doc, encoding=encoding)
         assert modeldoc.validate(data).ok
         back = mk.to_keras(modeldoc.loads(data), custom_objects=custom_objects)
         assert type(back).__name__ == type(model).__name__

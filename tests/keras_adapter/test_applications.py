@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from modeldoc.keras._applications import APPLICATIONS, REPRESENTATIVE, check_application
-
-from keras_helpers import keras  # noqa: F401  (skips without Keras)
+from tests.keras_adapter.keras_helpers import keras  # noqa: F401  (skips without Keras)
 
 
 def test_forty_applications() -> None:

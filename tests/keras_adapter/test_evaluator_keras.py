@@ -16,9 +16,8 @@ import modeldoc.keras as mk
 from modeldoc.evaluator import ATOL, RTOL, compare, evaluate
 from modeldoc.evaluator._activations import ACTIVATIONS
 from modeldoc.keras._vectors import random_inputs
-from modeldoc.keras._zoo import ZOO, build, seed_weights
-
-from keras_helpers import keras
+from modeldoc.keras.zoo import ZOO, build, seed_weights
+from tests.keras_adapter.keras_helpers import keras
 
 layers = keras.layers
 

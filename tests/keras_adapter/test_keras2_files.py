@@ -32,8 +32,8 @@ for _module in ("tf_keras", "keras", "h5py"):
                     "Keras 3 and h5py to read them)", allow_module_level=True)
 
 import modeldoc
-
-import keras2_zoo as zoo
+from tests.keras_adapter import keras2_zoo as zoo
+from tests.testutil import ROOT
 
 # Models whose predictions cannot be bit-identical because Keras 3 computes a layer another way
 # than tf_keras, with the tolerance (absolute, on every output) and what was measured.
@@ -67,8 +67,8 @@ class Run:
         return f"$ modeldoc {' '.join(self.argv[3:])}\nexit {self.code}\n{self.text[-3000:]}"
 
 
-def _run(argv: list[str]) -> tuple[int, str]:
-    p = subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=TIMEOUT)
+def _run(argv: list[str], cwd: Path | None = None) -> tuple[int, str]:
+    p = subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=TIMEOUT, cwd=cwd)
     return p.returncode, p.stdout + p.stderr
 
 
@@ -139,7 +139,9 @@ def converted(zoo_dir: tuple[Path, float], tmp_path_factory: pytest.TempPathFact
     todo = [{"doc": str(r.output), "npz": str(src / f"{key[1]}.npz"), "out": str(r.output) + ".pred.npz"}
             for key, r in runs.items() if r.code == 0 and r.output.exists()]
     (out / "predict.json").write_text(json.dumps(todo))
-    code, text = _run([sys.executable, str(Path(__file__).resolve()), "--predict", str(out / "predict.json")])
+    # run as a module of the tests package from the repository root: it imports its neighbours as tests.*
+    code, text = _run([sys.executable, "-m", "tests.keras_adapter.test_keras2_files", "--predict",
+                       str(out / "predict.json")], cwd=ROOT)
     assert code == 0, f"the prediction process crashed:\n{text[-5000:]}"
     return runs
 
@@ -158,7 +160,7 @@ def test_zoo_builds_quickly(zoo_dir: tuple[Path, float]) -> None:
 
 @pytest.mark.parametrize("name", zoo.NAMES)
 def test_zoo_files(zoo_dir: tuple[Path, float], name: str) -> None:
-    import h5py  # type: ignore[import-untyped]
+    import h5py
 
     src = zoo_dir[0]
     xs, ys = _npz(src, name, "x"), _npz(src, name, "y")
@@ -332,7 +334,7 @@ def _predict_main(jobs_path: str) -> int:
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     import traceback
 
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     import modeldoc.keras as mk
 
@@ -353,4 +355,4 @@ def _predict_main(jobs_path: str) -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--predict":
         sys.exit(_predict_main(sys.argv[2]))
-    sys.exit("usage: test_keras2_files.py --predict JOBS.json (run by the test fixture)")
+    sys.exit("usage: python -m tests.keras_adapter.test_keras2_files --predict JOBS.json (run by the test fixture)")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from keras_helpers import ENCODINGS, QUIET, keras, outputs, perturb, rand, weights
+from tests.keras_adapter.keras_helpers import ENCODINGS, QUIET, keras, outputs, perturb, rand, weights
 
 pytestmark = QUIET
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from keras_helpers import QUIET, assert_round_trip, keras, perturb, rand
+from tests.keras_adapter.keras_helpers import QUIET, assert_round_trip, keras, perturb, rand
 
 pytestmark = QUIET
 
@@ -125,7 +125,7 @@ def test_normalization_layer_and_lookups() -> None:
 
 def test_custom_registered_layer() -> None:
     @keras.saving.register_keras_serializable(package="modeldoc_tests")
-    class Scale(keras.layers.Layer):  # type: ignore[misc]
+    class Scale(keras.layers.Layer):  # type: ignore[misc]  # Keras is untyped: its Layer is Any to mypy
         def __init__(self, factor: float = 2.0, **kw: Any) -> None:
             super().__init__(**kw)
             self.factor = factor

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from keras_helpers import QUIET, keras, rand
+from tests.keras_adapter.keras_helpers import QUIET, keras, rand
+from tests.testutil import inner_model
 
 pytestmark = QUIET
 
@@ -54,7 +55,7 @@ def dense_keras_file(tmp_path: Path) -> Path:
     return path
 
 
-def cli_refuses(capsys: Any, *argv: str) -> str:
+def cli_refuses(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     code = main(list(argv))
     err = capsys.readouterr().err
     assert code == 1, err
@@ -125,7 +126,7 @@ def test_hostile_document_names_are_never_resolved(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     x = keras.Input((3,))
     doc = mk.from_keras(keras.Model(x, keras.layers.Dense(2, name="dense")(x)))
-    layer = doc.model.layers[0].model.layer("dense")  # type: ignore[union-attr]
+    layer = inner_model(doc).layer("dense")
     for type_name, config in [
         ("os.system", {}),
         ("Dense", {"units": 2, "kernel_initializer": {"module": "subprocess", "class_name": "call",

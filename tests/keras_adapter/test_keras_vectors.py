@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_helpers import ENCODINGS, QUIET, keras, perturb
+from tests.keras_adapter.keras_helpers import ENCODINGS, QUIET, keras, perturb
 
 pytestmark = QUIET
 
@@ -30,7 +30,7 @@ def test_vectors_match_the_rebuilt_model_in_every_encoding() -> None:
     assert len(doc.test_vectors) == 2
     assert {t.inputs.keys() == {"seq", "ids"} for t in doc.test_vectors} == {True}
     for encoding in ENCODINGS:
-        back_doc = modeldoc.loads(modeldoc.dumps(doc, encoding=encoding))  # type: ignore[arg-type]
+        back_doc = modeldoc.loads(modeldoc.dumps(doc, encoding=encoding))
         rebuilt = mk.to_keras(back_doc)
         top = back_doc.model.layers[0]
         for vector in back_doc.test_vectors:

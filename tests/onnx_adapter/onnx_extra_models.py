@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable
 
-from modeldoc.keras._zoo import seed_weights
+from modeldoc.keras.zoo import seed_weights
 
 
 def _convs(k: Any) -> Any:

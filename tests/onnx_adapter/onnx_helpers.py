@@ -20,7 +20,7 @@ TEST_VECTORS = 2
 def zoo_doc(name: str) -> modeldoc.Document:
     """The zoo model ``name`` exported by modeldoc.keras with two test vectors that Keras computed."""
     from modeldoc.keras import from_keras
-    from modeldoc.keras._zoo import build
+    from modeldoc.keras.zoo import build
 
     return from_keras(build(name), test_vectors=TEST_VECTORS)
 
@@ -29,8 +29,7 @@ def zoo_doc(name: str) -> modeldoc.Document:
 def extra_doc(name: str) -> modeldoc.Document:
     """A model of onnx_extra_models exported the same way."""
     from modeldoc.keras import from_keras
-
-    from onnx_extra_models import build_extra
+    from tests.onnx_adapter.onnx_extra_models import build_extra
 
     with warnings.catch_warnings():  # Keras warns that rms_scaling (used by "norms") is deprecated
         warnings.simplefilter("ignore", UserWarning)

@@ -12,8 +12,7 @@ ort = pytest.importorskip("onnxruntime")
 
 import modeldoc
 from modeldoc.cli import main
-
-from onnx_helpers import zoo_doc
+from tests.onnx_adapter.onnx_helpers import zoo_doc
 
 
 def test_to_onnx_writes_a_file_onnxruntime_runs(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,13 +14,13 @@ ort = pytest.importorskip("onnxruntime")
 
 import modeldoc
 from modeldoc.onnx import check_onnx, to_onnx
+from modeldoc.onnx._conv import _Conv, _transpose_pads
+from tests.onnx_adapter.onnx_helpers import extra_doc, zoo_doc
+from tests.testutil import inner_model
 
 # Beyond the rule check_onnx applies (spec.md 15.11): ONNX Runtime stays this close to Keras on these float32
 # models (measured: at most 2.4e-7, docs/onnx.md).
 MEASURED_BOUND = 1e-4
-from modeldoc.onnx._conv import _Conv, _transpose_pads
-
-from onnx_helpers import extra_doc, zoo_doc
 
 
 def _matches_keras(doc: modeldoc.Document, model: Any) -> None:
@@ -60,7 +60,7 @@ def test_go_backwards_differs_from_forward() -> None:
     # The backwards outputs are not the forward ones (else the Keras comparison above would prove nothing).
     doc = extra_doc("backwards")
     forward = modeldoc.loads(modeldoc.dumps(doc))
-    for layer in forward.model.layers[0].model.walk_layers():
+    for layer in inner_model(forward).walk_layers():
         if "go_backwards" in layer.config:
             layer.config["go_backwards"] = False
     with pytest.raises(modeldoc.ModelDocError) as e:

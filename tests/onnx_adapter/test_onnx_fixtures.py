@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
@@ -13,15 +10,13 @@ pytest.importorskip("onnxruntime")
 import modeldoc
 from modeldoc.onnx import check_onnx, to_onnx
 from modeldoc.onnx._check import run_checker, run_test_vectors
-
-from onnx_helpers import ZOO_REFUSED
-
-FIXTURES = Path(__file__).resolve().parents[2] / "conformance_fixtures"
+from tests.onnx_adapter.onnx_helpers import ZOO_REFUSED
+from tests.testutil import CASES as ALL_CASES
+from tests.testutil import FIXTURES
 
 
 def _cases_with_vectors() -> list[str]:
-    manifest = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
-    files = [c["file"] for c in manifest["cases"] if c["valid"]]
+    files = [c["file"] for c in ALL_CASES if c["valid"]]
     refused = tuple(f"valid/keras-zoo-{name}-" for name in ZOO_REFUSED)  # test_onnx_zoo checks why
     return [f for f in files if modeldoc.load(str(FIXTURES / f)).test_vectors and not f.startswith(refused)]
 

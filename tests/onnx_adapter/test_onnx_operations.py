@@ -14,8 +14,7 @@ pytest.importorskip("onnxruntime")
 import modeldoc
 from modeldoc.evaluator._ops import BINARY, OP_TYPES, UNARY
 from modeldoc.onnx import to_onnx
-
-from onnx_helpers import one_layer_doc, onnx_and_evaluator, op_types
+from tests.onnx_adapter.onnx_helpers import one_layer_doc, onnx_and_evaluator, op_types
 
 RNG = np.random.default_rng(1)
 X = np.concatenate([np.linspace(-9, 9, 37), [-3.0, 3.0, 0.0]]).astype("float32").reshape(2, 4, 5)

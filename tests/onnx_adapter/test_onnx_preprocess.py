@@ -14,8 +14,7 @@ pytest.importorskip("onnxruntime")
 
 import modeldoc
 from modeldoc.onnx import to_onnx
-
-from onnx_helpers import one_layer_doc, onnx_and_evaluator, op_types
+from tests.onnx_adapter.onnx_helpers import one_layer_doc, onnx_and_evaluator, op_types
 
 RNG = np.random.default_rng(0)
 F32 = {"class_name": "DTypePolicy", "config": {"name": "float32"}}
@@ -211,9 +210,10 @@ def test_grouped_convolution(groups: int) -> None:
 @pytest.mark.parametrize("layer_type", ["GlobalAveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
                                         "GlobalMaxPooling1D"])
 def test_global_pooling_keepdims(layer_type: str) -> None:
-    shape = [None, 4, 5, 3] if layer_type.endswith("2D") else [None, 4, 3]
+    dims = (4, 5, 3) if layer_type.endswith("2D") else (4, 3)
+    shape: list[int | None] = [None, *dims]
     doc = one_layer_doc(layer_type, {"keepdims": True, "dtype": F32}, shape)
-    got = _close(doc, _x((2, *shape[1:])))  # type: ignore[arg-type]
+    got = _close(doc, _x((2, *dims)))
     assert got.shape == (2, *[1] * (len(shape) - 2), 3)
 
 

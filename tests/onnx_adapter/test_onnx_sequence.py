@@ -18,10 +18,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import modeldoc
 from modeldoc.keras import from_keras
-from modeldoc.keras._zoo import seed_weights
+from modeldoc.keras.zoo import seed_weights
 from modeldoc.onnx import check_onnx, to_onnx
-
-from onnx_helpers import zoo_doc
+from tests.onnx_adapter.onnx_helpers import zoo_doc
+from tests.testutil import inner_model
 
 L = keras.layers
 STEPS = 7
@@ -90,7 +90,7 @@ def test_masked_recurrent_layer_states(kind: str) -> None:
 def test_a_dropped_mask_would_be_caught() -> None:
     # The same weights without mask_zero give other outputs, so the masked tests above can fail.
     doc = _doc(_embedded(False, L.LSTM(4, return_sequences=True)), _tokens())
-    doc.model.layers[0].model.layers[0].config["mask_zero"] = False  # type: ignore[union-attr]
+    inner_model(doc).layers[0].config["mask_zero"] = False
     with pytest.raises(modeldoc.ModelDocError) as e:
         check_onnx(doc, to_onnx(doc))
     assert {f.code for f in e.value.findings} == {"EVAL_TEST_VECTOR"}
@@ -194,7 +194,7 @@ def test_masking_in_a_functional_model() -> None:
     data[1, 5:] = 0.5
     data[2, 2, 1] = 0.5  # one feature alone does not mask the step
     doc = _doc(keras.Model(x, y), [{"x": data}])
-    types = {layer.type for layer in doc.model.layers[0].model.layers}  # type: ignore[union-attr]
+    types = {layer.type for layer in inner_model(doc).layers}
     assert {"ops.numpy.NotEqual", "ops.numpy.Any"} <= types
     _check(doc)
 
@@ -271,8 +271,8 @@ def test_a_mask_reaching_multi_head_attention_is_refused_with_a_pointer() -> Non
     with pytest.raises(modeldoc.ModelDocError) as e:
         to_onnx(doc)
     (finding,) = e.value.findings
-    pointer = next(f"/model/layers/0/model/layers/{i}" for i, layer in enumerate(doc.model.layers[0].model.layers)
-                   if layer.name == "mha")  # type: ignore[union-attr]
+    pointer = next(f"/model/layers/0/model/layers/{i}" for i, layer in enumerate(inner_model(doc).layers)
+                   if layer.name == "mha")
     assert (finding.code, finding.pointer) == ("ONNX_UNSUPPORTED", pointer)
     assert "mask" in finding.message
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-onnx = pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
+pytest.importorskip("onnx")  # a formality: `make test` installs the extra, so these run
 pytest.importorskip("onnxruntime")
 
 import numpy as np
+import onnx
 
 import modeldoc
-from modeldoc.keras._zoo import ZOO
+from modeldoc.keras.zoo import ZOO
 from modeldoc.onnx import check_onnx, to_onnx
+from tests.onnx_adapter.onnx_extra_models import EXTRA
+from tests.onnx_adapter.onnx_helpers import TEST_VECTORS, ZOO_REFUSED, extra_doc, zoo_doc
 
 # Beyond the rule check_onnx applies (spec.md 15.11): ONNX Runtime stays this close to Keras on these float32
 # models (measured: at most 2.4e-7, docs/onnx.md).
 MEASURED_BOUND = 1e-4
-from onnx_extra_models import EXTRA
-from onnx_helpers import TEST_VECTORS, ZOO_REFUSED, extra_doc, zoo_doc
 
 # Every other zoo model, "edge" (go_backwards, output_padding, several axes, ...) included.
 ZOO_EXPORTED = [name for name in ZOO if name not in ZOO_REFUSED]

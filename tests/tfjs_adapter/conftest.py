@@ -19,17 +19,17 @@ if shutil.which("node") is None or not (Path(__file__).resolve().parents[2] / "i
     pytest.skip("node or interop/tfjs/node_modules is missing (make test installs both)", allow_module_level=True)
 
 import modeldoc
-
-from tfjs_helpers import (
+from tests.tfjs_adapter.tfjs_helpers import (
     BUILT,
     FIXTURE_IDS,
-    FIXTURES,
     INTEROP,
     QUANTIZED,
+    VALID_FIXTURES,
     ZOO_SUPPORTED,
     Exports,
-    _io_inputs,
     extra_keras_models,
+    io_inputs,
+    node_check,
     node_env,
     quantize_tfjs_model,
     quantized_dir,
@@ -52,7 +52,7 @@ def tfjs_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tfjs_exports(tmp_path_factory: pytest.TempPathFactory, tfjs_built: Path) -> Exports:
     from modeldoc.keras import from_keras, to_keras
-    from modeldoc.keras._zoo import build, seed_weights
+    from modeldoc.keras.zoo import build, seed_weights
     from modeldoc.tfjs import from_tfjs, to_tfjs
 
     folder = tmp_path_factory.mktemp("tfjs-exports")
@@ -62,8 +62,8 @@ def tfjs_exports(tmp_path_factory: pytest.TempPathFactory, tfjs_built: Path) -> 
     for seed, (name, model) in enumerate(extra_keras_models().items()):
         docs[name] = from_keras(seed_weights(model, seed), test_vectors=2)
     for fixture in FIXTURE_IDS:
-        docs[f"fixture_{fixture}"] = modeldoc.load(next(FIXTURES.glob(f"{fixture}.*json")) if
-                                                    "msgpack" not in fixture else FIXTURES / f"{fixture}.msgpack")
+        docs[f"fixture_{fixture}"] = modeldoc.load(next(VALID_FIXTURES.glob(f"{fixture}.*json")) if
+                                                    "msgpack" not in fixture else VALID_FIXTURES / f"{fixture}.msgpack")
     for name, doc in docs.items():
         to_tfjs(doc, folder / name)
         modeldoc.save(doc, folder / name / "doc.json")
@@ -74,9 +74,7 @@ def tfjs_exports(tmp_path_factory: pytest.TempPathFactory, tfjs_built: Path) -> 
         doc = from_tfjs(qdir / name / "model.json")
         keras_model = to_keras(doc)
         docs[f"quantized_{name}"] = vectors = from_keras(keras_model, test_inputs=[
-            dict(zip([i.name for i in doc.model.inputs], _io_inputs(qdir / name)))])
+            dict(zip([i.name for i in doc.model.inputs], io_inputs(qdir / name)))])
         shutil.copytree(qdir / name, folder / f"quantized_{name}")
         modeldoc.save(vectors, folder / f"quantized_{name}" / "doc.json")
-    r = subprocess.run(["node", "--test", "test/"], cwd=INTEROP, capture_output=True, text=True, timeout=600,
-                       env={**node_env(), "MODELDOC_TFJS_EXPORTS": str(folder)})
-    return Exports(folder, sorted(docs), r, docs)
+    return Exports(folder, sorted(docs), node_check(folder), docs)

@@ -19,8 +19,7 @@ import pytest
 
 import modeldoc
 from modeldoc.tfjs import from_tfjs
-
-from tfjs_helpers import ATOL, INTEROP, RTOL, _io_inputs, node_env
+from tests.tfjs_adapter.tfjs_helpers import INTEROP, assert_close, io_inputs, keras_predict, node_env
 
 Edit = Callable[[dict[str, Any], Path], None]
 POLICY = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
@@ -28,7 +27,8 @@ POLICY = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "fl
 
 def _layers(m: dict[str, Any]) -> list[dict[str, Any]]:
     top = m["modelTopology"].get("model_config", m["modelTopology"])
-    return top["config"]["layers"]  # type: ignore[no-any-return]
+    layers: list[dict[str, Any]] = top["config"]["layers"]
+    return layers
 
 
 def _set(index: int, **members: Any) -> Edit:
@@ -128,6 +128,21 @@ def _backward_layer(layer: str, **changes: Any) -> Edit:
     return edit
 
 
+def _gru_reset_after(value: bool) -> Edit:
+    def edit(m: dict[str, Any], folder: Path) -> None:
+        for e in _layers(m):
+            if e["class_name"] == "GRU":
+                e["config"].update(reset_after=value)
+    return edit
+
+
+def _dtype(dtype: str, *layers: str) -> Edit:
+    def edit(m: dict[str, Any], folder: Path) -> None:
+        for name in layers:
+            _entry(name)(m)["config"].update(dtype=dtype)
+    return edit
+
+
 # Forms tfjs loads, and from-tfjs reads: name -> (model built by build-models.mjs, edit).
 READ: dict[str, tuple[str, Edit]] = {
     "browser_save_dot_slash_path": ("mlp", _dot_slash),
@@ -141,8 +156,7 @@ READ: dict[str, tuple[str, Edit]] = {
     "string_initializers": ("mlp", _string_initializers),
     "batchnorm_axis_list": ("cnn", lambda m, f: next(e for e in _layers(m) if e["class_name"] ==
                                                      "BatchNormalization")["config"].update(axis=[3])),
-    "gru_reset_after_false": ("gru", lambda m, f: [e["config"].update(reset_after=False) for e in _layers(m)
-                                                   if e["class_name"] == "GRU"] and None),
+    "gru_reset_after_false": ("gru", _gru_reset_after(False)),
     "first_layer_input_shape": ("mlp", _input_shape_only),
     "first_layer_input_dim": ("mlp", _input_dim_only),
     "activation_log_softmax": ("mlp", _set(2, activation="log_softmax")),
@@ -156,7 +170,7 @@ READ: dict[str, tuple[str, Edit]] = {
     "bidirectional_converter_cell_names": ("bidirectional", _both(
         _converter_wrapper, _rename_weights(_cell_names),
         _inner_config("bi_lstm", time_major=False, implementation=2),
-        lambda m, f: [_entry(n)(m)["config"].update(dtype="float32") for n in ("bi_gru", "bi_rnn", "bi_mul")] and None)),
+        _dtype("float32", "bi_gru", "bi_rnn", "bi_mul"))),
     "bidirectional_backward_layer_reversed": ("bidirectional", _backward_layer("bi_gru")),
     "time_distributed_keras3_weight_names": ("bidirectional", _rename_weights(
         lambda n: n.replace("td/", "td/dense/"))),
@@ -175,8 +189,7 @@ REFUSED: dict[str, tuple[str, Edit, bool, str]] = {
                                                               "BatchNormalization")["config"].update(axis=[-1]),
                                      False, "negative axis"),
     "keras3_input_batch_shape": ("cnn", _input_batch_shape, False, "batch_input_shape"),
-    "gru_reset_after_true": ("gru", lambda m, f: [e["config"].update(reset_after=True) for e in _layers(m)
-                                                  if e["class_name"] == "GRU"] and None, False, "reset_after"),
+    "gru_reset_after_true": ("gru", _gru_reset_after(True), False, "reset_after"),
     "time_major_true": ("embedding_lstm", _set(1, time_major=True), True, "time_major"),
     "mixed_float16_policy": ("mlp", _set(2, dtype={**POLICY, "config": {"name": "mixed_float16"}}), True,
                              "mixed_float16"),
@@ -228,28 +241,15 @@ def _tfjs_outputs(folder: Path) -> list[np.ndarray]:
     return [np.array(o["data"], "float64").reshape(o["shape"]) for o in out]
 
 
-def _check(got: list[np.ndarray], want: list[np.ndarray]) -> None:
-    assert len(got) == len(want)
-    for g, w in zip(got, want):
-        assert g.shape == w.shape
-        diff = np.abs(np.asarray(g, np.float64) - w)
-        assert bool(np.all(diff <= ATOL + RTOL * np.abs(w))), float(diff.max())
-
-
 @pytest.mark.parametrize("name", sorted(READ))
 def test_form_is_read_and_predicts_what_tfjs_predicts(forms: dict[str, tuple[Path, Any]], name: str) -> None:
-    from modeldoc.keras import to_keras
-
     folder, tfjs = forms[name]
     assert tfjs.returncode == 0, tfjs.stderr  # tfjs itself loads the form
     doc = from_tfjs(folder / "model.json")
     assert modeldoc.validate(modeldoc.dumps(doc)).ok
     want = _tfjs_outputs(folder)
-    inputs = _io_inputs(folder)
-    model = to_keras(modeldoc.loads(modeldoc.dumps(doc, encoding="msgpack")))
-    sequential = doc.model.layers[0].type == "Sequential"
-    out = model(inputs[0] if sequential else inputs, training=False)
-    _check([np.asarray(y) for y in (out if isinstance(out, (list, tuple)) else [out])], want)
+    inputs = io_inputs(folder)
+    assert_close(keras_predict(doc, inputs), want)
     # the NumPy evaluator checks input dtypes; tfjs (and Keras) take the int32 token ids of a float32 input
     feed = {i.name: x.astype(i.dtype) for i, x in zip(doc.model.inputs, inputs)}
     if READ[name][0] in OUTSIDE_CORE:
@@ -257,7 +257,7 @@ def test_form_is_read_and_predicts_what_tfjs_predicts(forms: dict[str, tuple[Pat
             modeldoc.evaluate(doc, feed)
         assert e.value.code == "EVAL_UNSUPPORTED"
         return
-    _check(list(modeldoc.evaluate(doc, feed).values()), want)
+    assert_close(list(modeldoc.evaluate(doc, feed).values()), want)
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))

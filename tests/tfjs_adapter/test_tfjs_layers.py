@@ -17,8 +17,8 @@ import modeldoc
 from modeldoc import Document, Graph, Input, Layer, ModelDocError, Node
 from modeldoc.tfjs import from_tfjs, to_tfjs
 from modeldoc.tfjs._support import REFUSED_LAYERS, REFUSED_OPS
-
-from tfjs_helpers import ATOL, INTEROP, RTOL, node_env
+from tests.testutil import inner_model
+from tests.tfjs_adapter.tfjs_helpers import ATOL, INTEROP, RTOL, assert_close, node_check, node_env
 
 
 def _masked_functional(k: Any) -> Any:
@@ -47,7 +47,7 @@ def _image(k: Any) -> Any:
     """Rescaling (a number, and one scale per channel with an offset), global pooling with keepdims, as
     MobileNet uses it (pooling, then a 1x1 convolution on the kept axes), and InceptionResNetV2's
     CustomScaleLayer (a residual x0 + x1 * scale)."""
-    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer  # type: ignore[import-untyped]
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
 
     layers = k.layers
     image = k.Input((6, 6, 3), name="image")
@@ -82,10 +82,10 @@ def _inputs(name: str) -> list[dict[str, np.ndarray]]:
 
 
 def _documents() -> dict[str, Document]:
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     from modeldoc.keras import from_keras
-    from modeldoc.keras._zoo import seed_weights
+    from modeldoc.keras.zoo import seed_weights
 
     docs = {}
     for seed, build in enumerate((_masked_functional, _masked_sequential, _image)):
@@ -101,8 +101,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     for name, doc in docs.items():
         to_tfjs(doc, folder / name)
         modeldoc.save(doc, folder / name / "doc.json")
-    r = subprocess.run(["node", "--test", "test/"], cwd=INTEROP, capture_output=True, text=True, timeout=600,
-                       env={**node_env(), "MODELDOC_TFJS_EXPORTS": str(folder)})
+    r = node_check(folder)
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     return folder, docs, r.stdout
 
@@ -118,7 +117,7 @@ def test_new_mappings_load_in_tfjs_and_reproduce_the_keras_test_vectors(
 
 def test_masks_tfjs_attaches_itself_leave_no_mask_nodes(exported: tuple[Path, dict[str, Document], str]) -> None:
     folder, docs, _ = exported
-    kinds = {layer.type for layer in docs["masked_functional"].model.layers[0].model.layers}  # type: ignore[union-attr]
+    kinds = {layer.type for layer in inner_model(docs["masked_functional"]).layers}
     assert "ops.numpy.NotEqual" in kinds  # Keras wrote the masks out ...
     topology = json.loads((folder / "masked_functional" / "model.json").read_text())["modelTopology"]
     classes = [entry["class_name"] for entry in topology["config"]["layers"]]
@@ -181,12 +180,7 @@ def test_exports_read_back_into_keras_compute_what_tfjs_computes(
         want = _tfjs_predictions(folder / name / "model.json", inputs, tmp_path)
         model = to_keras(back)
         got = model(inputs, training=False)
-        got = got if isinstance(got, (list, tuple)) else [got]
-        assert len(got) == len(want)
-        for g, w in zip(got, want):
-            g = np.asarray(g, np.float64)
-            assert g.shape == w.shape, name
-            assert np.all(np.abs(g - w) <= ATOL + RTOL * np.abs(w)), (name, float(np.max(np.abs(g - w))))
+        assert_close([np.asarray(g) for g in (got if isinstance(got, (list, tuple)) else [got])], want, name)
         # and to-tfjs of what was read gives back every weight byte for byte
         to_tfjs(back, tmp_path / name)
         assert _weight_bytes(tmp_path / name) == _weight_bytes(folder / name)
@@ -250,7 +244,7 @@ def _no_refusal(doc: Document) -> bool:
 
 
 def test_masked_bidirectional_returning_sequences_is_refused() -> None:
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     from modeldoc.keras import from_keras
 

@@ -13,8 +13,7 @@ import pytest
 import modeldoc
 from modeldoc import Document, Graph, Input, Layer, ModelDocError, Node
 from modeldoc.tfjs import TFJS_UNSUPPORTED, from_tfjs, to_tfjs
-
-from tfjs_helpers import ZOO_REFUSED
+from tests.tfjs_adapter.tfjs_helpers import ZOO_REFUSED
 
 
 def _dense_doc() -> Document:
@@ -55,7 +54,7 @@ def test_int64_weight_is_refused_not_narrowed(tmp_path: Path) -> None:
 
 def test_refused_zoo_models_name_the_reason() -> None:
     from modeldoc.keras import from_keras
-    from modeldoc.keras._zoo import build
+    from modeldoc.keras.zoo import build
 
     for name, reason in ZOO_REFUSED.items():
         with pytest.raises(ModelDocError) as e:

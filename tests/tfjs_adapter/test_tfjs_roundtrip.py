@@ -11,8 +11,7 @@ import numpy as np
 
 import modeldoc
 from modeldoc.tfjs import METADATA_QUANTIZATION, from_tfjs, to_tfjs
-
-from tfjs_helpers import (
+from tests.tfjs_adapter.tfjs_helpers import (
     ATOL,
     BUILT,
     INTEROP,
@@ -20,7 +19,9 @@ from tfjs_helpers import (
     RTOL,
     ZOO_SUPPORTED,
     Exports,
-    _io_inputs,
+    assert_close,
+    io_inputs,
+    keras_predict,
     node_env,
     quantized_dir,
 )
@@ -57,29 +58,9 @@ def test_exports_are_tfjs_layers_models(tfjs_exports: Exports) -> None:
         assert len(layers) == len(set(layers))
 
 
-def _predict(doc: modeldoc.Document, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    from modeldoc.keras import to_keras
-
-    model = to_keras(modeldoc.loads(modeldoc.dumps(doc, encoding="msgpack")))
-    sequential = doc.model.layers[0].type == "Sequential"
-    out = model(inputs[0] if sequential else inputs, training=False)
-    return [np.asarray(y) for y in (out if isinstance(out, (list, tuple)) else [out])]
-
-
 def _expected(folder: Path) -> list[np.ndarray]:
     io = json.loads((folder / "io.json").read_text())
     return [np.array(o["data"], "float32").reshape(o["shape"]) for o in io["outputs"]]
-
-
-def _close(got: list[np.ndarray], want: list[np.ndarray]) -> float:
-    assert len(got) == len(want)
-    worst = 0.0
-    for g, w in zip(got, want):
-        assert g.shape == w.shape
-        diff = np.abs(g.astype(np.float64) - w)
-        assert bool(np.all(diff <= ATOL + RTOL * np.abs(w))), float(diff.max())
-        worst = max(worst, float(diff.max()))
-    return worst
 
 
 def test_models_built_by_tfjs_run_in_keras_with_tfjs_predictions(tfjs_built: Path) -> None:
@@ -88,7 +69,7 @@ def test_models_built_by_tfjs_run_in_keras_with_tfjs_predictions(tfjs_built: Pat
         report = modeldoc.validate(modeldoc.dumps(doc))
         assert report.ok, report.findings
         assert doc.producer.framework == "keras"
-        _close(_predict(doc, _io_inputs(tfjs_built / name)), _expected(tfjs_built / name))
+        assert_close(keras_predict(doc, io_inputs(tfjs_built / name)), _expected(tfjs_built / name))
 
 
 def _manifest(folder: Path) -> tuple[list[Any], bytes]:
@@ -129,7 +110,7 @@ def _tfjs_values(spec: dict[str, Any], raw: bytes) -> np.ndarray:
     if q["dtype"] == "float16":
         return np.frombuffer(raw, "<f2").astype(np.float32)
     stored = np.frombuffer(raw, "u1" if q["dtype"] == "uint8" else "<u2")
-    return (stored.astype(np.float64) * q["scale"] + q["min"]).astype(np.float32)
+    return (stored.astype(np.float64) * float(q["scale"]) + float(q["min"])).astype(np.float32)
 
 
 def _values(folder: Path) -> dict[str, np.ndarray]:
@@ -173,7 +154,7 @@ def test_quantized_weights_are_read_as_tfjs_reads_them_and_recorded(tfjs_built: 
             assert np.array_equal(again[tensor].view(np.uint32), values.view(np.uint32)), tensor
         # ... and the Keras model computes what tfjs computed from the unquantized model, within
         # the quantization error, which is larger than the float tolerance.
-        got = _predict(doc, _io_inputs(qdir / name))
+        got = keras_predict(doc, io_inputs(qdir / name))
         for g, w in zip(got, _expected(qdir / name)):
             assert float(np.max(np.abs(g - w))) < 0.1
 

@@ -14,17 +14,17 @@ import pytest
 import modeldoc
 from modeldoc import ModelDocError
 from modeldoc.tfjs import from_tfjs, to_tfjs
-
-from tfjs_helpers import ATOL, INTEROP, RTOL, node_env
+from tests.testutil import inner_model
+from tests.tfjs_adapter.tfjs_helpers import ATOL, RTOL, node_check
 
 
 def _keras_model() -> Any:
     """Every merge mode both frameworks have, LSTM, GRU (reset_after=False, as tfjs) and SimpleRNN inside,
     returning sequences or the last step, or the states too; TimeDistributed on one of the two outputs of
     merge_mode=None."""
-    import keras  # type: ignore[import-untyped]
+    import keras
 
-    from modeldoc.keras._zoo import seed_weights
+    from modeldoc.keras.zoo import seed_weights
 
     k = keras
     x = k.Input((6, 3), name="seq")
@@ -48,15 +48,14 @@ def test_keras_wrappers_export_load_in_tfjs_and_read_back(tmp_path: Path) -> Non
     folder = tmp_path / "exports" / "wrappers"
     to_tfjs(doc, folder)
     modeldoc.save(doc, folder / "doc.json")
-    r = subprocess.run(["node", "--test", "test/"], cwd=INTEROP, capture_output=True, text=True, timeout=600,
-                       env={**node_env(), "MODELDOC_TFJS_EXPORTS": str(tmp_path / "exports")})
+    r = node_check(tmp_path / "exports")
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     m = re.search(r"MODELDOC_TFJS_CHECKED models=(\d+) vectors=(\d+)", r.stdout)
     assert m and (int(m.group(1)), int(m.group(2))) == (1, 2), r.stdout[-2000:]
 
     # the weights carry tfjs' own names (bi_lstm/forward_lstm/kernel, td/kernel), so tfjs' reading matches
     back = from_tfjs(folder / "model.json")
-    assert [w for layer in back.model.layers[0].model.layers for w in layer.weights][:3] == [
+    assert [w for layer in inner_model(back).layers for w in layer.weights][:3] == [
         "bi_lstm/forward_lstm/kernel", "bi_lstm/forward_lstm/recurrent_kernel", "bi_lstm/forward_lstm/bias"]
     x = np.random.default_rng(3).standard_normal((2, 6, 3)).astype("float32")
     want = [np.asarray(y) for y in model(x)]
@@ -116,7 +115,7 @@ def _wrapper_doc(config: dict[str, Any], weights: list[str]) -> modeldoc.Documen
 
 
 def test_malformed_wrapper_configs_are_refused_with_a_pointer(tmp_path: Path) -> None:
-    cases = [({"type": "Bidirectional", "layer": "lstm"}, "/model/layers/0/config/layer"),
+    cases: list[tuple[dict[str, Any], str]] = [({"type": "Bidirectional", "layer": "lstm"}, "/model/layers/0/config/layer"),
              ({"type": "Bidirectional", "merge_mode": "max", "layer": {"class_name": "SimpleRNN", "config": {
                  "units": 2, "use_bias": False}}}, "/model/layers/0/config/merge_mode"),
              ({"type": "Bidirectional", "layer": {"class_name": "Dense", "config": {"units": 2, "use_bias": False}}},

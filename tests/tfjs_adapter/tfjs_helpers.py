@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 
 import modeldoc
+from tests.testutil import ROOT
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-ROOT = Path(__file__).resolve().parents[2]
 INTEROP = ROOT / "interop" / "tfjs"
-FIXTURES = ROOT / "conformance_fixtures" / "valid"
+VALID_FIXTURES = ROOT / "conformance_fixtures" / "valid"
 # The zoo models tfjs can hold; the others are refused (test_tfjs_refusals.py checks why).
 ZOO_SUPPORTED = ("mlp", "cnn", "lstm", "nested", "keras2")
 ZOO_REFUSED = {"conv1d": "causal", "gru": "reset_after", "merge": "Subtract", "shapes": "Reshape",
@@ -40,9 +40,38 @@ def node_env() -> dict[str, str]:
     return {**os.environ, "NODE_NO_WARNINGS": "1"}
 
 
+def node_check(exports: Path) -> subprocess.CompletedProcess[str]:
+    """interop/tfjs's Node test (tfjs loads every model under ``exports`` and checks its doc.json's test
+    vectors), run once over the whole folder: starting Node and tfjs costs seconds per run."""
+    return subprocess.run(["node", "--test", "test/"], cwd=INTEROP, capture_output=True, text=True, timeout=600,
+                          env={**node_env(), "MODELDOC_TFJS_EXPORTS": str(exports)})
+
+
+def keras_predict(doc: modeldoc.Document, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """The document's outputs for ``inputs`` as Keras computes them, after a trip through msgpack."""
+    from modeldoc.keras import to_keras
+
+    model = to_keras(modeldoc.loads(modeldoc.dumps(doc, encoding="msgpack")))
+    sequential = doc.model.layers[0].type == "Sequential"
+    out = model(inputs[0] if sequential else inputs, training=False)
+    return [np.asarray(y) for y in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+def assert_close(got: list[np.ndarray], want: list[np.ndarray], what: str = "") -> float:
+    """Every element within the Keras-vs-tfjs tolerance (ATOL, RTOL); returns the largest difference."""
+    assert len(got) == len(want), what
+    worst = 0.0
+    for g, w in zip(got, want):
+        assert g.shape == w.shape, what
+        diff = np.abs(np.asarray(g, np.float64) - w)
+        assert bool(np.all(diff <= ATOL + RTOL * np.abs(w))), (what, float(diff.max()))
+        worst = max(worst, float(diff.max()))
+    return worst
+
+
 def extra_keras_models() -> dict[str, Any]:
     """Keras models covering the layers of the zoo models tfjs refuses, in the forms tfjs has."""
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     k = keras
     out = {}
@@ -153,6 +182,6 @@ def quantized_dir(built: Path) -> Path:
     return built.parent / (built.name.replace("tfjs-built", "tfjs-quantized"))
 
 
-def _io_inputs(folder: Path) -> list[np.ndarray]:
+def io_inputs(folder: Path) -> list[np.ndarray]:
     io = json.loads((folder / "io.json").read_text())
     return [np.array(i["data"], dtype=i["dtype"]).reshape(i["shape"]) for i in io["inputs"]]

@@ -80,6 +80,33 @@ def _find(mm: mmap.mmap, needle: bytes, start: int, stop: int | None = None) -> 
     return -1
 
 
+def _string_end(mm: mmap.mmap, start: int) -> tuple[int, bool]:
+    """The closing quote of the string whose characters start at ``start``, and whether a long one
+    (``PAYLOAD_THRESHOLD`` or more) holds a backslash.
+
+    One pass over the mapping: each window is searched for the backslash while its pages are still
+    mapped, before they are released, instead of a second pass that would map the string again.
+    """
+    pos, n, escaped = start, len(mm), False
+    while pos < n:
+        stop = min(pos + _WINDOW, n)
+        hit = mm.find(b'"', pos, stop)
+        upto = stop if hit < 0 else hit
+        if not escaped and (hit < 0 or upto - start >= PAYLOAD_THRESHOLD):
+            escaped = mm.find(b"\\", pos, upto) >= 0
+        release(mm, pos, upto)
+        if hit < 0:
+            pos = stop
+            continue
+        k = hit - 1  # the closing quote is the first one not escaped by an odd run of backslashes
+        while mm[k] == 0x5C:
+            k -= 1
+        if (hit - 1 - k) % 2 == 0:
+            return hit, escaped
+        pos, escaped = hit + 1, True  # an escaped quote: the string holds a backslash
+    raise Fallback("unterminated string")
+
+
 _DATA_MEMBER = re.compile(rb'"data"[ \t\r\n]*:[ \t\r\n]*\Z')  # only values of members named "data"
 
 
@@ -93,17 +120,7 @@ def scan_json(mm: mmap.mmap) -> Skeleton:
         q = mm.find(b'"', pos)
         if q < 0:
             break
-        end = q + 1
-        while True:  # the closing quote is the first one not escaped by an odd run of backslashes
-            end = _find(mm, b'"', end)
-            if end < 0:
-                raise Fallback("unterminated string")
-            k = end - 1
-            while mm[k] == 0x5C:
-                k -= 1
-            if (end - 1 - k) % 2 == 0:
-                break
-            end += 1
+        end, escaped = _string_end(mm, q + 1)
         if end - q == 5 and mm[q : end + 3] == b'"data":[':
             close = _list_end(mm, end + 2)
             if close >= 0:
@@ -114,7 +131,7 @@ def scan_json(mm: mmap.mmap) -> Skeleton:
                 last = pos = close
                 continue
         long = end - q - 1 >= PAYLOAD_THRESHOLD
-        if long and _DATA_MEMBER.search(mm[max(0, q - 64) : q]) and _find(mm, b"\\", q + 1, end) < 0:
+        if long and not escaped and _DATA_MEMBER.search(mm[max(0, q - 64) : q]):
             name = f"{token}:{len(spans)}"
             pieces.append(mm[last:q])
             pieces.append(b'"' + name.encode() + b'"')

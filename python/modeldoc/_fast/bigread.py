@@ -56,11 +56,17 @@ def read_big(
                 if progress:
                     progress(done, size)
 
-        def later(job: Callable[[], tuple[Any, Any]]) -> tuple[None, Future[Any]]:
+        def later(job: Callable[[], tuple[Any, Any]]) -> tuple[None, Callable[[], str]]:
             """validate keeps no arrays: stream and hash this tensor on the job pool, beside the next."""
             future = run_in_background(lambda: job()[1])
             background.append(future)
-            return None, future
+            return None, future.result
+
+        def settled(result: tuple[Any, Any]) -> tuple[Any, Any]:
+            # The reference path knows no futures: a checksum still being computed is handed over
+            # as the call that waits for it (reader.Digest).
+            arr, digest = result
+            return arr, digest.result if isinstance(digest, Future) else digest
 
         def payload(t: dict[str, Any], dt: DType, shape: tuple[int, ...], nbytes: int, ptr: str) -> Any:
             keeps = keep or each is not None or "quantization" in t
@@ -74,7 +80,7 @@ def read_big(
                     assert parts is not None
                     return bigfile.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keeps, advance, verify)
 
-                return later(read_raw) if spread else read_raw()
+                return later(read_raw) if spread else settled(read_raw())
             span = bigfile.span_of(skeleton, t["data"])
             if span is None:
                 return None
@@ -86,7 +92,7 @@ def read_big(
                     limits, advance, verify,
                 )
                 decoded.add(span)
-                return result
+                return settled(result)
             if kind == "json" and t["encoding"] == "base64":
 
                 def read_base64() -> tuple[Any, Any]:
@@ -97,7 +103,7 @@ def read_big(
                     decoded.add(span)  # every character went through the base64 decoder
                     return result
 
-                return later(read_base64) if spread else read_base64()
+                return later(read_base64) if spread else settled(read_base64())
             raise bigfile.Fallback("a payload under another encoding")
 
         stores: dict[str, quantize.QuantizedTensor] = {}

@@ -9,8 +9,12 @@ two cores this hides much of it.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+if TYPE_CHECKING:
+    # concurrent.futures (and the logging it loads) comes with the first threaded hash, not with
+    # the reader: opening a document lazily in a fresh process never needs it.
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -25,7 +29,7 @@ class Hasher:
         self._sha = hashlib.sha256()
         self._enabled = enabled  # load(verify=False) skips checksums altogether
         threaded = enabled and total >= _SMALL
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="modeldoc-sha256") if threaded else None
+        self._pool = _executor()(1, thread_name_prefix="modeldoc-sha256") if threaded else None
         self._queued: Future[None] | None = None
 
     def update(self, chunk: Any) -> Future[None] | None:
@@ -49,6 +53,12 @@ class Hasher:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _executor() -> type[ThreadPoolExecutor]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor
 
 
 def wait(future: Future[None] | None) -> None:
@@ -75,7 +85,7 @@ def hash_bytes_in_background(view: Any) -> Future[str]:
     """
     global _POOL
     if _POOL is None:
-        _POOL = ThreadPoolExecutor(2, thread_name_prefix="modeldoc-sha256-pool")
+        _POOL = _executor()(2, thread_name_prefix="modeldoc-sha256-pool")
     return _POOL.submit(lambda: hashlib.sha256(view).hexdigest())
 
 
@@ -92,5 +102,5 @@ def run_in_background(job: Callable[[], T]) -> Future[T]:
     """
     global _JOBS
     if _JOBS is None:
-        _JOBS = ThreadPoolExecutor(JOBS, thread_name_prefix="modeldoc-tensor")
+        _JOBS = _executor()(JOBS, thread_name_prefix="modeldoc-tensor")
     return _JOBS.submit(job)

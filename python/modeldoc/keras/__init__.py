@@ -10,6 +10,7 @@ True
 
 Importing this package imports neither TensorFlow nor Keras; the functions do,
 when called. See docs/keras.md for what maps, what is refused and why.
+``modeldoc.keras.zoo`` builds example models for testing converters and readers.
 """
 
 from __future__ import annotations

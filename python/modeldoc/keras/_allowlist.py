@@ -155,7 +155,7 @@ TOKEN = "modeldoc.keras:"
 
 
 def _keras() -> Any:
-    import keras  # type: ignore[import-untyped]  # lazy: importing modeldoc.keras must not import a framework
+    import keras  # lazy: importing modeldoc.keras must not import a framework
 
     return keras
 
@@ -165,7 +165,7 @@ def builtin(kind: str, name: str) -> Any | None:
     keras = _keras()
     if kind == "model":
         if name == "Functional":
-            from keras.src.models.functional import Functional  # type: ignore[import-untyped]
+            from keras.src.models.functional import Functional
 
             return Functional
         return {"Sequential": keras.Sequential, "Model": keras.Model}.get(name)
@@ -194,13 +194,13 @@ def op_class(module: str, name: str) -> Any | None:
     """A Keras operation class ``name`` defined in ``keras.src.ops.<module>`` (a fixed set of modules)."""
     if module not in OP_MODULES or name in OPS_WITH_CALLABLES or name.startswith("_"):
         return None
-    import keras.src.ops.core  # type: ignore[import-untyped]
-    import keras.src.ops.image  # type: ignore[import-untyped]
-    import keras.src.ops.linalg  # type: ignore[import-untyped]
-    import keras.src.ops.math  # type: ignore[import-untyped]
-    import keras.src.ops.nn  # type: ignore[import-untyped]
-    import keras.src.ops.numpy  # type: ignore[import-untyped]
-    from keras.src.ops.operation import Operation  # type: ignore[import-untyped]
+    import keras.src.ops.core
+    import keras.src.ops.image
+    import keras.src.ops.linalg
+    import keras.src.ops.math
+    import keras.src.ops.nn
+    import keras.src.ops.numpy
+    from keras.src.ops.operation import Operation
 
     namespace = {"core": keras.src.ops.core, "image": keras.src.ops.image, "linalg": keras.src.ops.linalg,
                  "math": keras.src.ops.math, "nn": keras.src.ops.nn, "numpy": keras.src.ops.numpy}[module]

@@ -53,7 +53,7 @@ REPRESENTATIVE = ("MobileNetV3Small", "EfficientNetB0", "ConvNeXtTiny", "Incepti
 
 def build_application(name: str, seed: int = 0) -> Any:
     """``keras.applications.<name>`` with random weights and BatchNormalization statistics from a batch."""
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     side = APPLICATIONS[name]
     keras.utils.set_random_seed(seed)

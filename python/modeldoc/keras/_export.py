@@ -49,7 +49,7 @@ def from_keras(
     >>> sorted(doc.tensors)
     ['dense/bias', 'dense/kernel']
     """
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     from ._vectors import make_test_vectors
 
@@ -153,8 +153,8 @@ def _sequential_graph(model: Any, config: dict[str, Any], prefix: str, namer: "_
 def _functional_graph(
     model: Any, config: dict[str, Any], prefix: str, namer: "_WeightNamer", where: Where
 ) -> tuple[Graph, dict[str, Any]]:
-    from keras.src.models.functional import Functional  # type: ignore[import-untyped]
-    from keras.src.ops.function import make_node_key  # type: ignore[import-untyped]
+    from keras.src.models.functional import Functional
+    from keras.src.ops.function import make_node_key
 
     ops = {op.name: op for op in model.operations}
     outputs_per_node: dict[str, list[int]] = {}

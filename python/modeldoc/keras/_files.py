@@ -112,7 +112,7 @@ def _zip_config(archive: zipfile.ZipFile, path: str) -> Any:
 
 
 def _load_zip(path: str, resolver: Resolver) -> Any:
-    from keras.src.saving.saving_lib import DiskIOStore, H5IOStore  # type: ignore[import-untyped]
+    from keras.src.saving.saving_lib import DiskIOStore, H5IOStore
 
     if not path.endswith(".keras"):
         refuse("KERAS_INVALID_INPUT", "", f"{path!r} is a zip file; Keras model archives are named *.keras")
@@ -149,7 +149,7 @@ def _architecture(path: str, resolver: Resolver) -> Any:
         with zipfile.ZipFile(path) as archive:
             return model_from_config(_zip_config(archive, path), resolver, "config.json")
     if kind == "hdf5":
-        import h5py  # type: ignore[import-untyped]
+        import h5py
 
         with h5py.File(path, "r") as h5:
             config = _h5_model_config(h5)
@@ -176,7 +176,7 @@ def _h5_model_config(f: Any) -> Any | None:
 
 def _load_h5(path: str, resolver: Resolver, architecture: str | None) -> Any:
     import h5py
-    from keras.src.legacy.saving import legacy_h5_format  # type: ignore[import-untyped]
+    from keras.src.legacy.saving import legacy_h5_format
 
     with h5py.File(path, "r") as f:
         config = _h5_model_config(f)

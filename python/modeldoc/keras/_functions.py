@@ -18,7 +18,7 @@ _registered: dict[str, Any] = {}
 def registered_functions() -> dict[str, Any]:
     """Registered name -> function, registering them with Keras on first use."""
     if not _registered:
-        import keras  # type: ignore[import-untyped]
+        import keras
         from keras import ops
 
         def hard_sigmoid_keras2(x: Any) -> Any:

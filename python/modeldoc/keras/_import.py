@@ -59,8 +59,8 @@ def top_model_layer(graph: Graph) -> tuple[Layer, Where, Where]:
 
 def build(entry: dict[str, Any], resolver: Resolver, safe: bool, pointer: str) -> Any:
     """Let Keras instantiate a config whose every object ``resolver`` has already resolved."""
-    import keras  # type: ignore[import-untyped]
-    from keras.src.saving.serialization_lib import SafeModeScope  # type: ignore[import-untyped]
+    import keras
+    from keras.src.saving.serialization_lib import SafeModeScope
 
     try:
         with keras.saving.custom_object_scope(resolver.objects), SafeModeScope(safe):
@@ -84,7 +84,7 @@ def _cause(e: Exception) -> str:
 
 def _model_entry(layer: Layer, where: Where, graph_where: Where, resolver: Resolver) -> dict[str, Any]:
     import keras
-    from keras.src.models.functional import Functional  # type: ignore[import-untyped]
+    from keras.src.models.functional import Functional
 
     cls, token = resolver.layer_class(layer.type, (*where, "type"))
     assert layer.model is not None

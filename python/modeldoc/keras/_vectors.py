@@ -46,7 +46,7 @@ def tolerance(outputs: list[np.ndarray], exact: list[np.ndarray] | None = None) 
 def float64_twin(model: Any) -> Any | None:
     """``model`` rebuilt with every layer computing in float64 and the same weights; None where Keras
     cannot (layers without a float computation, operations it cannot clone)."""
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     def in_float64(layer: Any) -> Any:
         config = layer.get_config()

@@ -80,7 +80,7 @@ def _custom_objects(specs: list[str]) -> dict[str, Any]:
         except (ImportError, AttributeError) as e:
             _usage(f"--custom-object {spec!r}: {type(e).__name__}: {e}")
         out[name] = obj
-        import keras  # type: ignore[import-untyped]
+        import keras
 
         registered = keras.saving.get_registered_name(obj)
         if registered and registered != name:

@@ -101,14 +101,15 @@ export function decodeTensor(tensor, k, { declared, shape, dtype }) {
   const data = tensor.get('data');
   let bytes;
   if (encoding === 'raw') {
+    // The lengths first: a bin that open left in the file is read only if they add up.
     const chunks = data instanceof Bin ? [data] : data;
-    const length = chunks.reduce((a, c) => a + c.bytes.length, 0);
+    const length = chunks.reduce((a, c) => a + c.length, 0);
     if (BigInt(length) !== declared) return fail('DATA_LENGTH', ['data']);
-    if (chunks.length === 1) bytes = chunks[0].bytes;
+    if (chunks.length === 1) bytes = chunks[0].read();
     else {
       bytes = new Uint8Array(length);
       let at = 0;
-      for (const c of chunks) { bytes.set(c.bytes, at); at += c.bytes.length; }
+      for (const c of chunks) { bytes.set(c.read(), at); at += c.length; }
     }
   } else if (encoding === 'base64') {
     const r = decodeBase64(data, declared);

@@ -4,23 +4,13 @@
 //   const { report, tensors, warnings } = read(fs.readFileSync('model.json'));
 //   tensors[0].data; // Float32Array, BigInt64Array, ... by dtype
 //   open('model.msgpack').getTensor('dense/kernel').data; // one tensor decoded and checked (7.1)
-import { readFileSync } from 'node:fs';
-import { validateBytes, checkStructure } from './reader.mjs';
-import { toTypedArray, headerCheck, decodeTensor, DTYPES, DEFAULT_LIMITS } from './data.mjs';
-import { integerValue } from './values.mjs';
+import { validateBytes } from './reader.mjs';
+import { DTYPES, DEFAULT_LIMITS } from './data.mjs';
+import { ModelDocError } from './errors.mjs';
+import { openDocument, tensorEntry } from './open.mjs';
 
-export { DTYPES, DEFAULT_LIMITS };
+export { DTYPES, DEFAULT_LIMITS, ModelDocError };
 export { canonicalJson, formatNumber } from './canonical.mjs';
-
-/** An invalid document. `findings` holds every error (and warning) found. */
-export class ModelDocError extends Error {
-  constructor(findings) {
-    const errors = findings.filter((f) => f.severity === 'error');
-    super(errors.map((f) => `${f.code} at ${JSON.stringify(f.pointer)}`).join('; ') || 'invalid document');
-    this.name = 'ModelDocError';
-    this.findings = findings;
-  }
-}
 
 /**
  * Validates a document without decoding its tensors into typed arrays.
@@ -62,65 +52,24 @@ export function read(bytes, options) {
   return { report: result.report, container: result.container, tensors, warnings };
 }
 
-function tensorEntry(t, { bytes: raw, sha256, dequantized }) {
-  const dtype = t.get('dtype');
-  const shape = t.get('shape').map(integerValue);
-  if (dequantized === undefined) {
-    return { name: t.get('name'), dtype, shape, sha256, bytes: new Uint8Array(raw), data: toTypedArray(dtype, raw) };
-  }
-  // A quantized tensor reads as the dequantized one (5.5); the stored one is kept beside it.
-  const q = t.get('quantization');
-  return {
-    name: t.get('name'), dtype: dequantized.dtype, shape, sha256: dequantized.sha256,
-    bytes: new Uint8Array(dequantized.bytes), data: toTypedArray(dequantized.dtype, dequantized.bytes),
-    quantization: { scheme: q.get('scheme'), stored: { dtype, sha256, bytes: new Uint8Array(raw), data: toTypedArray(dtype, raw) } },
-  };
-}
-
 /**
  * Opens a document for access one tensor at a time (spec.md 7.1): the structure
  * and every tensor's declared size, encoding and quantization are checked now,
  * a tensor's data only by getTensor. Throws ModelDocError if the structure is
- * invalid. The file is read whole; what is deferred is decoding and hashing.
+ * invalid. From a path, the file is not read into memory: open parses its
+ * structure in chunks and skips each tensor's data (a JSON file is still read
+ * through once, a MessagePack file's data is not read at all), and getTensor
+ * reads that tensor's bytes from the file; the file stays open until close().
  * document_sha256 is never checked, nor tensors never asked for: use validate.
  * @param {string | Uint8Array} source a path or the document's bytes
  * @param {{limits?: object, schemaPath?: string}} [options]
  * @returns {{container: 'json'|'msgpack', warnings: {code: string, pointer: string}[],
  *            tensors: {name: string, dtype: string, shape: bigint[], encoding: string, storedDtype: string}[],
- *            keys: () => string[], getTensor: (name: string) => object}}
+ *            keys: () => string[], getTensor: (name: string) => object, close: () => void}}
  *   getTensor returns what read() returns for that tensor, or throws ModelDocError with its finding
- *   (RangeError for a name the document does not have).
+ *   (RangeError for a name the document does not have, Error after close()).
  * @example open('conformance_fixtures/valid/example-list.json').getTensor('conv/bias').data
  */
 export function open(source, options = {}) {
-  const bytes = typeof source === 'string' ? readFileSync(source) : source;
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  const { findings, container, tree, sound } = checkStructure(bytes, { ...options, limits });
-  if (!sound) throw new ModelDocError(findings);
-  const running = { total: 0n };
-  const headers = tree.get('tensors').map((t, k) => headerCheck(t, k, container, limits, running));
-  const failed = headers.filter((h) => h.finding).map((h) => h.finding);
-  if (failed.length) throw new ModelDocError([...failed, ...findings]);
-  const index = new Map(tree.get('tensors').map((t, k) => [t.get('name'), k]));
-  const tensors = tree.get('tensors').map((t) => {
-    const q = t.get('quantization');
-    return {
-      name: t.get('name'), dtype: q === undefined ? t.get('dtype') : q.get('dtype'), shape: t.get('shape').map(integerValue),
-      encoding: t.get('encoding'), storedDtype: t.get('dtype'),
-    };
-  });
-  return {
-    container,
-    warnings: findings.filter((f) => f.severity === 'warning').map(({ code, pointer }) => ({ code, pointer })),
-    tensors,
-    keys: () => tensors.map((t) => t.name),
-    getTensor(name) {
-      const k = index.get(name);
-      if (k === undefined) throw new RangeError(`no tensor named ${JSON.stringify(name)}`);
-      const t = tree.get('tensors')[k];
-      const got = decodeTensor(t, k, headers[k]);
-      if (got.finding) throw new ModelDocError([got.finding]);
-      return tensorEntry(t, got.decoded);
-    },
-  };
+  return openDocument(source, options);
 }

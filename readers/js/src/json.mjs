@@ -23,7 +23,24 @@ const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 const SIMPLE_STRING = /[^"\\\u0000-\u001f]*/y;
 
-function isWellFormed(str) {
+/**
+ * The value of a number token: JNum (`fraction`: it has a fraction or an
+ * exponent) or JInt, or null if it is out of range (SYNTAX_NUMBER_RANGE).
+ */
+export function numberValue(text, fraction) {
+  if (fraction) {
+    const v = Number(text);
+    return Number.isFinite(v) ? new JNum(v, text) : null;
+  }
+  // No leading zeros in JSON: more than 20 digits is beyond 2^64 - 1.
+  const digits = text.length - (text[0] === '-' ? 1 : 0);
+  if (digits > 20) return null;
+  const v = BigInt(text);
+  return v < INT_MIN || v > INT_MAX ? null : new JInt(v, text);
+}
+
+/** No unpaired surrogate (an escape can leave one, section 2.2). */
+export function isWellFormed(str) {
   for (let k = 0; k < str.length; k++) {
     const c = str.charCodeAt(k);
     if (c < 0xd800 || c > 0xdfff) continue;
@@ -106,19 +123,10 @@ export function parseJson(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}) {
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(s);
     if (!m) fail('SYNTAX_JSON');
-    const text = m[0];
-    i += text.length;
-    if (m[1] !== undefined || m[2] !== undefined) {
-      const v = Number(text);
-      if (!Number.isFinite(v)) { note('SYNTAX_NUMBER_RANGE'); return null; }
-      return new JNum(v, text);
-    }
-    // No leading zeros in JSON: more than 20 digits is beyond 2^64 - 1.
-    const digits = text.length - (text[0] === '-' ? 1 : 0);
-    if (digits > 20) { note('SYNTAX_NUMBER_RANGE'); return null; }
-    const v = BigInt(text);
-    if (v < INT_MIN || v > INT_MAX) { note('SYNTAX_NUMBER_RANGE'); return null; }
-    return new JInt(v, text);
+    i += m[0].length;
+    const v = numberValue(m[0], m[1] !== undefined || m[2] !== undefined);
+    if (v === null) note('SYNTAX_NUMBER_RANGE');
+    return v;
   }
 
   function parseValue(depth) {

@@ -9,8 +9,14 @@
 // As in json.mjs, problems the decoder can go past are collected and decoding
 // goes on; malformed data, invalid UTF-8, depth and trailing bytes throw
 // SyntaxFail, which drops what was collected (spec.md section 7).
-import { JObj, JInt, JNum, Bin, SyntaxFail, pointer } from './values.mjs';
+//
+// The same decoder reads a file for open (spec.md 7.1), a window at a time
+// (source.mjs), and skips every bin there: a bin's length is in its header, so
+// the tree gets a FileBin with its place and no byte of it is read. In memory
+// the window is the whole input and nothing is ever read in.
+import { JObj, JInt, JNum, Bin, FileBin, SyntaxFail, pointer } from './values.mjs';
 import { stringTooLong, nameForPointer, atTensorData as atTensorDataMember } from './strings.mjs';
+import { Window } from './source.mjs';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -20,9 +26,26 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * @param {{maxDepth?: number, maxString?: number}} [options]
  * @returns {{tree: JObj, findings: {code: string, pointer: string}[]}} the findings that did not stop the decoder
  */
-export function parseMsgpack(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = bytes.length;
+export function parseMsgpack(bytes, options) {
+  return decode(null, bytes, options);
+}
+
+/**
+ * Decodes the MessagePack map of a source (source.mjs), reading it in chunks;
+ * every bin becomes a FileBin, not read.
+ * @returns {{tree: JObj, findings: {code: string, pointer: string}[]}} as parseMsgpack
+ */
+export function scanMsgpack(source, options) {
+  return decode(source, null, options);
+}
+
+function decode(source, input, { maxDepth = 128, maxString = 2 ** 20, chunkSize = 1 << 20 } = {}) {
+  const win = source === null ? null : new Window(source, chunkSize, false);
+  let bytes = source === null ? input : win.buf; // bytes[0, end) is the document from offset base on
+  let view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let base = 0;
+  let end = bytes.length;
+  const n = source === null ? input.length : source.size;
   let i = 0;
   const path = [];
   // Inside an entry whose key is not a str nothing has a pointer: such an entry
@@ -33,7 +56,31 @@ export function parseMsgpack(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}
   const findings = [];
   const note = (code, where = pointer(path)) => { if (opaque === 0) findings.push({ code, pointer: where }); };
   // Malformed or truncated data has no meaningful place: pointer "" (9.3).
-  const need = (k) => { if (i + k > n) fail('SYNTAX_MSGPACK', ''); };
+  const left = (k) => { if (base + i + k > n) fail('SYNTAX_MSGPACK', ''); };
+  // The next k bytes, in the window.
+  const need = (k) => {
+    left(k);
+    if (i + k > end) fill(k);
+  };
+  function fill(k) {
+    let more = win.advance(i);
+    while (more && win.end < k) more = win.advance(0);
+    bytes = win.buf;
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    base = win.base;
+    end = win.end;
+    i = 0;
+    if (end < k) fail('SYNTAX_MSGPACK', ''); // the file got shorter while it was read
+  }
+  // Goes past k bytes that are not needed, reading none of them.
+  function skip(k) {
+    left(k);
+    if (i + k <= end) { i += k; return; }
+    win.seek(base + i + k);
+    base = win.base;
+    end = 0;
+    i = 0;
+  }
 
   function readStr(len) {
     need(len);
@@ -45,8 +92,8 @@ export function parseMsgpack(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}
   // bin is allowed only as /tensors/i/data, or as an item of an array there
   // (raw data split into several bins, section 5.4).
   function atTensorData() {
-    const base = path.length >= 3 && path[0] === 'tensors' && typeof path[1] === 'number' && path[2] === 'data';
-    return base && (path.length === 3 || (path.length === 4 && typeof path[3] === 'number'));
+    const data = path.length >= 3 && path[0] === 'tensors' && typeof path[1] === 'number' && path[2] === 'data';
+    return data && (path.length === 3 || (path.length === 4 && typeof path[3] === 'number'));
   }
 
   // A str key, or undefined (nothing read) if the next value is not a str.
@@ -70,7 +117,7 @@ export function parseMsgpack(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}
   // truncated data, known before anything is read or allocated (section 8).
   function readMap(len, depth) {
     tooDeep(depth);
-    need(2 * len);
+    left(2 * len);
     const obj = new JObj();
     const repeated = new Set(); // one finding per repeated name (2.3)
     let badKeys = false; // one finding per map with keys that are not str (2.3)
@@ -96,7 +143,7 @@ export function parseMsgpack(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}
 
   function readArray(len, depth) {
     tooDeep(depth);
-    need(len);
+    left(len);
     const arr = [];
     for (let k = 0; k < len; k++) {
       path.push(k);
@@ -107,16 +154,20 @@ export function parseMsgpack(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}
   }
 
   function readBin(len) {
-    need(len);
+    left(len);
     if (!atTensorData()) note('SYNTAX_MSGPACK_TYPE');
+    if (source !== null) {
+      const b = new FileBin(source, base + i, len);
+      skip(len);
+      return b;
+    }
     const b = bytes.subarray(i, i + len);
     i += len;
     return new Bin(b);
   }
 
   function readExt(len) {
-    need(1 + len); // type byte and data
-    i += 1 + len;
+    skip(1 + len); // type byte and data
     note('SYNTAX_MSGPACK_TYPE');
     return null;
   }
@@ -178,7 +229,7 @@ export function parseMsgpack(bytes, { maxDepth = 128, maxString = 2 ** 20 } = {}
   }
 
   const value = readValue(1);
-  if (i < n) throw new SyntaxFail('SYNTAX_TRAILING_DATA', '');
+  if (base + i < n) throw new SyntaxFail('SYNTAX_TRAILING_DATA', '');
   if (!(value instanceof JObj)) throw new SyntaxFail('SYNTAX_NOT_OBJECT', '');
   return { tree: value, findings };
 }

@@ -40,15 +40,23 @@ const hasError = (findings) => findings.some((f) => f.severity === 'error');
  * @returns {{findings: {code: string, pointer: string, severity: string}[], container?: string, tree?: object,
  *            sound: boolean}} sound: no error, so the data layer may run
  */
-export function checkStructure(bytes, { limits: given, schemaPath } = {}) {
+export function checkStructure(bytes, options) {
+  return checkLayers(bytes.length, (maxes) => parseDocument(bytes, maxes), options);
+}
+
+/**
+ * checkStructure for a document of `size` bytes whose syntax layer is
+ * parse({maxDepth, maxString}) (parseDocument, or scanDocument for a file).
+ */
+export function checkLayers(size, parse, { limits: given, schemaPath } = {}) {
   const limits = { ...DEFAULT_LIMITS, ...given };
   const findings = [];
-  if (BigInt(bytes.length) > limits.documentSize) {
+  if (BigInt(size) > limits.documentSize) {
     return { findings: [{ code: 'LIMIT_DOCUMENT_SIZE', pointer: '', severity: 'error' }], sound: false };
   }
   let container, tree, syntax;
   try {
-    ({ container, tree, findings: syntax } = parseDocument(bytes, { maxDepth: limits.depth, maxString: limits.string }));
+    ({ container, tree, findings: syntax } = parse({ maxDepth: limits.depth, maxString: limits.string }));
   } catch (e) {
     if (e instanceof SyntaxFail) return { findings: [{ code: e.code, pointer: e.pointer, severity: 'error' }], sound: false };
     throw e;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { JObj, JInt, JNum, Bin } from './values.mjs';
+import { JObj, JInt, JNum, Bin, FileBin, FileValue } from './values.mjs';
 
 export const DEFAULT_SCHEMA_PATH = fileURLToPath(new URL('../schema/1.0/modeldoc.schema.json', import.meta.url));
 
@@ -50,6 +50,8 @@ export function loadValidator(schemaPath = DEFAULT_SCHEMA_PATH) {
  * a member named "__proto__" is an ordinary member), integers and numbers as
  * numbers (an integer beyond 2^53 stays an integer in binary64, which is all
  * the schema asks of it), bin as Uint8Array (it matches no JSON Schema type).
+ * Data that open left in the file (FileBin, FileValue) stands in as an empty
+ * value of its type: the schema asks only for the type of a tensor's `data`.
  */
 export function toPlain(v) {
   if (v instanceof JObj) {
@@ -60,7 +62,9 @@ export function toPlain(v) {
   if (Array.isArray(v)) return v.map(toPlain);
   if (v instanceof JInt) return Number(v.v);
   if (v instanceof JNum) return v.v;
+  if (v instanceof FileBin) return new Uint8Array(0);
   if (v instanceof Bin) return v.bytes;
+  if (v instanceof FileValue) return v.kind === 'string' ? '' : [];
   return v;
 }
 

@@ -8,6 +8,9 @@
 //                     float tensor data is read from the text, section 6)
 //   true/false/null -> true/false/null
 //   bytes   -> Bin   (Uint8Array; MessagePack bin, only as tensor data)
+//
+// open (7.1) leaves each tensor's data in the file: in its tree a bin is a
+// FileBin and a JSON data string or array a FileValue, each knowing where it is.
 
 export class JObj {
   constructor() { this.m = new Map(); }
@@ -25,6 +28,40 @@ export class JNum {
 
 export class Bin {
   constructor(bytes) { this.bytes = bytes; }
+  /** Its length in bytes, known without reading it. */
+  get length() { return this.bytes.length; }
+  /** Its bytes. */
+  read() { return this.bytes; }
+}
+
+/**
+ * A bin that open (7.1) skipped: its place in the file and its length. Its
+ * `bytes` is null, so code that forgets to read() it fails loudly instead of
+ * seeing an empty bin.
+ */
+export class FileBin extends Bin {
+  constructor(source, offset, length) {
+    super(null);
+    this.source = source;
+    this.offset = offset;
+    this.size = length;
+  }
+  get length() { return this.size; }
+  read() { return this.source.read(this.offset, this.size); }
+}
+
+/**
+ * A tensor's JSON `data` string or array that open (7.1) checked for syntax
+ * and skipped: `kind` ('string' or 'array'), the byte range of its text, and
+ * for a string whether it holds escapes (without them its text is its value).
+ */
+export class FileValue {
+  constructor(kind, offset, length, escaped = false) {
+    this.kind = kind;
+    this.offset = offset;
+    this.length = length;
+    this.escaped = escaped;
+  }
 }
 
 /** Thrown by the parsers for a problem that ends the syntax layer: it is then the only finding (7). */
@@ -65,6 +102,7 @@ export function jsonType(v) {
   if (v instanceof JInt) return 'integer';
   if (v instanceof JNum) return 'number';
   if (v instanceof Bin) return 'bytes';
+  if (v instanceof FileValue) return v.kind;
   throw new TypeError('not a ModelDoc value');
 }
 

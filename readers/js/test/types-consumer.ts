@@ -22,6 +22,7 @@ try {
   const lazy = open('model.msgpack', { limits: { depth: 64 } }); // a limit not given keeps its default
   const one: Tensor = lazy.getTensor(lazy.keys()[0]);
   const header: bigint[] = lazy.tensors[0].shape;
+  lazy.close();
   void [rank, big, stored, again, worst, cmp, one, header];
 } catch (e) {
   if (e instanceof ModelDocError) void e.findings.map((f) => f.severity);
@@ -35,5 +36,7 @@ read('{}');
 validate(bytes, { limits: { depth: '10' } });
 // @ts-expect-error shapes from the reader are bigints
 const wrong: number = read(bytes).tensors[0].shape[0];
+// @ts-expect-error close() returns nothing
+const closed: boolean = open(bytes).close();
 
-void [codes, firstDtype, wrong];
+void [codes, firstDtype, wrong, closed];

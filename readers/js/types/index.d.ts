@@ -99,13 +99,18 @@ export interface OpenDocument {
   warnings: Finding[];
   tensors: TensorInfo[];
   keys(): string[];
-  /** What read() gives for that tensor, decoded and checked now; throws ModelDocError with its finding,
-   * RangeError for a name the document does not have. */
+  /** What read() gives for that tensor, read (from a path: from the file), decoded and checked now; throws
+   * ModelDocError with its finding, RangeError for a name the document does not have, Error after close()
+   * or if the file no longer holds the tensor's data where it was. */
   getTensor(name: string): Tensor;
+  /** Closes the file (opened from a path); then getTensor throws. Safe to call again. */
+  close(): void;
 }
 
 /** Opens a document (a path or its bytes): its structure and every tensor's header are checked now, a
- * tensor's data by getTensor, document_sha256 never. Throws ModelDocError if the structure is invalid. */
+ * tensor's data by getTensor, document_sha256 never. From a path, the file is not read into memory: its
+ * structure is parsed in chunks, each tensor's data skipped, and the file stays open until close().
+ * Throws ModelDocError if the structure is invalid. */
 export function open(source: string | Uint8Array, options?: ReadOptions): OpenDocument;
 
 /** Canonical JSON text (spec.md section 10) of a value tree. */

@@ -1,24 +1,42 @@
-"""Small Keras models that between them use every layer of the core profile.
+"""Example Keras models that between them use every layer of the core profile, for testing converters and readers.
 
-The evaluator, the ONNX and TensorFlow.js exporters and the conformance
-fixtures are all checked on these models: each is built with fixed weights
-(drawn from a seeded generator, so batch-normalization statistics and biases
-are not the trivial zeros and ones of a fresh layer) and exported with test
-vectors that Keras computes.
+ModelDoc checks itself on these models: the reference evaluator, the ONNX and TensorFlow.js exporters and the
+``keras-zoo-*`` conformance fixtures are all made from them. They serve the same purpose for a converter, a
+reader or an evaluator of your own: build one, export it with :func:`modeldoc.keras.from_keras` and the test
+vectors Keras computes, and compare. Each model is built with fixed weights drawn from a seeded generator, so
+that batch-normalization statistics and biases are not the trivial zeros and ones of a fresh layer.
 
->>> names = list(ZOO)
->>> "cnn" in names and "lstm" in names
-True
+>>> from modeldoc.keras import from_keras, zoo
+>>> model = zoo.build("cnn", seed=1)          # a keras.Model named "cnn", every weight drawn from seed 1
+>>> doc = from_keras(model, test_vectors=2)   # with the outputs Keras computes for two random batches
+>>> sorted(zoo.ZOO)[:4]
+['activations', 'applications', 'attention', 'bilstm']
+
+Stable: the names of ``__all__`` (``ZOO``, ``build``, ``seed_weights``) with their signatures, and the model
+names ``mlp``, ``cnn``, ``conv1d``, ``lstm``, ``gru``, ``merge``, ``shapes``, ``activations``, ``nested``,
+``edge``, ``keras2``, ``applications``, ``bilstm``, ``transformer`` and ``attention``: none is removed or
+renamed, and more may be added. Not stable: what a model holds (its layers, sizes and configurations), and so
+the weights a seed gives and the outputs; they may change in any minor release, as the core profile grows. To
+keep numbers across versions, save the document a model gives rather than rebuilding the model.
+
+Importing this module imports neither Keras nor TensorFlow; :func:`build` needs the ``keras`` extra.
+docs/keras.md says what each model covers.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from types import ModuleType
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
+__all__ = ["ZOO", "build", "seed_weights"]
 
-def _mlp(k: Any) -> Any:
+# A keras.Model. Keras ships no type information, so to a type checker it is Any.
+_Model = Any
+
+
+def _mlp(k: ModuleType) -> _Model:
     x = k.Input((6,), name="x")
     h = k.layers.Dense(8, activation="relu", name="hidden")(x)
     h = k.layers.Dropout(0.5, name="dropout")(h)
@@ -27,7 +45,7 @@ def _mlp(k: Any) -> Any:
     return k.Model(x, y, name="mlp")
 
 
-def _cnn(k: Any) -> Any:
+def _cnn(k: ModuleType) -> _Model:
     x = k.Input((12, 12, 3), name="image")
     h = k.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_same")(x)
     h = k.layers.BatchNormalization(name="bn")(h)
@@ -42,7 +60,7 @@ def _cnn(k: Any) -> Any:
     return k.Model(x, y, name="cnn")
 
 
-def _conv1d(k: Any) -> Any:
+def _conv1d(k: ModuleType) -> _Model:
     x = k.Input((16, 3), name="signal")
     h = k.layers.Conv1D(4, 3, padding="causal", activation="elu", name="causal")(x)
     h = k.layers.MaxPooling1D(2, name="max_pool")(h)
@@ -54,7 +72,7 @@ def _conv1d(k: Any) -> Any:
     return k.Model(x, [y, z], name="conv1d")
 
 
-def _lstm(k: Any) -> Any:
+def _lstm(k: ModuleType) -> _Model:
     tokens = k.Input((7,), dtype="int32", name="tokens")
     h = k.layers.Embedding(20, 6, name="embed")(tokens)
     h = k.layers.LSTM(5, return_sequences=True, name="lstm_seq")(h)
@@ -63,7 +81,7 @@ def _lstm(k: Any) -> Any:
     return k.Model(tokens, y, name="lstm")
 
 
-def _gru(k: Any) -> Any:
+def _gru(k: ModuleType) -> _Model:
     x = k.Input((6, 3), name="seq")
     a = k.layers.GRU(4, return_sequences=True, name="gru_seq")(x)
     b = k.layers.GRU(3, reset_after=False, name="gru_v1")(a)
@@ -72,7 +90,7 @@ def _gru(k: Any) -> Any:
     return k.Model(x, y, name="gru")
 
 
-def _merge(k: Any) -> Any:
+def _merge(k: ModuleType) -> _Model:
     a = k.Input((4,), name="a")
     b = k.Input((4,), name="b")
     c = k.Input((3,), name="c")
@@ -91,7 +109,7 @@ def _merge(k: Any) -> Any:
     return k.Model([a, b, c], [y, outs[0]], name="merge")
 
 
-def _shapes(k: Any) -> Any:
+def _shapes(k: ModuleType) -> _Model:
     x = k.Input((4, 6, 2), name="x")
     h = k.layers.ZeroPadding2D(((1, 0), (0, 2)), name="pad")(x)
     h = k.layers.UpSampling2D((2, 1), name="upsample")(h)
@@ -106,7 +124,7 @@ def _shapes(k: Any) -> Any:
     return k.Model(x, h, name="shapes")
 
 
-def _activations(k: Any) -> Any:
+def _activations(k: ModuleType) -> _Model:
     x = k.Input((5,), name="x")
     outs = [k.layers.Activation(a, name=f"act_{a}")(x)
             for a in ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign",
@@ -119,7 +137,7 @@ def _activations(k: Any) -> Any:
     return k.Model(x, k.layers.Concatenate(name="all")(outs), name="activations")
 
 
-def _nested(k: Any) -> Any:
+def _nested(k: ModuleType) -> _Model:
     block = k.Sequential([k.Input((5,)), k.layers.Dense(5, activation="relu", name="inner_dense"),
                           k.layers.BatchNormalization(name="inner_bn")], name="block")
     a = k.Input((5,), name="a")
@@ -129,7 +147,7 @@ def _nested(k: Any) -> Any:
     return k.Model([a, b], y, name="nested")
 
 
-def _edge(k: Any) -> Any:
+def _edge(k: ModuleType) -> _Model:
     """Forms the other models leave out, each set up so that a likely misreading of spec.md 15 moves an
     output beyond the tolerance of 15.11."""
     image = k.Input((5, 7, 3), name="image")
@@ -172,7 +190,7 @@ def _edge(k: Any) -> Any:
                    name="edge")
 
 
-def _keras2(k: Any) -> Any:
+def _keras2(k: ModuleType) -> _Model:
     """Keras 2's hard_sigmoid, ``clip(0.2 x + 0.5, 0, 1)``, where Keras 2 files have it: as the recurrent
     activation of LSTM and GRU (their default up to Keras 2.2, with Keras 2's GRU reset_after=False) and as an
     activation. A Keras 2 file is rebuilt with ModelDoc's registered function, and so is this model."""
@@ -191,12 +209,12 @@ def _keras2(k: Any) -> Any:
     return k.Model(seq, [y, clipped], name="keras2")
 
 
-def _applications(k: Any) -> Any:
+def _applications(k: ModuleType) -> _Model:
     """What keras.applications models use beyond the layers above (spec.md 15.15): preprocessing layers,
     LayerScale, CustomScaleLayer, grouped convolutions, and operations recorded from Python arithmetic,
     with constants on either side."""
-    from keras.src.applications.convnext import LayerScale  # type: ignore[import-untyped]
-    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer  # type: ignore[import-untyped]
+    from keras.src.applications.convnext import LayerScale
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
 
     layers, ops = k.layers, k.ops
     image = k.Input((8, 8, 3), name="image")
@@ -224,7 +242,7 @@ def _applications(k: Any) -> Any:
     return k.Model(image, [both, ops.reshape(excited, (-1, 4 * 5 * 6))], name="applications")
 
 
-def _bilstm(k: Any) -> Any:
+def _bilstm(k: ModuleType) -> _Model:
     """A text classifier over padded token ids: Embedding(mask_zero) makes a mask that both Bidirectional
     layers honour (the test vectors' ids include 0, so masked steps occur anywhere in a row)."""
     tokens = k.Input((9,), dtype="int32", name="tokens")
@@ -237,7 +255,7 @@ def _bilstm(k: Any) -> Any:
     return k.Model(tokens, y, name="bilstm")
 
 
-def _transformer(k: Any) -> Any:
+def _transformer(k: ModuleType) -> _Model:
     """One transformer encoder block: self-attention, residual adds, layer normalization, a feed-forward
     network, then mean pooling and a head."""
     x = k.Input((6, 8), name="x")
@@ -251,7 +269,7 @@ def _transformer(k: Any) -> Any:
     return k.Model(x, y, name="transformer")
 
 
-def _attention(k: Any) -> Any:
+def _attention(k: ModuleType) -> _Model:
     """Attention and AdditiveAttention over two padded token sequences (the Embeddings' masks reach them
     as query and value masks), in every scoring form, causal and not, with a key; GroupNormalization
     over the channels of their sum and over a non-last axis of an image. Nothing after the attention
@@ -280,7 +298,9 @@ def _attention(k: Any) -> Any:
     return k.Model([queries, values, image], [y, g], name="attention")
 
 
-ZOO: dict[str, Callable[[Any], Any]] = {
+# Each model's name and its builder, which takes the keras module and returns the model with Keras' initial weights
+# (build() then draws them). The order is the keras-zoo-* fixtures' order.
+ZOO: Mapping[str, Callable[[ModuleType], _Model]] = {
     "mlp": _mlp,
     "cnn": _cnn,
     "conv1d": _conv1d,
@@ -299,18 +319,22 @@ ZOO: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def build(name: str, seed: int = 0) -> Any:
-    """The zoo model ``name`` with every weight drawn from a generator seeded by ``seed``.
+def build(name: str, seed: int = 0) -> _Model:
+    """The zoo model ``name`` (a ``keras.Model`` of that name) with every weight drawn from a generator seeded
+    by ``seed``: the same name and seed give the same weights, in one version of ModelDoc.
 
     Float weights are uniform in [-0.5, 0.5), except variances (``moving_variance``)
     which are in [0.5, 1.5) so that batch normalization stays well conditioned.
+    A name that is not in :data:`ZOO` raises ``KeyError``.
     """
-    import keras  # type: ignore[import-untyped]
+    if name not in ZOO:
+        raise KeyError(f"{name!r} is not a zoo model; the zoo has {', '.join(ZOO)}")
+    import keras
 
     return seed_weights(ZOO[name](keras), seed)
 
 
-def seed_weights(model: Any, seed: int) -> Any:
+def seed_weights(model: _Model, seed: int) -> _Model:
     """Give every weight of ``model`` the zoo's draw (see :func:`build`) and return it; tests use
     it for their own models so that all of them are weighted alike."""
     rng = np.random.default_rng(seed)

@@ -1,0 +1,1 @@
+"""ONNX export tests (they skip without onnx and onnxruntime)."""
