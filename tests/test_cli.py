@@ -406,6 +406,7 @@ def test_messages_read_well(tmp_path: Path) -> None:
 
 
 
+@pytest.mark.slow  # twelve cases, each two interpreters and a pool of workers
 @pytest.mark.parametrize("options", [[], ["--json"], ["-q"]], ids=["text", "json", "quiet"])
 @pytest.mark.parametrize("which", ["valid", "invalid", "mixed", "unreadable"])
 def test_validate_jobs_prints_what_one_by_one_prints(which: str, options: list[str], tmp_path: Path) -> None:

@@ -107,6 +107,7 @@ def _rich_tree() -> Any:
 BASES = [to_tree(example_document()), _rich_tree()]
 
 
+@pytest.mark.slow  # 400 mutants, each judged both ways
 @settings(max_examples=400, deadline=None)
 @given(st.data())
 def test_mutants_get_jsonschemas_verdict(data: st.DataObject) -> None:
