@@ -28,7 +28,7 @@ $(CORE_STAMP): requirements/runtime.txt requirements/test.txt pyproject.toml
 ## check: lint, the strict type check (package and tests) and the core tests, in .venv-core (no Keras,
 ##        ONNX or Node; adapter tests skip with their reason, tests marked slow or node are left to
 ##        `make test`, and property tests draw 10 examples each instead of 150)
-# Quick on purpose (its tests took 23 s on the shared 2-core machine at load 1, 4 min 43 s before
+# Quick on purpose (its tests took 23 to 28 s on the shared 2-core machine at load 1, 4 min 43 s before
 # the split; mypy 11 s on a cold cache): a test that takes more than about a second alone (big data,
 # many examples, several fresh interpreters) is marked slow; `make test` runs every test at full strength.
 check: $(CORE_STAMP)
