@@ -243,13 +243,19 @@ def test_to_keras_never_writes_over_its_input(tmp_path: Path) -> None:
     assert r.returncode == 2 and "is the input" in r.stderr and modeldoc.validate(doc_named_keras).ok
 
 
-def test_full_disk_and_closed_pipe_are_io_errors(files: dict[str, Path]) -> None:
+def test_full_disk_and_closed_pipe_are_io_errors(files: dict[str, Path], tmp_path: Path) -> None:
+    import numpy as np
+
     with open("/dev/full", "w") as full:
         r = subprocess.run([sys.executable, "-m", "modeldoc", "validate", str(files["base64"])], stdout=full,
                            stderr=subprocess.PIPE, text=True)
     assert r.returncode == 2 and "WRITE_FAILED" in r.stderr and "No space left" in r.stderr
     assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1
-    p = subprocess.Popen([sys.executable, "-m", "modeldoc", "convert", str(files["base64"]), "-"],
+    # The output must outgrow the pipe's buffer (64 KiB on Linux, at most 1 MiB): a smaller one is
+    # written whole before the reader goes away, and the command then rightly succeeds.
+    big = tmp_path / "big.json"
+    modeldoc.save(doc_with({"w": np.zeros(1 << 20, dtype=np.float32)}), big)
+    p = subprocess.Popen([sys.executable, "-m", "modeldoc", "convert", str(big), "-"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert p.stdout is not None and p.stderr is not None
     p.stdout.read(10)
