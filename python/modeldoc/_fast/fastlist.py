@@ -14,7 +14,7 @@ reference formatter:
 - float32 values whose shortest text fails the section 6 reader rule (double
   rounding). An exhaustive run over every finite float32 (orjson 3.13.0's
   text, parsed as binary64 by Python's ``float``, then rounded to float32)
-  found only ``0x15ae43fd`` and its negative, as NOTES.md records for
+  found only ``0x15ae43fd`` and its negative, the same two values as for
   numpy's text; other orjson versions take the reference path for float32.
 
 Digits agree wherever the notation does: both libraries print the shortest
