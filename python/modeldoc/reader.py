@@ -290,15 +290,15 @@ def _decode_tensors(
             else:
                 arr = _decode_one(t, dt, shape, nbytes, ptr)
                 digest = enc.sha256_hex(to_le_bytes(arr, dt)) if verify else ""
-            if verify and not isinstance(digest, str) and each is not None:
-                # Streaming: settle this checksum now, since a pending hash keeps its tensor alive.
-                digest = digest()
-            if verify and not isinstance(digest, str):
-                deferred.append((i, digest))  # compared below, once every tensor has been read
-            elif verify:
-                assert isinstance(digest, str)
-                digests[i] = digest
-                _compare_checksum(digest, t["sha256"], ptr)
+            if verify:
+                if not isinstance(digest, str) and each is not None:
+                    # Streaming: settle this checksum now, since a pending hash keeps its tensor alive.
+                    digest = digest()
+                if isinstance(digest, str):
+                    digests[i] = digest
+                    _compare_checksum(digest, t["sha256"], ptr)
+                else:
+                    deferred.append((i, digest))  # compared below, once every tensor has been read
             if q is not None:
                 assert arr is not None  # quantized tensors are always decoded (see _fast/bigread.py)
                 stored = arr
