@@ -380,10 +380,9 @@ def run_fresh(size_mb: float, args: argparse.Namespace, workdir: str) -> tuple[d
 
 
 def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    from modeldoc.cli import available_cores  # what `--jobs auto` means, so the report can print the number
+
+    return available_cores()
 
 
 def rerender(args: argparse.Namespace) -> int:
