@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -23,8 +22,8 @@ from modeldoc._fast import schemacheck
 from modeldoc.examples import example_document
 from modeldoc.schema import schema_text
 from modeldoc.writer import dumps
+from tests.testutil import FIXTURES
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads(schema_text("1.0"))
 REFERENCE = jsonschema.Draft202012Validator(SCHEMA)
 
@@ -39,7 +38,7 @@ def _reference(tree: Any) -> bool:
 
 def _fixture_trees() -> list[tuple[str, Any]]:
     trees = []
-    for path in sorted((ROOT / "conformance_fixtures").glob("*/*")):
+    for path in sorted(FIXTURES.glob("*/*")):
         if path.name.endswith(".report.json"):
             continue
         raw = path.read_bytes()
@@ -56,22 +55,22 @@ def _fixture_trees() -> list[tuple[str, Any]]:
     return trees
 
 
-FIXTURES = _fixture_trees()
+TREES = _fixture_trees()
 
 
 def test_the_shipped_schema_compiles() -> None:
     assert schemacheck.is_valid(to_tree(example_document())) is True
 
 
-@pytest.mark.parametrize("name, tree", FIXTURES, ids=[n for n, _ in FIXTURES])
+@pytest.mark.parametrize("name, tree", TREES, ids=[n for n, _ in TREES])
 def test_every_fixture_gets_jsonschemas_verdict(name: str, tree: Any) -> None:
     assert schemacheck.is_valid(tree) is _reference(tree)
 
 
 def test_the_fixtures_include_trees_both_ways() -> None:
-    verdicts = {_reference(t) for _, t in FIXTURES}
+    verdicts = {_reference(t) for _, t in TREES}
     assert verdicts == {True, False}
-    assert len(FIXTURES) > 150
+    assert len(TREES) > 150
 
 
 JSON_VALUES = st.recursive(
@@ -98,7 +97,7 @@ def _paths(tree: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 def _rich_tree() -> Any:
     # A valid document that reaches every definition: quantization, test vectors, a nested graph.
-    for name, tree in FIXTURES:
+    for name, tree in TREES:
         if name.startswith("valid/") and "quantiz" in name and isinstance(tree, dict):
             return tree
     return to_tree(example_document())
