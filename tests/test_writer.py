@@ -130,3 +130,60 @@ def test_checksums_hashed_ahead_match_the_bytes_written(encoding: Encoding) -> N
         canonical = np.ascontiguousarray(tensors[entry["name"]]).astype(tensors[entry["name"]].dtype.newbyteorder("<"))
         assert entry["sha256"] == hashlib.sha256(canonical.tobytes()).hexdigest(), entry["name"]
         assert back.tensors[entry["name"]].tobytes() == canonical.tobytes()
+
+
+@pytest.mark.parametrize("encoding", ["base64", "msgpack", "list"])
+def test_save_starts_writeback_while_writing(encoding: Encoding, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """save hands the disk what is written so far every _SYNC_EVERY bytes (fdatasync on a thread
+    of its own), in every encoding, and the file is still byte for byte what dumps gives."""
+    from modeldoc import writer
+
+    monkeypatch.setattr(writer, "_SYNC_EVERY", 50_000)
+    synced: list[int] = []
+    real_sync = os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)  # how much of the file had reached it
+        real_sync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    rng = np.random.default_rng(3)
+    doc = doc_with({f"t{i}": rng.standard_normal(40_000).astype(np.float32) for i in range(4)})
+    path = tmp_path / "m.bin"
+    modeldoc.save(doc, path, encoding=encoding)
+    whole = path.read_bytes()
+    assert whole == modeldoc.dumps(doc, encoding=encoding)
+    assert synced and min(synced) < len(whole)  # writeback began before the last byte was written
+    assert os.listdir(tmp_path) == ["m.bin"]
+
+
+def test_a_failing_write_waits_for_its_writeback_and_leaves_no_file(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from modeldoc import writer
+
+    monkeypatch.setattr(writer, "_SYNC_EVERY", 10_000)
+    calls: list[str] = []
+    real_emit = writer._Writeback.__call__
+
+    def emit(self: writer._Writeback, data: object) -> object:
+        if len(calls) == 8:
+            raise OSError(28, "No space left on device")
+        calls.append("emit")
+        return real_emit(self, data)
+
+    real_close = writer._Writeback.close
+
+    def close(self: writer._Writeback) -> None:
+        calls.append("close")
+        real_close(self)
+
+    monkeypatch.setattr(writer._Writeback, "__call__", emit)
+    monkeypatch.setattr(writer._Writeback, "close", close)
+    doc = doc_with({f"t{i}": np.arange(100_000, dtype=np.float32) for i in range(4)})
+    target = tmp_path / "m.json"
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        modeldoc.save(doc, target)
+    assert e.value.code == "WRITE_FAILED"
+    assert calls[-1] == "close"  # the writeback in flight was waited for before the file was removed
+    assert os.listdir(tmp_path) == []
