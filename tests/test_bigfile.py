@@ -183,3 +183,50 @@ def test_escaped_base64_text_is_never_cut_out(monkeypatch: pytest.MonkeyPatch, t
     assert modeldoc.reader_report(modeldoc.load(path)) == modeldoc.reader_report(modeldoc.loads(text))
     with modeldoc.open(path) as lazy:
         assert lazy.get_tensor("w1").tobytes() == modeldoc.loads(text).tensors["w1"].tobytes()
+
+
+@pytest.mark.usefixtures("stream_everything")
+def test_the_full_read_finds_payload_ends_by_their_declared_size(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    """Guard: in the writer's layout the full read predicts where each base64 payload ends (no scan
+    of its text), while lazy access, which leaves payloads unread, scans them."""
+    predicted: list[int] = []
+    real = bigfile._predicted_end
+
+    def spy(mm: Any, q: int) -> int:
+        predicted.append(real(mm, q))
+        return predicted[-1]
+
+    monkeypatch.setattr(bigfile, "_predicted_end", spy)
+    path = tmp_path / "m.json"
+    path.write_bytes(SEEDS[0])
+    assert modeldoc.reader_report(modeldoc.load(path)) == modeldoc.reader_report(modeldoc.loads(SEEDS[0]))
+    long = [t for t in json.loads(SEEDS[0])["tensors"] if len(t["data"]) >= bigfile.PAYLOAD_THRESHOLD]
+    assert len(long) >= 2 and sum(end > 0 for end in predicted) == len(long)  # the short ones stay in place
+    predicted.clear()
+    with modeldoc.open(path) as lazy:
+        lazy.get_tensor("w1")
+    assert predicted == []
+
+
+def _hide_a_quote(text: bytes, inserted: bytes) -> bytes:
+    """w1's data string with ``inserted`` in place of as many base64 characters, so the string's
+    declared length still ends on a quote."""
+    start = text.index(b'"data":"', text.index(b'"w1"')) + len(b'"data":"')
+    return text[:start + 12] + inserted + text[start + 12 + len(inserted):]
+
+
+@pytest.mark.usefixtures("stream_everything")
+@pytest.mark.parametrize("inserted", [b'","zz":"', b'\\"', b'","data":"', b"\\u0041", b"\x01"])
+def test_a_quote_before_the_predicted_end_gives_the_reference_findings(tmp_path: Path, inserted: bytes) -> None:
+    """The predicted end is only a guess: a quote, backslash or control character before it must
+    give what the reference parser says, wherever the scan would have ended the string."""
+    data = _hide_a_quote(SEEDS[0], inserted)
+    path = tmp_path / "m.json"
+    path.write_bytes(data)
+    want = findings(modeldoc.validate(data))
+    assert want  # none of these is the document it was
+    assert findings(modeldoc.validate(path)) == want
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        modeldoc.load(path)
+    assert findings(e.value) == want

@@ -20,13 +20,12 @@ import binascii
 import mmap
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from typing import IO, Any, Callable
 
 import numpy as np
 
-from ..dtypes import DType, from_le_bytes
+from ..dtypes import DTYPES, DType, from_le_bytes
 from ..encodings import base64_padding, check_bools, unused_bits_clear
 from ..errors import ModelDocError
 from .hashing import Hasher, hash_in_background, wait
@@ -110,9 +109,17 @@ def _string_end(mm: mmap.mmap, start: int) -> tuple[int, bool]:
 _DATA_MEMBER = re.compile(rb'"data"[ \t\r\n]*:[ \t\r\n]*\Z')  # only values of members named "data"
 
 
-def scan_json(mm: mmap.mmap) -> Skeleton:
-    """Cut long strings without backslashes out of JSON text."""
-    token = secrets.token_hex(16)
+def scan_json(mm: mmap.mmap, *, predict: bool = False) -> Skeleton:
+    """Cut long strings without backslashes out of JSON text.
+
+    With ``predict`` a base64 payload is not scanned for its end: its length follows from
+    the ``dtype`` and ``shape`` written before it (:func:`_predicted_end`). The caller must
+    then pass every character of every cut-out payload through the base64 alphabet check
+    (``decode_base64_span`` or ``check_chars``): that check, not the guess, is what proves
+    the string ends there, since the alphabet holds neither a quote nor a backslash.
+    The full read does so; lazy access, which leaves payloads unread, scans them.
+    """
+    token = os.urandom(16).hex()  # placeholders no document can contain by chance
     pieces: list[bytes] = []
     spans: dict[str, Span] = {}
     last = pos = 0
@@ -120,6 +127,15 @@ def scan_json(mm: mmap.mmap) -> Skeleton:
         q = mm.find(b'"', pos)
         if q < 0:
             break
+        if predict and _DATA_MEMBER.search(mm[max(0, q - 64) : q]):
+            end = _predicted_end(mm, q)
+            if end >= 0:
+                name = f"{token}:{len(spans)}"
+                pieces.append(mm[last:q])
+                pieces.append(b'"' + name.encode() + b'"')
+                spans[name] = Span(q + 1, end)
+                last = pos = end + 1
+                continue
         end, escaped = _string_end(mm, q + 1)
         if end - q == 5 and mm[q : end + 3] == b'"data":[':
             close = _list_end(mm, end + 2)
@@ -140,6 +156,35 @@ def scan_json(mm: mmap.mmap) -> Skeleton:
         pos = end + 1
     pieces.append(mm[last:])
     return Skeleton(b"".join(pieces), spans)
+
+
+_DTYPE_MEMBER = re.compile(rb'"dtype":"([a-z0-9]{2,12})"')
+_SHAPE_MEMBER = re.compile(rb'"shape":\[([0-9,]{0,200})\]')
+_BASE64_MEMBER = re.compile(rb'"encoding":"base64"')
+
+
+def _predicted_end(mm: mmap.mmap, q: int) -> int:
+    """Where the base64 string opening at ``q`` ends if its tensor's object, as the reference
+    writer lays it out, declares its size before ``data``; -1 if it does not, or no quote is there.
+
+    Only a guess: the caller proves it by checking every character before that quote.
+    """
+    head = mm[max(0, q - 512) : q]
+    head = head[head.rfind(b"{") + 1 :]  # this tensor's members so far
+    dtype, shape = _DTYPE_MEMBER.search(head), _SHAPE_MEMBER.search(head)
+    if dtype is None or shape is None or _BASE64_MEMBER.search(head) is None:
+        return -1
+    dt = DTYPES.get(dtype.group(1).decode("ascii"))
+    dims = shape.group(1).split(b",") if shape.group(1) else []
+    if dt is None or not all(d.isdigit() for d in dims):
+        return -1
+    nbytes = dt.itemsize
+    for d in dims:
+        nbytes *= int(d)
+    end = q + 1 + 4 * -(-nbytes // 3)
+    if end - q - 1 < PAYLOAD_THRESHOLD or end >= len(mm) or mm[end] != 0x22:
+        return -1
+    return end
 
 
 def _list_end(mm: mmap.mmap, start: int) -> int:
@@ -199,7 +244,7 @@ def scan_msgpack(mm: mmap.mmap) -> Skeleton:
             if end > size:
                 raise Fallback("truncated")
             if b in (0xC4, 0xC5, 0xC6) and n >= PAYLOAD_THRESHOLD:
-                key = secrets.token_bytes(16)
+                key = os.urandom(16)
                 pieces.append(mm[last:pos])
                 pieces.append(b"\xc4\x10" + key)
                 spans[key.hex()] = Span(start, end)

@@ -35,7 +35,8 @@ def read_big(
     each: Visit | None = None,
 ) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
     with open(path, "rb") as f, bigfile.open_mapping(f) as mm:
-        kind, skeleton, out, parsed = scan_structure(mm, limits)
+        # Every payload's characters are checked below (decoded, or check_chars): ends may be predicted.
+        kind, skeleton, out, parsed = scan_structure(mm, limits, predict=True)
         tensors = parsed.parsed.get("tensors") if isinstance(parsed.parsed, dict) else None
         if parsed.parsed is None or placed(skeleton, tensors) != len(skeleton.spans):
             raise bigfile.Fallback("a payload outside tensor data, or a syntax error")

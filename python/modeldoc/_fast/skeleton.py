@@ -16,12 +16,17 @@ from ..reader import _parse_and_check_structure, _Parsed, sniff
 from . import bigfile
 
 
-def scan_structure(mm: mmap.mmap, limits: Limits) -> tuple[str, bigfile.Skeleton, Collector, _Parsed]:
-    """The container, the payloads, the findings and the parsed structure; Fallback if not a document."""
+def scan_structure(
+    mm: mmap.mmap, limits: Limits, *, predict: bool = False
+) -> tuple[str, bigfile.Skeleton, Collector, _Parsed]:
+    """The container, the payloads, the findings and the parsed structure; Fallback if not a document.
+
+    ``predict``: see :func:`bigfile.scan_json` (the caller then checks every payload's characters).
+    """
     kind = sniff(mm[: 1 << 16])
     if isinstance(kind, Finding):
         raise bigfile.Fallback("not recognised")
-    skeleton = bigfile.scan_json(mm) if kind == "json" else bigfile.scan_msgpack(mm)
+    skeleton = bigfile.scan_json(mm, predict=predict) if kind == "json" else bigfile.scan_msgpack(mm)
     out = Collector()
     return kind, skeleton, out, _parse_and_check_structure(skeleton.data, limits, out)
 
