@@ -229,4 +229,4 @@ def test_a_quote_before_the_predicted_end_gives_the_reference_findings(tmp_path:
     assert findings(modeldoc.validate(path)) == want
     with pytest.raises(modeldoc.ModelDocError) as e:
         modeldoc.load(path)
-    assert findings(e.value) == want
+    assert [(f.code, f.pointer, f.severity) for f in e.value.findings] == [w for w in want if w[2] == "error"]
