@@ -119,10 +119,12 @@ def test_open_reads_no_tensor_data(files: dict[str, Path], tmp_path: Path) -> No
     [
         ("base64", b'"name":"bools"', lambda d, i: d.__setitem__(i + 500, ord("*")), True),
         ("base64", b'"name":"bools"', lambda d, i: d.__setitem__(i + 500, ord("D")), True),
+        ("base64", b'"name":"bools"', lambda d, i: d.__setitem__(slice(i + 500, i + 502), b"\\q"), False),
+        ("base64", b'"name":"bools"', lambda d, i: d.__setitem__(slice(i + 500, i + 502), b"\\/"), True),
         ("list", b'"name":"big"', lambda d, i: d.__setitem__(i + 1, ord("[")), False),
         ("list", b'"name":"wide"', lambda d, i: d.__setitem__(i + 3, ord("x")), False),
     ],
-    ids=["base64-alphabet", "bool-byte", "list-nesting", "list-syntax"],
+    ids=["base64-alphabet", "bool-byte", "base64-bad-escape", "base64-escape", "list-nesting", "list-syntax"],
 )
 def test_a_payload_only_the_reference_may_judge_gets_its_findings(
     files: dict[str, Path], tmp_path: Path, encoding: Encoding, find: bytes, edit: Any, own: bool

@@ -209,6 +209,8 @@ class _FileSource:
                 return None
             if (span.kind == "list") != (t["encoding"] == "list"):
                 raise bigfile.Fallback("a payload under another encoding")
+            if span.kind == "string" and bigfile.holds_backslash(self._mm, span):
+                raise bigfile.Fallback("escapes in a base64 payload: the JSON parser unescapes it")
             if span.kind == "list":
                 from ._fast import listread  # orjson loads with the first list tensor read
 
@@ -276,7 +278,7 @@ def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> La
         f.close()
         raise
     try:
-        _, skeleton, out, parsed = scan_structure(mm, limits)
+        _, skeleton, out, parsed = scan_structure(mm, limits, cut_escaped=True)
         if parsed.tree is None or parsed.container is None:
             raise bigfile.Fallback("the structure failed: the ordinary read names the problem")
         if placed(skeleton, parsed.tree["tensors"]) != len(skeleton.spans):

@@ -79,19 +79,25 @@ def _find(mm: mmap.mmap, needle: bytes, start: int, stop: int | None = None) -> 
     return -1
 
 
-def _string_end(mm: mmap.mmap, start: int) -> tuple[int, bool]:
+def holds_backslash(mm: mmap.mmap, span: Span) -> bool:
+    """Whether a payload's text holds a JSON escape (lazy access cuts such strings out unread)."""
+    return _find(mm, b"\\", span.start, span.end) >= 0
+
+
+def _string_end(mm: mmap.mmap, start: int, escapes: bool = True) -> tuple[int, bool]:
     """The closing quote of the string whose characters start at ``start``, and whether a long one
-    (``PAYLOAD_THRESHOLD`` or more) holds a backslash.
+    (``PAYLOAD_THRESHOLD`` or more) holds a backslash (looked for only with ``escapes``).
 
     One pass over the mapping: each window is searched for the backslash while its pages are still
     mapped, before they are released, instead of a second pass that would map the string again.
+    The end is right either way: a quote counts only after an even run of backslashes.
     """
     pos, n, escaped = start, len(mm), False
     while pos < n:
         stop = min(pos + _WINDOW, n)
         hit = mm.find(b'"', pos, stop)
         upto = stop if hit < 0 else hit
-        if not escaped and (hit < 0 or upto - start >= PAYLOAD_THRESHOLD):
+        if escapes and not escaped and (hit < 0 or upto - start >= PAYLOAD_THRESHOLD):
             escaped = mm.find(b"\\", pos, upto) >= 0
         release(mm, pos, upto)
         if hit < 0:
@@ -109,8 +115,14 @@ def _string_end(mm: mmap.mmap, start: int) -> tuple[int, bool]:
 _DATA_MEMBER = re.compile(rb'"data"[ \t\r\n]*:[ \t\r\n]*\Z')  # only values of members named "data"
 
 
-def scan_json(mm: mmap.mmap, *, predict: bool = False) -> Skeleton:
-    """Cut long strings without backslashes out of JSON text.
+def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False) -> Skeleton:
+    """Cut long ``data`` strings (and the writer's long ``list`` arrays) out of JSON text.
+
+    A long string that holds a backslash stays in the skeleton, for the JSON parser to
+    unescape, unless ``cut_escaped``: lazy access cuts it out too, saving the pass that looks
+    for backslashes, since it reads a payload only on request and the base64 decoder then
+    refuses the backslash (``get_tensor`` falls back to the full read; spec.md 7.1 lets a lazy
+    reader skip a value's characters once it knows where the value ends).
 
     With ``predict`` a base64 payload is not scanned for its end: its length follows from
     the ``dtype`` and ``shape`` written before it (:func:`_predicted_end`). The caller must
@@ -136,7 +148,7 @@ def scan_json(mm: mmap.mmap, *, predict: bool = False) -> Skeleton:
                 spans[name] = Span(q + 1, end)
                 last = pos = end + 1
                 continue
-        end, escaped = _string_end(mm, q + 1)
+        end, escaped = _string_end(mm, q + 1, escapes=not cut_escaped)
         if end - q == 5 and mm[q : end + 3] == b'"data":[':
             close = _list_end(mm, end + 2)
             if close >= 0:

@@ -17,16 +17,17 @@ from . import bigfile
 
 
 def scan_structure(
-    mm: mmap.mmap, limits: Limits, *, predict: bool = False
+    mm: mmap.mmap, limits: Limits, *, predict: bool = False, cut_escaped: bool = False
 ) -> tuple[str, bigfile.Skeleton, Collector, _Parsed]:
     """The container, the payloads, the findings and the parsed structure; Fallback if not a document.
 
-    ``predict``: see :func:`bigfile.scan_json` (the caller then checks every payload's characters).
+    ``predict`` (the full read, which then checks every payload's characters) and ``cut_escaped``
+    (lazy access): see :func:`bigfile.scan_json`.
     """
     kind = sniff(mm[: 1 << 16])
     if isinstance(kind, Finding):
         raise bigfile.Fallback("not recognised")
-    skeleton = bigfile.scan_json(mm, predict=predict) if kind == "json" else bigfile.scan_msgpack(mm)
+    skeleton = bigfile.scan_json(mm, predict=predict, cut_escaped=cut_escaped) if kind == "json" else bigfile.scan_msgpack(mm)
     out = Collector()
     return kind, skeleton, out, _parse_and_check_structure(skeleton.data, limits, out)
 
