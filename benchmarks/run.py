@@ -106,6 +106,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def compile_modeldoc() -> None:
+    """Byte-compile ModelDoc as pip does when it installs a package.
+
+    The children run with PYTHONDONTWRITEBYTECODE (the run leaves no files behind in
+    site-packages), so a module edited since its last import would be compiled again in
+    every fresh process, a cost no installed user pays (about 10 ms per process here).
+    """
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("modeldoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        compileall.compile_dir(folder, quiet=1)
+
+
 def modeldoc_source_digest() -> str:
     """sha256 over ModelDoc's .py files: shows whether the code changed while the run was going."""
     import hashlib
@@ -414,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json:
         return rerender(args)
     started = time.time()
+    compile_modeldoc()
     meta = _report.machine_info()
     meta.update(
         command=" ".join([os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(ROOT) else sys.executable,
