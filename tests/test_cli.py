@@ -412,21 +412,63 @@ def test_messages_read_well(tmp_path: Path) -> None:
 
 
 
-@pytest.mark.slow  # twelve cases, each two interpreters and a pool of workers
+@pytest.fixture
+def pool_always(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Workers cost nothing to start, so --jobs always starts them; returns the pool sizes started."""
+    from modeldoc import cli
+
+    started: list[int] = []
+    real = cli._validate_in_workers
+
+    def spy(files: list[str], limits: Any, jobs: int) -> Any:
+        started.append(jobs)
+        return real(files, limits, jobs)
+
+    monkeypatch.setattr(cli, "_WORKER_START_S", 0.0)
+    monkeypatch.setattr(cli, "_validate_in_workers", spy)
+    return started
+
+
+@pytest.mark.slow  # twelve cases, each with a pool of worker processes
 @pytest.mark.parametrize("options", [[], ["--json"], ["-q"]], ids=["text", "json", "quiet"])
 @pytest.mark.parametrize("which", ["valid", "invalid", "mixed", "unreadable"])
-def test_validate_jobs_prints_what_one_by_one_prints(which: str, options: list[str], tmp_path: Path) -> None:
+def test_validate_jobs_prints_what_one_by_one_prints(which: str, options: list[str], tmp_path: Path,
+                                                     pool_always: list[int],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from modeldoc.cli import main
+
     def documents(folder: str) -> list[str]:  # every sixth, to keep it short (JSON and MessagePack)
         return sorted(str(p) for p in (FIXTURES / folder).iterdir() if not p.name.endswith(".report.json"))[::6]
 
     valid, invalid = documents("valid"), documents("invalid")
     chosen = {"valid": valid, "invalid": invalid, "mixed": [x for pair in zip(valid, invalid) for x in pair],
               "unreadable": [valid[0], str(tmp_path / "missing.json"), invalid[0], valid[1]]}[which]
-    one_by_one = run_cli("validate", *options, *chosen)
-    assert one_by_one.returncode == {"valid": 0, "invalid": 1, "mixed": 1, "unreadable": 2}[which]
-    parallel = run_cli("validate", "--jobs", "2", *options, *chosen)
-    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (
-        one_by_one.returncode, one_by_one.stdout, one_by_one.stderr)
+    code = main(["validate", *options, *chosen])
+    one_by_one = (code, *capsys.readouterr())
+    assert code == {"valid": 0, "invalid": 1, "mixed": 1, "unreadable": 2}[which]
+    assert pool_always == []
+    code = main(["validate", "--jobs", "2", *options, *chosen])
+    assert (code, *capsys.readouterr()) == one_by_one
+    assert pool_always == [2]  # the workers did check them
+
+
+@pytest.mark.parametrize(
+    "sizes,jobs,want",
+    [
+        ([1_000] * 20, 2, 1),  # 20 small files: about 40 ms of work, less than starting a worker
+        ([1_000] * 1_000, 2, 2),
+        ([1_000] * 1_000, 8, 8),
+        ([400_000_000] * 2, 8, 2),  # never more workers than files
+        ([400_000_000], 2, 1),
+        ([1_000] * 1_000, 1, 1),
+        ([], 4, 1),
+    ],
+)
+def test_validate_jobs_starts_workers_only_when_they_repay_their_start(sizes: list[int], jobs: int,
+                                                                        want: int) -> None:
+    from modeldoc.cli import worth_starting
+
+    assert worth_starting(sizes, jobs) == want
 
 
 def test_validate_jobs_with_standard_input_and_more_jobs_than_files(files: dict[str, Path]) -> None:
@@ -450,3 +492,13 @@ def test_validate_jobs_in_process_keeps_the_order(files: dict[str, Path], capsys
     names = [str(files[k]) for k in ("msgpack", "bad", "list", "base64")]
     assert main(["validate", "--json", "--jobs", "auto", *names]) == 1
     assert [r["file"] for r in json.loads(capsys.readouterr().out)] == names
+
+
+def test_validate_jobs_in_workers_keeps_the_order(files: dict[str, Path], pool_always: list[int],
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from modeldoc.cli import main
+
+    names = [str(files[k]) for k in ("msgpack", "bad", "list", "base64")]
+    assert main(["validate", "--json", "--jobs", "3", *names]) == 1
+    assert [r["file"] for r in json.loads(capsys.readouterr().out)] == names
+    assert pool_always == [3]
