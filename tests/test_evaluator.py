@@ -542,3 +542,28 @@ def test_a_backward_layer_weight_that_does_not_fit_is_reported_at_the_wrapper_s_
     with pytest.raises(modeldoc.ModelDocError) as info:
         evaluate(Document(graph, tensors, producer=KERAS), {"x": np.ones((1, 3, 2), np.float32)})
     assert [(f.code, f.pointer) for f in info.value.findings] == [("EVAL_MISMATCH", "/model/layers/0/weights/3")]
+
+
+def _mha(arguments: dict[str, Any]) -> Document:
+    rng = np.random.default_rng(5)
+    names = ["query", "key", "value", "attention_output"]
+    weights = {f"mha/{n}/kernel": rng.standard_normal((2, 4, 3) if n == "attention_output" else (3, 2, 4))
+               .astype("float32") for n in names}
+    weights |= {f"mha/{n}/bias": rng.standard_normal((3,) if n == "attention_output" else (2, 4)).astype("float32")
+                for n in names}
+    order = [f"mha/{n}/{k}" for n in names for k in ("kernel", "bias")]
+    graph = Graph(layers=[Layer("mha", "MultiHeadAttention", {"num_heads": 2, "key_dim": 4}, order)],
+                  inputs=[Input("q", "float32", [None, 4, 3]), Input("v", "float32", [None, 5, 3])],
+                  nodes=[Node("mha", ["q", "v"], ["y"], arguments=arguments)], outputs=["y"])
+    return Document(graph, weights, producer=KERAS)
+
+
+def test_multi_head_attention_takes_a_null_key_as_the_value() -> None:
+    rng = np.random.default_rng(6)
+    feeds = {"q": rng.standard_normal((2, 4, 3)).astype("float32"), "v": rng.standard_normal((2, 5, 3)).astype("float32")}
+    plain = evaluate(_mha({}), feeds)
+    by_name = {"kwargs": {"query": {"$input": 0}, "value": {"$input": 1}, "key": None}}
+    got = evaluate(_mha(by_name), feeds)
+    assert np.array_equal(got["y"], plain["y"])  # Keras: key=None means the value
+    refused = _mha({"args": [{"$input": 0}, {"$input": 1}], "kwargs": {"key": 1.5}})
+    assert findings(refused, feeds) == [("EVAL_UNSUPPORTED", "/model/layers/0")]

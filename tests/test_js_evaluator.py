@@ -107,12 +107,13 @@ def _graph(rng: random.Random, nested: bool) -> Graph:
         layers.append(Layer(name, layer_type, dict(config)))
         a, b = rng.choice(values), rng.choice(values)
         ref = [{"$input": 0}, {"$input": 1}]
+        mha_key = how == "mha" and rng.random() < 0.5  # a null key is the value (spec.md)
         node = {
             "ids": Node(name, ["ids"], [out]),
             "one": Node(name, [a], [out]),
             "two": Node(name, [a, b], [out]),
             "attention": Node(name, [a, b], [out], arguments={"args": [ref], "kwargs": {"use_causal_mask": rng.random() < 0.5}}),
-            "mha": Node(name, [a, b], [out], arguments={"args": ref}),
+            "mha": Node(name, [a, b], [out], arguments={"args": ref, **({"kwargs": {"key": None}} if mha_key else {})}),
             "operation": Node(name, [a], [out], arguments={"args": [{"$input": 0}, 2.0]}),
             "state": Node(name, [a, b], [out], arguments={"args": [{"$input": 0}], "kwargs": {"initial_state": [{"$input": 1}]}}),
         }[how]

@@ -133,8 +133,8 @@ def _kwarg(layer_type: str, key: str, value: Any, out: Roles, refs: list[int]) -
             out.named[key] = _ref(value)  # type: ignore[assignment]
             refs.append(_ref(value))  # type: ignore[arg-type]
             return None
-        if key in ("attention_mask", "query_mask", "value_mask", "key_mask") and value is None:
-            return None
+        if key in ("key", "attention_mask", "query_mask", "value_mask", "key_mask") and value is None:
+            return None  # a null key is the value (spec.md: MultiHeadAttention)
     if layer_type in (*ATTENTION, "MultiHeadAttention"):
         if key == "use_causal_mask" and isinstance(value, bool):
             out.flags[key] = value

@@ -257,10 +257,11 @@ def _bilstm(k: ModuleType) -> _Model:
 
 def _transformer(k: ModuleType) -> _Model:
     """One transformer encoder block: self-attention, residual adds, layer normalization, a feed-forward
-    network, then mean pooling and a head."""
+    network, then mean pooling and a head. The attention is called by keyword with ``key=None``, as
+    tutorials write it; Keras records that null key, which means the value."""
     x = k.Input((6, 8), name="x")
     layers = k.layers
-    att = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="self_attention")(x, x)
+    att = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="self_attention")(query=x, value=x, key=None)
     h = layers.LayerNormalization(epsilon=1e-6, name="norm1")(layers.Add(name="residual1")([x, att]))
     ff = layers.Dense(16, activation="relu", name="ff1")(h)
     ff = layers.Dense(8, name="ff2")(ff)

@@ -67,7 +67,8 @@ export function callRoles(args, type, n) {
     }
     if (type === 'MultiHeadAttention') {
       if (['query', 'value', 'key', 'attention_mask'].includes(k) && isRef(v) && !(k in out.named)) { out.named[k] = v.$input; taken.push(v.$input); continue; }
-      if (['attention_mask', 'query_mask', 'value_mask', 'key_mask'].includes(k) && v === null) continue;
+      // a null key is the value (spec.md: MultiHeadAttention)
+      if (['key', 'attention_mask', 'query_mask', 'value_mask', 'key_mask'].includes(k) && v === null) continue;
     }
     if (type === 'MultiHeadAttention' || ATTN.includes(type)) {
       if (k === 'use_causal_mask' && typeof v === 'boolean') { out.flags.use_causal_mask = v; continue; }
