@@ -160,7 +160,7 @@ class ModelDocList(ModelDocFormat):
 
 
 class ModelDocMsgpack(ModelDocFormat):
-    key, label, ext, encoding = "md-msgpack", "ModelDoc MessagePack", ".mdpk", "msgpack"
+    key, label, ext, encoding = "md-msgpack", "ModelDoc MessagePack", ".msgpack", "msgpack"
     ops = ("write", "read", "read-noverify", "validate")
     fresh_ops = ("write", "read", "get-tensor", "inspect")
     about = '`modeldoc.save(doc, path, encoding="msgpack")`, `load`, `validate`'

@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 # (file key, extension): the files a job reads
-FILES = {"md-base64": ".json", "md-msgpack": ".msgpack", "safetensors": ".safetensors", "keras-h5": ".weights.h5"}
+FILES = ("md-base64", "md-msgpack", "safetensors", "keras-h5")  # the formats whose files the jobs read
 
 _TOUCH = "import numpy as np\ndef touch(a):\n    np.asarray(a).reshape(-1).view(np.uint8)[::4096].sum()\n"
 
@@ -95,13 +95,13 @@ def prepare(case_name: str, prepared: str, workdir: str, keys: list[str]) -> dic
     case = case_from_name(case_name)
     tensors = read_prepared(case, prepared)
     paths = {}
-    for key, ext in FILES.items():
+    for key in FILES:
         if key not in keys:
             continue
         fmt = FORMATS[key]
         if fmt.missing() is not None:
             continue
-        paths[key] = os.path.join(workdir, "fresh-" + case.name + ext)
+        paths[key] = os.path.join(workdir, "fresh-" + case.name + fmt.ext)  # the same names as run.py's
         fmt.write(fmt.setup_write(case, tensors), paths[key])
     return paths
 
