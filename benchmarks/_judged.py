@@ -23,6 +23,7 @@ RSS_ALLOWANCE = 50 * MB  # get_tensor may grow the process by the tensor plus th
 BIG_PLAN = tuple((key, op) for key in ("md-base64", "md-msgpack", "keras", "keras-h5", "safetensors")
                  for op in FORMATS[key].fresh_ops)
 LIST_PLAN = tuple((key, op) for key in ("md-list", "hand-json") for op in FORMATS[key].fresh_ops)
+FIRST_VS_WARM = ("md-base64", "md-msgpack")  # save and load, first call against warm calls, several processes
 
 
 def _runs(fresh: dict[str, Any] | None, case: str | None, fmt: str, op: str) -> list[dict[str, Any]]:
@@ -136,7 +137,7 @@ def compute(fresh: dict[str, Any] | None, warm_rows: list[dict[str, Any]], warm_
     out.append(_speed(fresh, big, "md-msgpack", "keras-h5", "read", 1.5, "MessagePack read vs `.weights.h5` load"))
     out.append(_speed(fresh, small, "md-list", "hand-json", "write", 25, "JSON list write vs hand-rolled recipe"))
     out.append(_speed(fresh, small, "md-list", "hand-json", "read", 7, "JSON list read vs hand-rolled recipe"))
-    out += _first_vs_warm(warm_rows, big)
+    out += _first_vs_warm(fresh.get("first_vs_warm") or warm_rows, big)
     out.append(_import_row(fresh.get("import")))
     out.append(_validate_row(fresh.get("validate_many")))
     for r in warm_ratios:  # the peak RSS and bit-exactness rows keep their targets (warm rows)
@@ -152,19 +153,26 @@ def compute(fresh: dict[str, Any] | None, warm_rows: list[dict[str, Any]], warm_
 
 
 def _first_vs_warm(rows: list[dict[str, Any]], case: str | None) -> list[dict[str, Any]]:
+    """Best warm call / best first call, over every process that ran the operation (the dedicated
+    first-vs-warm processes; a report of an older run has only its warm row)."""
     out = []
-    for fmt in ("md-base64", "md-msgpack"):
+    for fmt in FIRST_VS_WARM:
         for op, what in (("write", "`save`"), ("read", "`load`")):
-            r = next((x for x in rows if x["case"] == case and x["format"] == fmt and x["op"] == op
-                      and "seconds" in x and "error" not in x), None)
+            runs = [x for x in rows if x["case"] == case and x["format"] == fmt and x["op"] == op
+                    and "seconds" in x and "error" not in x and x.get("warm_calls", 0) >= 1]
             label = f"{FORMATS[fmt].label.replace('ModelDoc ', '')}: first {what} vs warm best-of-three"
-            if r is None or r.get("warm_calls", 0) < 1:
+            if not runs:
                 out.append(_row(f"{fmt}_{op}_first_vs_warm", label, case, ">=", 0.8, None, "", "not measured"))
                 continue
-            value = r["seconds"] / r["first_seconds"]
+            firsts = [x["first_seconds"] for x in runs]
+            warm = min(x["seconds"] for x in runs)
+            value = warm / min(firsts)
+            n = len(runs)
+            processes = f"{n} processes" if n > 1 else "1 process"
+            measured = (f"first {_spread((min(firsts), max(firsts)), n)}; best warm call {_secs(warm)} "
+                        f"(of {sum(x['warm_calls'] for x in runs)}, {processes})")
             out.append(_row(f"{fmt}_{op}_first_vs_warm", label, case, ">=", 0.8, value, f"{value:.2f}x",
-                            f"first {_secs(r['first_seconds'])}, best of {r['warm_calls']} warm {_secs(r['seconds'])}",
-                            source="warm"))
+                            measured, source="fresh" if n > 1 else "warm"))
     return out
 
 
@@ -299,8 +307,10 @@ METHOD = [
     "imported), and right after it reads `VmHWM`; the growth is the difference, the worst of the runs, "
     "compared with the tensor's bytes + 50 MB (MB = 10^6 bytes). Pages of a memory-mapped file that the "
     "reader touches count.",
-    "- **First call vs warm**: from the warm rows (one process): the first call, then 3 more; ratio = best "
-    "warm / first, so >= 0.8 means the first call is at most 25% slower than a warm one.",
+    "- **First call vs warm**: ModelDoc's `save` and `load` of the 400 MB model in 3 processes of their own, "
+    "each the first call there and then 3 more (as a warm row); ratio = best warm call / best first call, "
+    "so >= 0.8 means the first call is at most 25% slower than a warm one. The spread of the first calls "
+    "is shown.",
     "- **`import modeldoc`**: `import modeldoc` timed with `time.perf_counter()` inside a new interpreter, "
     "3 interpreters, best kept; the whole process and `python -c pass` are shown beside it.",
     "- **validate of many documents**: small valid documents (`modeldoc.examples.example_document(seed)`, "

@@ -348,6 +348,30 @@ def run_plan(case: Case, plan: list[tuple[str, str]], args: argparse.Namespace, 
     return rows, {k: p for k, p in paths.items() if os.path.exists(p)}
 
 
+def run_first_vs_warm(case: Case, args: argparse.Namespace, workdir: str) -> list[dict[str, Any]]:
+    """ModelDoc's save and load on ``case`` in ``args.fresh_reps`` processes, each a first call and
+    ``args.reps`` warm ones, for the judged first-vs-warm rows: best first call against best warm call,
+    so that row is a best of several processes like the others, not one first call."""
+    prepared = os.path.join(workdir, f"{case.name}.first.tensors.bin")
+    write_prepared(case, prepared)
+    spec0 = {"case": case.name, "prepared": prepared, "workdir": workdir, "reps": args.reps, "budget": args.budget}
+    rows: list[dict[str, Any]] = []
+    try:
+        for run in range(args.fresh_reps):
+            for key in _judged.FIRST_VS_WARM:
+                path = os.path.join(workdir, "first-" + case.name + FORMATS[key].ext)
+                for op in ("write", "read"):
+                    row = measure({**spec0, "format": key, "path": path, "op": op}, args.timeout)
+                    row["run"] = run
+                    print("first+warm " + fmt_row(row), flush=True)
+                    rows.append(row)
+                if os.path.exists(path):
+                    os.unlink(path)
+    finally:
+        os.unlink(prepared)
+    return rows
+
+
 def run_fresh(size_mb: float, args: argparse.Namespace, workdir: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The judged fresh-process rows (on ``size_mb`` and on the list model), ``import modeldoc``, validate
     of many small documents, then the whole-process jobs (information) on the files already written.
@@ -379,6 +403,9 @@ def run_fresh(size_mb: float, args: argparse.Namespace, workdir: str) -> tuple[d
         for p in paths.values():
             if os.path.exists(p):
                 os.unlink(p)
+    print(f"== first call and warm calls of save and load on {big.name}, {args.fresh_reps} processes each",
+          flush=True)
+    first_vs_warm = run_first_vs_warm(big, args, workdir)
     print(f"== import modeldoc, {args.fresh_reps} fresh interpreters", flush=True)
     imp = _fresh.import_times(child_env(), args.fresh_reps, args.timeout)
     print(f"  {imp}", flush=True)
@@ -390,7 +417,7 @@ def run_fresh(size_mb: float, args: argparse.Namespace, workdir: str) -> tuple[d
     print(f"  {({k: v for k, v in many.items() if k != 'kinds'})}", flush=True)
     fresh_runs = {"big_case": big.name, "list_case": small.name, "reps": args.fresh_reps, "date": started,
                   "loadavg": [round(x, 2) for x in loadavg] + [round(x, 2) for x in os.getloadavg()],
-                  "rows": rows, "import": imp, "validate_many": many}
+                  "rows": rows, "first_vs_warm": first_vs_warm, "import": imp, "validate_many": many}
     return fresh_runs, fresh
 
 

@@ -80,9 +80,11 @@ def test_every_judged_target_is_measured_and_computed_from_the_numbers(quick: Pa
     got = [r for r in rows if (r["format"], r["op"]) == ("md-msgpack", "get-tensor")]
     assert rss["value"] == max(r["peak_rss_delta"] for r in got)
     assert rss["target"] == got[0]["tensor_nbytes"] + 50_000_000
-    warm = next(r for r in data["results"] if (r["case"], r["format"], r["op"]) == (big, "md-msgpack", "read"))
-    assert warm["warm_calls"] >= 1
-    assert judged["md-msgpack_read_first_vs_warm"]["value"] == pytest.approx(warm["seconds"] / warm["first_seconds"])
+    # first vs warm: its own processes, each a first call then warm calls; best warm over best first
+    runs = [r for r in data["fresh_runs"]["first_vs_warm"] if (r["case"], r["format"], r["op"]) == (big, "md-msgpack", "read")]
+    assert len(runs) == data["fresh_runs"]["reps"] and all(r["warm_calls"] >= 1 for r in runs)
+    assert judged["md-msgpack_read_first_vs_warm"]["value"] == pytest.approx(
+        min(r["seconds"] for r in runs) / min(r["first_seconds"] for r in runs))
     imp = data["fresh_runs"]["import"]["runs"]
     assert judged["import_modeldoc"]["value"] == pytest.approx(1000 * min(r["seconds"] for r in imp))
     many = data["fresh_runs"]["validate_many"]
