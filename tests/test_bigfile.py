@@ -230,3 +230,24 @@ def test_a_quote_before_the_predicted_end_gives_the_reference_findings(tmp_path:
     with pytest.raises(modeldoc.ModelDocError) as e:
         modeldoc.load(path)
     assert [(f.code, f.pointer, f.severity) for f in e.value.findings] == [w for w in want if w[2] == "error"]
+
+
+@pytest.mark.usefixtures("stream_everything")
+@pytest.mark.parametrize("lenient", [False, True], ids=["pybase64", "lenient-decoder"])
+def test_padding_inside_a_payload_gives_the_reference_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               lenient: bool) -> None:
+    """A "=" in the middle of a payload (not in its last chunk): the chunked decoder must not take it
+    as the end, whichever base64 decoder it has (a lenient one stops there and gives fewer bytes)."""
+    if lenient:
+        import binascii
+
+        import pybase64
+
+        monkeypatch.setattr(pybase64, "b64decode", lambda s, validate=False: binascii.a2b_base64(bytes(s)))
+    text = SEEDS[0]
+    start = text.index(b'"data":"', text.index(b'"w1"')) + len(b'"data":"')
+    data = text[: start + 2] + b"==" + text[start + 4 :]  # inside the first 64-character chunk
+    path = tmp_path / "m.json"
+    path.write_bytes(data)
+    want = findings(modeldoc.validate(data))
+    assert want and findings(modeldoc.validate(path)) == want
