@@ -239,3 +239,99 @@ def test_extract_reads_and_checks_its_tensor_only(files: dict[str, Path], tmp_pa
     assert same_bits(np.load(out), _tensors()["half"])
     assert main(["extract", str(path), "big", "-o", str(tmp_path / "big.npy"), "-q"]) == 1
     assert not (tmp_path / "big.npy").exists()
+
+
+# --- tensor_info, verify_document and load on the handle -----------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_tensor_info_gives_where_each_tensor_lies(files: dict[str, Path], encoding: Encoding) -> None:
+    """A byte range is the data as stored: a bin's bytes (the tensor's little-endian bytes), a base64
+    string's characters, a list's text; every bin and base64 string has one, however small."""
+    import base64
+
+    text = files[encoding].read_bytes()
+    with modeldoc.open(files[encoding]) as f:
+        for name, want in _tensors().items():
+            info = f.tensor_info(name)
+            assert (info.dtype, info.shape, info.encoding) == (str(want.dtype), want.shape, f.tensors[name].encoding)
+            raw = np.ascontiguousarray(want).astype(want.dtype.newbyteorder("<")).tobytes()
+            if encoding == "list":
+                if info.byte_range is None:  # short lists are read with the structure
+                    assert len(json.dumps(want.tolist())) < bigfile.PAYLOAD_THRESHOLD
+                    continue
+                start, end = info.byte_range
+                assert text[start : start + 1] == b"[" and text[end - 1 : end] == b"]"
+                continue
+            assert info.byte_range is not None, name
+            start, end = info.byte_range
+            stored = text[start:end]
+            assert (stored if encoding == "msgpack" else base64.b64decode(stored)) == raw, name
+        with pytest.raises(KeyError):
+            f.tensor_info("nope")
+    with modeldoc.open(text) as f:  # bytes: nothing to point into
+        assert all(f.tensor_info(n).byte_range is None for n in f)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_verify_document_reports_what_validate_reports(case: dict[str, Any]) -> None:
+    """open then verify_document: every finding of validate, the document checksum included
+    (spec.md 7.1), whether the handle was opened verifying or not, from a path or from bytes."""
+    path = FIXTURES / str(case["file"])
+    data = path.read_bytes()
+    full = [(f.code, f.pointer) for f in modeldoc.validate(data).errors]
+    for source, verify in ((path, True), (path, False), (data, True)):
+        try:
+            f = modeldoc.open(source, verify=verify)
+        except modeldoc.ModelDocError as e:
+            assert _errors(e) and set(_errors(e)) <= set(full)
+            continue
+        with f:
+            try:
+                f.verify_document()
+                got: list[tuple[str, str]] = []
+            except modeldoc.ModelDocError as e:
+                got = _errors(e)
+        assert sorted(got) == sorted(full), (source, verify)
+
+
+def test_verify_document_finds_a_document_checksum_that_get_tensor_cannot(files: dict[str, Path],
+                                                                         tmp_path: Path) -> None:
+    tree = json.loads(files["base64"].read_bytes())
+    tree["document_sha256"] = "0" * 64  # every tensor still matches its own sha256
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(tree))
+    with modeldoc.open(path) as f:
+        for name in f:
+            f.get_tensor(name)
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            f.verify_document()
+        assert _errors(e.value) == [("DATA_DOCUMENT_CHECKSUM", "/document_sha256")]
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            f.load()
+        assert _errors(e.value) == [("DATA_DOCUMENT_CHECKSUM", "/document_sha256")]
+    with modeldoc.open(path, verify=False) as f:
+        assert same_bits(f.load().tensors["big"], _tensors()["big"])  # verify=False: as modeldoc.load
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_load_reads_the_whole_document(files: dict[str, Path], encoding: Encoding) -> None:
+    want = modeldoc.load(files[encoding])
+    for source in (files[encoding], files[encoding].read_bytes()):
+        with modeldoc.open(source) as f:
+            got = f.load()
+        assert modeldoc.reader_report(got) == modeldoc.reader_report(want)
+        assert all(same_bits(got.tensors[k], v) for k, v in want.tensors.items())
+
+
+def test_a_file_replaced_while_open_is_not_taken_for_it(files: dict[str, Path], tmp_path: Path) -> None:
+    path = tmp_path / "m.msgpack"
+    path.write_bytes(files["msgpack"].read_bytes())
+    with modeldoc.open(path) as f:
+        other = _tensors()
+        other["small"] = np.array([9.0, 9.0], np.float32)
+        modeldoc.save(doc_with(other), path, encoding="msgpack")  # a valid document, not the one opened
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            f.load()
+        assert e.value.code == "IO_UNREADABLE" and "changed while it was open" in str(e.value)
+        assert same_bits(f.get_tensor("big"), _tensors()["big"])  # the handle keeps the file it opened

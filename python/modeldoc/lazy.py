@@ -11,8 +11,10 @@ Findings never depend on the path taken: a document whose structure fails is
 read again whole the ordinary way for its findings, and a payload the fast
 decoders cannot vouch for makes ``get_tensor`` read the whole document the
 ordinary way once and report that tensor's findings (rare: malformed data).
-What lazy access cannot check is the ``document_sha256`` and the data of the
-tensors never read (spec.md section 7.1); ``validate`` checks everything.
+What lazy access does not check is the data of the tensors never read and
+the ``document_sha256``, until asked: ``verify_document`` reads every tensor
+one at a time and then checks ``document_sha256``, and ``load`` reads the
+whole document (spec.md section 7.1). ``validate`` checks everything.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy as np
 from . import document, quantize
 from ._fast import bigfile
 from ._fast.skeleton import placed, scan_structure
-from .document import Graph, Producer, TestVector, graph_from_tree, producer_from_tree
+from .document import Document, Graph, Producer, TestVector, graph_from_tree, producer_from_tree
 from .dtypes import DTYPES, to_le_bytes
 from .encodings import sha256_hex
 from .errors import Collector, Finding, ModelDocError
@@ -43,7 +45,9 @@ from .reader import (
     _decode_one,
     _parse_and_check_structure,
     _read,
+    check_document_checksum,
     read_source,
+    read_tree,
 )
 
 
@@ -58,6 +62,11 @@ class TensorInfo:
     encoding: str
     stored_dtype: str  # the dtype of the stored data (differs from ``dtype`` when quantized)
     quantization: dict[str, Any] | None  # the document's ``quantization`` object, if any
+    # Offsets [start, end) in the file of the data as stored: a MessagePack bin's bytes (the tensor's
+    # little-endian bytes), a base64 string's characters, a list's text from "[" to "]". None when the
+    # document was opened from bytes or a file object, for a list under 64 KiB of text (read with the
+    # structure), and for data split into several bins.
+    byte_range: tuple[int, int] | None = None
 
     @property
     def nbytes(self) -> int:
@@ -83,9 +92,10 @@ class LazyDocument:
 
     def __init__(
         self, tree: dict[str, Any], container: Container, declared: list[Declared], warnings: list[Finding],
-        limits: Limits, verify: bool, source: _FileSource | None,
+        limits: Limits, verify: bool, source: _FileSource | None, whole: bytes | None = None,
     ) -> None:
         self._tree = tree
+        self._whole = whole  # the document's bytes when it was read whole (not from a path)
         self._declared = declared
         self._limits = limits
         self._verify = verify
@@ -102,8 +112,23 @@ class LazyDocument:
             q = t.get("quantization")
             self.tensors[t["name"]] = TensorInfo(
                 t["name"], i, q["dtype"] if q else t["dtype"], declared[i].shape, t["encoding"], t["dtype"],
-                dict(q) if q else None,
+                dict(q) if q else None, source.byte_range(t) if source is not None else None,
             )
+
+    def tensor_info(self, name: str) -> TensorInfo:
+        """What the document declares about a tensor (dtype, shape, encoding, quantization) and where
+        its data lies in the file; nothing is read. ``KeyError`` for a name the document does not have.
+
+        >>> import modeldoc, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.msgpack")
+        >>> modeldoc.save(modeldoc.example_document(), path)
+        >>> with modeldoc.open(path) as f:
+        ...     info = f.tensor_info("conv/bias")
+        ...     start, end = info.byte_range
+        ...     info.dtype, info.shape, end - start == info.nbytes
+        ('float32', (4,), True)
+        """
+        return self.tensors[name]
 
     def keys(self) -> list[str]:
         """Tensor names in document order."""
@@ -135,35 +160,98 @@ class LazyDocument:
         ...     f.get_tensor("conv/bias").shape
         (4,)
         """
-        i = self.tensors[name].index
-        if self._source is not None and self._source.closed:
-            raise ValueError("the document is closed")
+        return self._get(self.tensors[name].index, self._verify)
+
+    def _get(self, i: int, verify: bool) -> np.ndarray:
+        self._check_open()
         t = self._tree["tensors"][i]
         dt, shape, nbytes, q = self._declared[i]
         ptr = f"/tensors/{i}"
         try:
-            streamed = self._source.read(t, self._declared[i], ptr, self._limits, self._verify) if self._source else None
+            streamed = self._source.read(t, self._declared[i], ptr, self._limits, verify) if self._source else None
         except bigfile.Fallback:
-            return self._read_whole(i)
+            return self._read_whole(i, verify)
         if streamed is None:  # the data is in the tree
             arr = _decode_one(t, dt, shape, nbytes, ptr)
-            digest = sha256_hex(to_le_bytes(arr, dt)) if self._verify else ""
+            digest = sha256_hex(to_le_bytes(arr, dt)) if verify else ""
         else:
             arr, digest = streamed
-        if self._verify:
+        if verify:
             _compare_checksum(digest, t["sha256"], ptr)
         return quantize.dequantize(arr, q) if q is not None else arr
 
-    def _read_whole(self, i: int) -> np.ndarray:
+    def verify_document(self) -> None:
+        """Read and check every tensor, one at a time, then ``document_sha256`` (spec.md 3.2 and 7.1).
+
+        Each tensor's checksum is compared even if the document was opened with ``verify=False``:
+        this is the request to check. Raises :class:`ModelDocError` with every error found, the
+        findings ``validate`` reports; memory holds one tensor at a time.
+
+        >>> import modeldoc, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
+        >>> modeldoc.save(modeldoc.example_document(), path)
+        >>> with modeldoc.open(path) as f:
+        ...     f.verify_document()  # nothing raised: every tensor and the document checksum agree
+        """
+        out = Collector()
+        quantized: dict[int, dict[str, Any]] = {}
+        for i in range(len(self._tree["tensors"])):
+            try:
+                arr = self._get(i, verify=True)
+            except ModelDocError as e:
+                out.extend(e.findings)
+                continue
+            q = self._declared[i].quantization
+            if q is not None:  # the report holds the checksum of the dequantized values (spec.md 5.5)
+                quantized[i] = q.report_tree(sha256_hex(to_le_bytes(arr, DTYPES[q.dtype])))
+        if not out.errors:  # every tensor matched its sha256, so these are the checksums a full read computes
+            check_document_checksum(self._tree, [t["sha256"] for t in self._tree["tensors"]], quantized, out)
+        if out.errors:
+            raise ModelDocError(out.errors)
+
+    def load(self) -> Document:
+        """The whole document, read and checked as :func:`modeldoc.load` reads it: every tensor, and
+        unless opened with ``verify=False`` every checksum and ``document_sha256``.
+
+        >>> import modeldoc, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.msgpack")
+        >>> modeldoc.save(modeldoc.example_document(), path)
+        >>> with modeldoc.open(path) as f:
+        ...     sorted(f.load().tensors) == sorted(f.keys())
+        True
+        """
+        self._check_open()
+        source = self._source.path if self._source is not None else self._whole
+        assert source is not None  # a document read whole keeps its bytes
+        result = read_tree(source, limits=self._limits, verify=self._verify)
+        self._same_document(result.tree)
+        return result.document()
+
+    def _check_open(self) -> None:
+        if self._source is not None and self._source.closed:
+            raise ValueError("the document is closed")
+
+    def _same_document(self, tree: dict[str, Any] | None) -> None:
+        """A read of the path again must find the document that was opened (its tensors and checksums)."""
+        def key(t: dict[str, Any]) -> tuple[Any, ...]:
+            return tuple((x["name"], x["dtype"], list(x["shape"]), x["sha256"]) for x in t["tensors"]) + (
+                t.get("document_sha256"),)
+
+        if tree is None or key(tree) != key(self._tree):
+            where = os.fspath(self._source.path) if self._source is not None else "the document"
+            raise ModelDocError.of("IO_UNREADABLE", "", f"{where!r} changed while it was open")
+
+    def _read_whole(self, i: int, verify: bool) -> np.ndarray:
         """The ordinary full read, for a payload only the reference decoders may judge."""
         assert self._source is not None
-        parsed, arrays, out, _ = _read(self._source.path, self._limits, keep=True, verify=self._verify)
+        parsed, arrays, out, _ = _read(self._source.path, self._limits, keep=True, verify=verify)
         name = self._tree["tensors"][i]["name"]
         here = f"/tensors/{i}"
         mine = [f for f in out.errors if f.pointer == here or f.pointer.startswith(here + "/")]
         if mine:
             raise ModelDocError(mine)
         if name in arrays:  # this tensor is sound; other tensors' findings are theirs
+            self._same_document(parsed.tree)
             return arrays[name]
         if out.errors:  # the document itself failed before its data layer (a syntax error in a payload)
             raise ModelDocError([f for f in out.errors if f.code != "DATA_DOCUMENT_CHECKSUM"] or out.errors)
@@ -222,6 +310,15 @@ class _FileSource:
         assert arr is not None  # kept: keep=True above
         return arr, digest if isinstance(digest, str) else digest.result()  # a str, or a Future of one
 
+    def byte_range(self, t: dict[str, Any]) -> tuple[int, int] | None:
+        """Where a tensor's data lies in the file, if it was cut out as one piece."""
+        if t["encoding"] == "raw":
+            parts = bigfile.raw_parts(self._skeleton, t["data"])
+            span = parts[0] if parts is not None and len(parts) == 1 else None
+        else:
+            span = bigfile.span_of(self._skeleton, t["data"])
+        return (span.start, span.end) if isinstance(span, bigfile.Span) else None
+
     def close(self) -> None:
         if not self.closed:
             self.closed = True
@@ -263,11 +360,12 @@ def open(  # shadows the builtin here on purpose: modeldoc.open, as safetensors 
                     "IO_UNREADABLE", "", f"cannot read {os.fspath(source)!r}: {e.strerror}"
                 ) from None
     out = Collector()
-    parsed = _parse_and_check_structure(read_source(source, limits), limits, out)
+    whole = read_source(source, limits)
+    parsed = _parse_and_check_structure(whole, limits, out)
     if parsed.tree is None or parsed.container is None:
         raise ModelDocError(out.errors)
     declared = _check_headers(parsed.tree, parsed.container, limits)
-    return LazyDocument(parsed.tree, parsed.container, declared, out.warnings, limits, verify, None)
+    return LazyDocument(parsed.tree, parsed.container, declared, out.warnings, limits, verify, None, whole)
 
 
 def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> LazyDocument:
@@ -278,7 +376,7 @@ def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> La
         f.close()
         raise
     try:
-        _, skeleton, out, parsed = scan_structure(mm, limits, cut_escaped=True)
+        _, skeleton, out, parsed = scan_structure(mm, limits, lazy=True)
         if parsed.tree is None or parsed.container is None:
             raise bigfile.Fallback("the structure failed: the ordinary read names the problem")
         if placed(skeleton, parsed.tree["tensors"]) != len(skeleton.spans):

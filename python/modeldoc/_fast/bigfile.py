@@ -112,11 +112,29 @@ def _string_end(mm: mmap.mmap, start: int, escapes: bool = True) -> tuple[int, b
     raise Fallback("unterminated string")
 
 
-_DATA_MEMBER = re.compile(rb'"data"[ \t\r\n]*:[ \t\r\n]*\Z')  # only values of members named "data"
+_WHITESPACE = b" \t\r\n"
 
 
-def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False) -> Skeleton:
+def _is_data_value(mm: mmap.mmap, q: int) -> bool:
+    """Whether the string opening at ``q`` is the value of a member named ``data`` (whitespace
+    allowed around the colon, up to 64 bytes of it in all); byte tests, as every string asks."""
+    k, stop = q - 1, max(0, q - 64)
+    while k >= stop and mm[k] in _WHITESPACE:
+        k -= 1
+    if k < stop or mm[k] != 0x3A:  # ":"
+        return False
+    k -= 1
+    while k >= stop and mm[k] in _WHITESPACE:
+        k -= 1
+    return k - 5 >= stop and mm[k - 5 : k + 1] == b'"data"'
+
+
+def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False,
+              min_string: int | None = None) -> Skeleton:
     """Cut long ``data`` strings (and the writer's long ``list`` arrays) out of JSON text.
+
+    Long: ``PAYLOAD_THRESHOLD`` characters or more, or ``min_string`` for strings (lazy access
+    passes 0, so that every base64 tensor has its place in the file).
 
     A long string that holds a backslash stays in the skeleton, for the JSON parser to
     unescape, unless ``cut_escaped``: lazy access cuts it out too, saving the pass that looks
@@ -132,6 +150,7 @@ def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False
     The full read does so; lazy access, which leaves payloads unread, scans them.
     """
     token = os.urandom(16).hex()  # placeholders no document can contain by chance
+    shortest = PAYLOAD_THRESHOLD if min_string is None else min_string
     pieces: list[bytes] = []
     spans: dict[str, Span] = {}
     last = pos = 0
@@ -139,7 +158,7 @@ def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False
         q = mm.find(b'"', pos)
         if q < 0:
             break
-        if predict and _DATA_MEMBER.search(mm[max(0, q - 64) : q]):
+        if predict and _is_data_value(mm, q):
             end = _predicted_end(mm, q)
             if end >= 0:
                 name = f"{token}:{len(spans)}"
@@ -158,8 +177,8 @@ def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False
                 spans[name] = Span(end + 2, close, "list")
                 last = pos = close
                 continue
-        long = end - q - 1 >= PAYLOAD_THRESHOLD
-        if long and not escaped and _DATA_MEMBER.search(mm[max(0, q - 64) : q]):
+        long = end - q - 1 >= shortest
+        if long and not escaped and _is_data_value(mm, q):
             name = f"{token}:{len(spans)}"
             pieces.append(mm[last:q])
             pieces.append(b'"' + name.encode() + b'"')
@@ -222,8 +241,12 @@ _LEN = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC7: 1, 0xC8: 2, 
 _COUNT = {0xDC: (2, 1), 0xDD: (4, 1), 0xDE: (2, 2), 0xDF: (4, 2)}
 
 
-def scan_msgpack(mm: mmap.mmap) -> Skeleton:
-    """Walk MessagePack headers and cut long bins out, replacing each with a 16-byte bin."""
+def scan_msgpack(mm: mmap.mmap, *, min_bin: int | None = None) -> Skeleton:
+    """Walk MessagePack headers and cut long bins out, replacing each with a 16-byte bin.
+
+    Long: ``PAYLOAD_THRESHOLD`` bytes or more, or ``min_bin`` (lazy access passes 0: every bin).
+    """
+    shortest = PAYLOAD_THRESHOLD if min_bin is None else min_bin
     size = len(mm)
     pieces: list[bytes] = []
     spans: dict[str, Span] = {}
@@ -255,7 +278,7 @@ def scan_msgpack(mm: mmap.mmap) -> Skeleton:
             start, end = pos + head, pos + head + n
             if end > size:
                 raise Fallback("truncated")
-            if b in (0xC4, 0xC5, 0xC6) and n >= PAYLOAD_THRESHOLD:
+            if b in (0xC4, 0xC5, 0xC6) and n >= shortest:
                 key = os.urandom(16)
                 pieces.append(mm[last:pos])
                 pieces.append(b"\xc4\x10" + key)

@@ -36,7 +36,7 @@ def read_big(
 ) -> tuple[_Parsed, dict[str, np.ndarray], Collector, dict[str, quantize.QuantizedTensor]]:
     with open(path, "rb") as f, bigfile.open_mapping(f) as mm:
         # Every payload's characters are checked below (decoded, or check_chars): ends may be predicted.
-        kind, skeleton, out, parsed = scan_structure(mm, limits, predict=True)
+        kind, skeleton, out, parsed = scan_structure(mm, limits)
         tensors = parsed.parsed.get("tensors") if isinstance(parsed.parsed, dict) else None
         if parsed.parsed is None or placed(skeleton, tensors) != len(skeleton.spans):
             raise bigfile.Fallback("a payload outside tensor data, or a syntax error")

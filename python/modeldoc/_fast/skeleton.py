@@ -17,17 +17,23 @@ from . import bigfile
 
 
 def scan_structure(
-    mm: mmap.mmap, limits: Limits, *, predict: bool = False, cut_escaped: bool = False
+    mm: mmap.mmap, limits: Limits, *, lazy: bool = False
 ) -> tuple[str, bigfile.Skeleton, Collector, _Parsed]:
     """The container, the payloads, the findings and the parsed structure; Fallback if not a document.
 
-    ``predict`` (the full read, which then checks every payload's characters) and ``cut_escaped``
-    (lazy access): see :func:`bigfile.scan_json`.
+    The full read (``lazy`` false) checks every payload's characters later, so it may predict where
+    a base64 payload ends (:func:`bigfile.scan_json`). Lazy access reads a payload only on request:
+    it cuts out every base64 string and bin, so each tensor has its byte range, and long strings
+    with escapes, which its decoder then refuses.
     """
     kind = sniff(mm[: 1 << 16])
     if isinstance(kind, Finding):
         raise bigfile.Fallback("not recognised")
-    skeleton = bigfile.scan_json(mm, predict=predict, cut_escaped=cut_escaped) if kind == "json" else bigfile.scan_msgpack(mm)
+    if kind == "json":
+        skeleton = (bigfile.scan_json(mm, cut_escaped=True, min_string=0) if lazy
+                    else bigfile.scan_json(mm, predict=True))
+    else:
+        skeleton = bigfile.scan_msgpack(mm, min_bin=0 if lazy else None)
     out = Collector()
     return kind, skeleton, out, _parse_and_check_structure(skeleton.data, limits, out)
 
