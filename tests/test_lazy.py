@@ -222,6 +222,8 @@ def test_inspect_reads_the_structure_only(files: dict[str, Path], tmp_path: Path
         (k, list(v.shape), v.nbytes) for k, v in _tensors().items()
     ]
     assert info["parameters"] == sum(v.size for v in _tensors().values())
+    start, end = next(t["byte_range"] for t in info["tensors"] if t["name"] == "half")
+    assert bytes(data[start:end]) == _tensors()["half"].astype("<f2").tobytes()  # where "half" lies in the file
     assert main(["inspect", str(path), "--limit", "max_tensor_bytes=1000"]) == 1
     assert "LIMIT_TENSOR_SIZE at /tensors/0/shape" in capsys.readouterr().err
 

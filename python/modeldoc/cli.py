@@ -220,6 +220,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                                  "encoding": info_t.encoding, "bytes": info_t.nbytes}
         if info_t.quantization is not None:
             entry.update(stored_dtype=info_t.stored_dtype, quantization=info_t.quantization)
+        if info_t.byte_range is not None:  # where the stored data lies in the file (LazyDocument.tensor_info)
+            entry["byte_range"] = list(info_t.byte_range)
         tensors.append(entry)
     info = {
         "file": shown(args.file),
