@@ -64,7 +64,8 @@ export function read(bytes, options) {
  * @param {string | Uint8Array} source a path or the document's bytes
  * @param {{limits?: object, schemaPath?: string}} [options]
  * @returns {{container: 'json'|'msgpack', warnings: {code: string, pointer: string}[],
- *            tensors: {name: string, dtype: string, shape: bigint[], encoding: string, storedDtype: string}[],
+ *            tensors: {name: string, dtype: string, shape: bigint[], encoding: string, storedDtype: string,
+ *                      byteRange: [number, number] | null}[],
  *            keys: () => string[], getTensor: (name: string) => object, close: () => void}}
  *   getTensor returns what read() returns for that tensor, or throws ModelDocError with its finding
  *   (RangeError for a name the document does not have, Error after close()).

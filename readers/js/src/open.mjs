@@ -17,7 +17,7 @@ import { scanDocument } from './container.mjs';
 import { scanJson } from './jsonscan.mjs';
 import { checkStructure, checkLayers } from './reader.mjs';
 import { headerCheck, decodeTensor, toTypedArray, DEFAULT_LIMITS } from './data.mjs';
-import { JObj, FileValue, SyntaxFail, integerValue } from './values.mjs';
+import { JObj, FileBin, FileValue, SyntaxFail, integerValue } from './values.mjs';
 import { ModelDocError } from './errors.mjs';
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -59,7 +59,7 @@ function opened({ findings, container, tree, sound }, limits, file) {
     const q = t.get('quantization');
     return {
       name: t.get('name'), dtype: q === undefined ? t.get('dtype') : q.get('dtype'), shape: t.get('shape').map(integerValue),
-      encoding: t.get('encoding'), storedDtype: t.get('dtype'),
+      encoding: t.get('encoding'), storedDtype: t.get('dtype'), byteRange: byteRange(t.get('data')),
     };
   });
   // Everything getTensor needs, and nothing the returned object's user holds.
@@ -76,6 +76,16 @@ function opened({ findings, container, tree, sound }, limits, file) {
     getTensor: (name) => getTensor(state, name),
     close: () => close(state),
   };
+}
+
+// Where a tensor's data lies in the file, [start, end): a bin's bytes, a string's characters (the
+// quotes left out), an array's text; null from bytes, and for data split into several bins.
+function byteRange(data) {
+  if (data instanceof FileBin) return [data.offset, data.offset + data.size];
+  if (data instanceof FileValue) {
+    return data.kind === 'string' ? [data.offset + 1, data.offset + data.length - 1] : [data.offset, data.offset + data.length];
+  }
+  return null;
 }
 
 function getTensor(state, name) {

@@ -91,6 +91,9 @@ export interface TensorInfo {
   encoding: 'base64' | 'list' | 'raw';
   /** The dtype as stored; `dtype` is what getTensor returns (quantization.dtype for a quantized tensor). */
   storedDtype: string;
+  /** Where the data lies in the file, [start, end): a bin's bytes, a string's characters, an array's
+   * text. null when opened from bytes, and for data split into several bins. */
+  byteRange: [number, number] | null;
 }
 
 /** A document opened for one tensor at a time (spec.md 7.1). */
