@@ -337,3 +337,18 @@ def test_a_file_replaced_while_open_is_not_taken_for_it(files: dict[str, Path], 
             f.load()
         assert e.value.code == "IO_UNREADABLE" and "changed while it was open" in str(e.value)
         assert same_bits(f.get_tensor("big"), _tensors()["big"])  # the handle keeps the file it opened
+
+
+def test_a_short_data_member_outside_the_tensors_keeps_the_file_lazy(tmp_path: Path) -> None:
+    """Lazy access cuts out every string named "data" to give each tensor its byte range; a short one
+    elsewhere (metadata here) must not send open to reading the whole file."""
+    doc = doc_with(_tensors())
+    doc.metadata["data"] = "imagenet"
+    path = tmp_path / "m.json"
+    modeldoc.save(doc, path)
+    with modeldoc.open(path) as f:
+        assert f._source is not None  # the file is read lazily, not whole
+        assert f.metadata["data"] == "imagenet"
+        assert f.tensor_info("big").byte_range is not None  # long payloads keep theirs
+        assert same_bits(f.get_tensor("small"), _tensors()["small"])
+        f.verify_document()

@@ -65,7 +65,8 @@ class TensorInfo:
     # Offsets [start, end) in the file of the data as stored: a MessagePack bin's bytes (the tensor's
     # little-endian bytes), a base64 string's characters, a list's text from "[" to "]". None when the
     # document was opened from bytes or a file object, for a list under 64 KiB of text (read with the
-    # structure), and for data split into several bins.
+    # structure), for data split into several bins, and for any payload under 64 KiB in a document
+    # with a short string member named "data" outside its tensors (see _open_file).
     byte_range: tuple[int, int] | None = None
 
     @property
@@ -377,6 +378,11 @@ def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> La
         raise
     try:
         _, skeleton, out, parsed = scan_structure(mm, limits, lazy=True)
+        if parsed.tree is None or placed(skeleton, parsed.tree["tensors"]) != len(skeleton.spans):
+            # Cutting out every string named "data" also took one outside tensor data (metadata
+            # {"data": "imagenet"}, say): scan again cutting out long ones only, as the full read does,
+            # so that only the short tensors lose their byte range, not the whole file its laziness.
+            _, skeleton, out, parsed = scan_structure(mm, limits, lazy=True, short=False)
         if parsed.tree is None or parsed.container is None:
             raise bigfile.Fallback("the structure failed: the ordinary read names the problem")
         if placed(skeleton, parsed.tree["tensors"]) != len(skeleton.spans):

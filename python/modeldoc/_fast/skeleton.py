@@ -17,23 +17,24 @@ from . import bigfile
 
 
 def scan_structure(
-    mm: mmap.mmap, limits: Limits, *, lazy: bool = False
+    mm: mmap.mmap, limits: Limits, *, lazy: bool = False, short: bool = True
 ) -> tuple[str, bigfile.Skeleton, Collector, _Parsed]:
     """The container, the payloads, the findings and the parsed structure; Fallback if not a document.
 
     The full read (``lazy`` false) checks every payload's characters later, so it may predict where
     a base64 payload ends (:func:`bigfile.scan_json`). Lazy access reads a payload only on request:
-    it cuts out every base64 string and bin, so each tensor has its byte range, and long strings
-    with escapes, which its decoder then refuses.
+    it cuts out long strings with escapes too, which its decoder then refuses, and with ``short``
+    every base64 string and bin however short, so that each tensor has its byte range.
     """
     kind = sniff(mm[: 1 << 16])
     if isinstance(kind, Finding):
         raise bigfile.Fallback("not recognised")
+    every = 0 if lazy and short else None
     if kind == "json":
-        skeleton = (bigfile.scan_json(mm, cut_escaped=True, min_string=0) if lazy
+        skeleton = (bigfile.scan_json(mm, cut_escaped=True, min_string=every) if lazy
                     else bigfile.scan_json(mm, predict=True))
     else:
-        skeleton = bigfile.scan_msgpack(mm, min_bin=0 if lazy else None)
+        skeleton = bigfile.scan_msgpack(mm, min_bin=every)
     out = Collector()
     return kind, skeleton, out, _parse_and_check_structure(skeleton.data, limits, out)
 
