@@ -154,6 +154,14 @@ def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False
     pieces: list[bytes] = []
     spans: dict[str, Span] = {}
     last = pos = 0
+
+    def cut(upto: int, span: Span) -> None:
+        """Keep the text from ``last`` to ``upto``, then a placeholder that stands for ``span``."""
+        name = f"{token}:{len(spans)}"
+        pieces.append(mm[last:upto])
+        pieces.append(b'"' + name.encode() + b'"')
+        spans[name] = span
+
     while True:
         q = mm.find(b'"', pos)
         if q < 0:
@@ -161,28 +169,19 @@ def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False
         if predict and _is_data_value(mm, q):
             end = _predicted_end(mm, q)
             if end >= 0:
-                name = f"{token}:{len(spans)}"
-                pieces.append(mm[last:q])
-                pieces.append(b'"' + name.encode() + b'"')
-                spans[name] = Span(q + 1, end)
+                cut(q, Span(q + 1, end))
                 last = pos = end + 1
                 continue
         end, escaped = _string_end(mm, q + 1, escapes=not cut_escaped)
         if end - q == 5 and mm[q : end + 3] == b'"data":[':
             close = _list_end(mm, end + 2)
             if close >= 0:
-                name = f"{token}:{len(spans)}"
-                pieces.append(mm[last : end + 2])
-                pieces.append(b'"' + name.encode() + b'"')
-                spans[name] = Span(end + 2, close, "list")
+                cut(end + 2, Span(end + 2, close, "list"))
                 last = pos = close
                 continue
         long = end - q - 1 >= shortest
         if long and not escaped and _is_data_value(mm, q):
-            name = f"{token}:{len(spans)}"
-            pieces.append(mm[last:q])
-            pieces.append(b'"' + name.encode() + b'"')
-            spans[name] = Span(q + 1, end)
+            cut(q, Span(q + 1, end))
             last = end + 1
         pos = end + 1
     pieces.append(mm[last:])
