@@ -377,15 +377,16 @@ def _open_file(path: str | os.PathLike[str], limits: Limits, verify: bool) -> La
         f.close()
         raise
     try:
-        _, skeleton, out, parsed = scan_structure(mm, limits, lazy=True)
-        if parsed.tree is None or placed(skeleton, parsed.tree["tensors"]) != len(skeleton.spans):
-            # Cutting out every string named "data" also took one outside tensor data (metadata
-            # {"data": "imagenet"}, say): scan again cutting out long ones only, as the full read does,
-            # so that only the short tensors lose their byte range, not the whole file its laziness.
-            _, skeleton, out, parsed = scan_structure(mm, limits, lazy=True, short=False)
-        if parsed.tree is None or parsed.container is None:
-            raise bigfile.Fallback("the structure failed: the ordinary read names the problem")
-        if placed(skeleton, parsed.tree["tensors"]) != len(skeleton.spans):
+        # Cutting out every string named "data" may also take one outside tensor data (metadata
+        # {"data": "imagenet"}, say): then scan again cutting out long ones only, as the full read does,
+        # so that only the short tensors lose their byte range, not the whole file its laziness.
+        for short in (True, False):
+            _, skeleton, out, parsed = scan_structure(mm, limits, lazy=True, short=short)
+            if parsed.tree is None or parsed.container is None:
+                raise bigfile.Fallback("the structure failed: the ordinary read names the problem")
+            if placed(skeleton, parsed.tree["tensors"]) == len(skeleton.spans):
+                break
+        else:
             raise bigfile.Fallback("a payload outside tensor data")
         if any(span.kind == "list" and _long_string(mm, span, limits.max_string_length)
                for span in _well_formed(list(skeleton.spans.values()))):
