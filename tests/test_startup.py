@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import modeldoc
+from modeldoc.choices import Encoding
 
 # Loaded on first use only: the codecs, the schema validator, bfloat16 and every framework.
 LAZY = {"ml_dtypes", "jsonschema", "referencing", "msgpack", "pybase64", "orjson",
@@ -92,3 +94,16 @@ def test_every_public_name_resolves() -> None:
         assert name in dir(modeldoc)
     with pytest.raises(AttributeError):
         modeldoc.no_such_name  # type: ignore[attr-defined]  # noqa: B018  (the point: no such name)
+
+
+@pytest.mark.parametrize("encoding", ["msgpack", "base64"])
+def test_open_and_list_load_no_checksum_code(encoding: Encoding, tmp_path: Path) -> None:
+    # What `modeldoc inspect` does reads no tensor data, so it computes no checksum: hashlib (it loads
+    # OpenSSL), the hashing threads and the base64 decoder stay out; the first get_tensor brings hashlib.
+    path = str(tmp_path / ("m.msgpack" if encoding == "msgpack" else "m.json"))
+    modeldoc.save(modeldoc.example_document(), path, encoding=encoding)
+    code = f"import modeldoc\nwith modeldoc.open({path!r}) as f:\n    [i.shape for i in f.tensors.values()]"
+    listed = loaded_after(code)
+    assert {"hashlib", "_hashlib", "concurrent", "pybase64"} & tops(listed) == set()
+    got = loaded_after(code + "\n    f.get_tensor('dense/kernel')")
+    assert "hashlib" in tops(got)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import itertools
 import json
 import math
@@ -60,6 +59,8 @@ _MAX_ARRAY_BYTES = (1 << 63) - 1  # the most numpy holds in one array (also belo
 
 
 def sha256_hex(buf: memoryview | bytes) -> str:
+    import hashlib  # with the first checksum: it loads OpenSSL (3 ms), which open and inspect never need
+
     return hashlib.sha256(buf).hexdigest()
 
 

@@ -8,12 +8,12 @@ two cores this hides much of it.
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 if TYPE_CHECKING:
     # concurrent.futures (and the logging it loads) comes with the first threaded hash, not with
-    # the reader: opening a document lazily in a fresh process never needs it.
+    # the reader: opening a document lazily in a fresh process never needs it. hashlib likewise
+    # comes with the first checksum (it loads OpenSSL, 3 ms), which open and inspect never need.
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
@@ -26,6 +26,8 @@ class Hasher:
     future ``update`` returns is done (``wait`` before reusing its buffer)."""
 
     def __init__(self, total: int, *, enabled: bool = True) -> None:
+        import hashlib
+
         self._sha = hashlib.sha256()
         self._enabled = enabled  # load(verify=False) skips checksums altogether
         threaded = enabled and total >= _SMALL
@@ -86,6 +88,8 @@ def hash_bytes_in_background(view: Any) -> Future[str]:
     global _POOL
     if _POOL is None:
         _POOL = _executor()(2, thread_name_prefix="modeldoc-sha256-pool")
+    import hashlib
+
     return _POOL.submit(lambda: hashlib.sha256(view).hexdigest())
 
 
