@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import modeldoc
-from modeldoc._fast import bigfile
+from modeldoc._fast import bigfile, payloads
 from modeldoc.encodings import Encoding
 from tests.testutil import CASES, FIXTURES, findings
 
@@ -25,7 +25,7 @@ def stream_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every file 'big' and every payload of 64 bytes or more a cut-out payload."""
     monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
-    monkeypatch.setattr(bigfile, "_CHUNK_TEXT", 64)  # many chunks per payload
+    monkeypatch.setattr(payloads, "_CHUNK_TEXT", 64)  # many chunks per payload
 
 
 @pytest.mark.usefixtures("stream_everything")
@@ -82,13 +82,13 @@ def test_streaming_path_agrees_on_broken_big_documents(tmp_path_factory: pytest.
 def test_streaming_path_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Guard against the equivalence tests passing only because everything falls back."""
     calls = []
-    real = bigfile.decode_base64_span
+    real = payloads.decode_base64_span
 
     def spy(*args: Any, **kw: Any) -> Any:
         calls.append(1)
         return real(*args, **kw)
 
-    monkeypatch.setattr(bigfile, "decode_base64_span", spy)
+    monkeypatch.setattr(payloads, "decode_base64_span", spy)
     path = tmp_path / "m.json"
     path.write_bytes(SEEDS[0])
     assert modeldoc.validate(path).ok and calls

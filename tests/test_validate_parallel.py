@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import modeldoc
-from modeldoc._fast import bigfile, bigread, hashing
+from modeldoc._fast import bigfile, bigread, hashing, payloads
 from tests.testutil import findings
 
 T = TypeVar("T")
@@ -24,7 +24,7 @@ def spread_everything(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every file takes the big-file path and every cut-out tensor goes to the job pool."""
     monkeypatch.setattr(bigfile, "STREAM_THRESHOLD", 0)
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
-    monkeypatch.setattr(bigfile, "_CHUNK_TEXT", 64)
+    monkeypatch.setattr(payloads, "_CHUNK_TEXT", 64)
     monkeypatch.setattr(bigread, "SPREAD", 0)
     calls = [0]
     real = hashing.run_in_background
@@ -83,7 +83,7 @@ def test_the_pool_agrees_with_the_ordinary_path(tmp_path_factory: pytest.TempPat
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(bigfile, "STREAM_THRESHOLD", 0)
         mp.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)
-        mp.setattr(bigfile, "_CHUNK_TEXT", 64)
+        mp.setattr(payloads, "_CHUNK_TEXT", 64)
         mp.setattr(bigread, "SPREAD", 0)
         path = tmp_path_factory.mktemp("m") / "doc"
         path.write_bytes(data)

@@ -29,7 +29,7 @@ from typing import IO, Any, Iterator
 import numpy as np
 
 from . import document, quantize
-from ._fast import bigfile
+from ._fast import bigfile, payloads
 from ._fast.skeleton import placed, scan_structure
 from .document import Document, Graph, Producer, TestVector, graph_from_tree, producer_from_tree
 from .dtypes import DTYPES, to_le_bytes
@@ -291,7 +291,7 @@ class _FileSource:
             parts = bigfile.raw_parts(self._skeleton, t["data"])
             if parts is None:
                 return None
-            arr, digest = bigfile.read_raw_span(fd, parts, dt, shape, nbytes, ptr, True, None, verify)
+            arr, digest = payloads.read_raw_span(fd, parts, dt, shape, nbytes, ptr, True, None, verify)
         else:
             span = bigfile.span_of(self._skeleton, t["data"])
             if span is None:
@@ -307,7 +307,7 @@ class _FileSource:
                     fd, self._mm, span.start, span.end, dt, shape, nbytes, ptr, True, limits, None, verify
                 )
             else:
-                arr, digest = bigfile.decode_base64_span(fd, self._mm, span, dt, shape, nbytes, ptr, True, None, verify)
+                arr, digest = payloads.decode_base64_span(fd, self._mm, span, dt, shape, nbytes, ptr, True, None, verify)
         assert arr is not None  # kept: keep=True above
         return arr, digest if isinstance(digest, str) else digest.result()  # a str, or a Future of one
 

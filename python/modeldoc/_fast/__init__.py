@@ -5,7 +5,8 @@ when it meets anything it cannot vouch for, it gives up (``bigfile.Fallback``) a
 reference path runs, so results, findings and pointers never depend on which path ran.
 
 - ``bigread``: reading files of ``bigfile.STREAM_THRESHOLD`` or more (``reader._read`` calls it);
-- ``bigfile``: cutting payloads out of a file, decoding base64 and raw payloads from it in chunks;
+- ``bigfile``: cutting payloads out of a file (the JSON and MessagePack scanners);
+- ``payloads``: decoding base64 and raw payloads from the file in chunks, hashing as they go;
 - ``listread``: ``list`` payloads parsed by orjson block by block;
 - ``fastlist``: ``list`` text written by orjson, byte for byte the reference text;
 - ``hashing``: SHA-256 on a second core, and the job pool;

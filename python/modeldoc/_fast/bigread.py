@@ -23,7 +23,7 @@ from ..errors import Collector
 from ..limits import Limits
 from ..progress import Progress
 from ..reader import Visit, _decode_tensors, _Parsed
-from . import bigfile, listread
+from . import bigfile, listread, payloads
 from .hashing import run_in_background
 from .skeleton import placed, scan_structure
 
@@ -79,7 +79,7 @@ def read_big(
 
                 def read_raw() -> tuple[Any, Any]:
                     assert parts is not None
-                    return bigfile.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keeps, advance, verify)
+                    return payloads.read_raw_span(f.fileno(), parts, dt, shape, nbytes, ptr, keeps, advance, verify)
 
                 return later(read_raw) if spread else settled(read_raw())
             span = bigfile.span_of(skeleton, t["data"])
@@ -98,7 +98,7 @@ def read_big(
 
                 def read_base64() -> tuple[Any, Any]:
                     assert span is not None
-                    result = bigfile.decode_base64_span(
+                    result = payloads.decode_base64_span(
                         f.fileno(), mm, span, dt, shape, nbytes, ptr, keeps, advance, verify
                     )
                     decoded.add(span)  # every character went through the base64 decoder
@@ -127,4 +127,4 @@ def _check_undecoded(fd: int, span: bigfile.Span) -> None:
     """A payload that was never decoded must be text the syntax layer accepts."""
     if span.kind == "list":
         raise bigfile.Fallback("list data not decoded: its syntax is unchecked")
-    bigfile.check_chars(fd, span)
+    payloads.check_chars(fd, span)
