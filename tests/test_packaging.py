@@ -260,6 +260,14 @@ def test_installed_core_commands(venv: Path, outside: Path) -> None:
     assert onnx.returncode == 2 and "pip install 'modeldoc[onnx]'" in onnx.stderr, onnx.stderr
     version = run([str(venv / "python"), "-c", "import modeldoc; print(modeldoc.__version__)"], cwd=outside)
     assert version.stdout.strip() == PYPROJECT["version"]
+    # Lazy access as a user meets it: `inspect --json` and `modeldoc.open` read one tensor from the file.
+    shown = json.loads(run([modeldoc, "inspect", "m.msgpack", "--json"], cwd=outside).stdout)
+    kernel = next(t for t in shown["tensors"] if t["name"] == "conv/kernel")
+    start, end = kernel["byte_range"]
+    lazy = ("import sys, modeldoc\nwith modeldoc.open('m.msgpack') as f:\n"
+            "    sys.stdout.buffer.write(f.get_tensor('conv/kernel').astype('<f4').tobytes())")
+    got = subprocess.run([str(venv / "python"), "-c", lazy], cwd=outside, env=USER_ENV, capture_output=True, check=True)
+    assert got.stdout == (outside / "m.msgpack").read_bytes()[start:end]  # MessagePack stores little-endian bytes
 
 
 @pytest.mark.packaging
@@ -300,16 +308,19 @@ def test_installed_js_api_by_package_name(venv: Path, npm_project: Path, outside
     zoo = sorted((fixtures / "valid").glob("keras-zoo-*-base64.json"))[0]
     script = """
 import { readFileSync } from 'node:fs';
-import { read, validate } from 'modeldoc-reader';
+import { open, read, validate } from 'modeldoc-reader';
 import { checkTestVectors } from 'modeldoc-reader/evaluate';
 const bytes = readFileSync(process.argv[2]);
 const doc = read(bytes);
-console.log(JSON.stringify({ valid: validate(bytes).valid, tensors: doc.tensors.length, pass: checkTestVectors(doc).pass }));
+const lazy = open(process.argv[2]);
+const same = doc.tensors.every((t) => Buffer.compare(Buffer.from(lazy.getTensor(t.name).bytes), Buffer.from(t.bytes)) === 0);
+lazy.close();
+console.log(JSON.stringify({ valid: validate(bytes).valid, tensors: doc.tensors.length, pass: checkTestVectors(doc).pass, same }));
 """
     (npm_project / "use.mjs").write_text(script)
     r = run(["node", "use.mjs", str(zoo)], cwd=npm_project)
     tensors = len(json.loads(zoo.read_text("utf-8"))["tensors"])
-    assert json.loads(r.stdout) == {"valid": True, "tensors": tensors, "pass": True}
+    assert json.loads(r.stdout) == {"valid": True, "tensors": tensors, "pass": True, "same": True}
     run([str(npm_project / "node_modules" / ".bin" / "modeldoc-js-run"), str(zoo)], cwd=outside)
 
 
