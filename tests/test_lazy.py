@@ -18,8 +18,9 @@ import pytest
 import modeldoc
 from modeldoc._fast import bigfile
 from modeldoc.encodings import ENCODINGS, Encoding
+from modeldoc.lazy import LazyDocument
 from modeldoc.quantize import quantize_document
-from tests.testutil import CASES, FIXTURES, doc_with, same_bits
+from tests.testutil import CASES, FIXTURES, doc_with, lazy_agrees, same_bits
 
 SUFFIX = {"base64": ".json", "list": ".json", "msgpack": ".msgpack"}
 
@@ -35,6 +36,7 @@ def _tensors() -> dict[str, np.ndarray]:
         "half": rng.normal(0, 1, (300, 300)).astype(np.float16),
         "small": np.array([1.5, -2.0], np.float32),
         "scalar": np.array(3, np.int32),
+        "nan": np.array(np.nan, np.float16),  # a string as list data
         "empty": np.zeros((0, 4), np.float32),
     }
 
@@ -55,9 +57,16 @@ def _errors(e: modeldoc.ModelDocError) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_every_tensor_reads_back_bit_exact(files: dict[str, Path], encoding: Encoding) -> None:
+def test_every_tensor_reads_back_bit_exact(
+    files: dict[str, Path], encoding: Encoding, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = files[encoding]
     full = modeldoc.load(path)
+
+    def no_full_read(*args: Any) -> None:
+        raise AssertionError("a valid document read tensor by tensor needs no full read")
+
+    monkeypatch.setattr(LazyDocument, "_read_whole", no_full_read)
     with modeldoc.open(path) as f:
         assert f.keys() == list(full.tensors)
         assert f.container == ("msgpack" if encoding == "msgpack" else "json")
@@ -161,28 +170,45 @@ def test_open_and_get_tensor_report_what_validate_reports(case: dict[str, Any], 
     path = FIXTURES / str(case["file"])
     data = path.read_bytes()
     report = modeldoc.validate(data)  # bytes: the ordinary path
-    full = sorted((f.code, f.pointer) for f in report.errors if f.code != "DATA_DOCUMENT_CHECKSUM")
     monkeypatch.setattr(bigfile, "PAYLOAD_THRESHOLD", 64)  # cut out every payload of 64 bytes or more
     for source in (path, data):
-        try:
-            f = modeldoc.open(source)
-        except modeldoc.ModelDocError as e:
-            raised = _errors(e)
-            assert raised and set(raised) <= set(full), raised
-            continue
-        got: list[tuple[str, str]] = []
-        loaded = modeldoc.loads(data) if report.ok else None
-        with f:
-            assert [w.code for w in f.warnings] == [w.code for w in report.warnings]
-            for name in f:
-                try:
-                    arr = f.get_tensor(name)
-                except modeldoc.ModelDocError as e:
-                    got.extend(_errors(e))
-                    continue
-                if loaded is not None:
-                    assert same_bits(arr, loaded.tensors[name])
-        assert sorted(got) == full
+        lazy_agrees(source, report)
+
+
+@pytest.mark.parametrize("broken", ["first", "second"])
+def test_a_syntax_error_in_a_payload_is_the_whole_documents_finding(tmp_path: Path, broken: str) -> None:
+    """Validation stops at a syntax error. Lazy access meets one inside a payload only when it reads
+    that payload (spec.md 7.1, item 2), so verify_document reports validate's findings alone, even
+    when a tensor read before it has a checksum that no longer matches."""
+    text = modeldoc.dumps(doc_with({"a": np.array([1.5, 2.5], np.float32), "b": np.array([3.5, 4.5], np.float32)}),
+                          encoding="list")
+    bad_syntax, bad_sum = ((b"[1.5,2.5]", b"[3.5,4.5]") if broken == "first" else (b"[3.5,4.5]", b"[1.5,2.5]"))
+    text = text.replace(bad_syntax, bad_syntax.replace(b",", b",,")).replace(bad_sum, bad_sum.replace(b".5]", b".25]"))
+    path = tmp_path / "m.json"
+    path.write_bytes(text)
+    full = [(f.code, f.pointer) for f in modeldoc.validate(text).errors]
+    assert [c for c, _ in full] == ["SYNTAX_JSON"]
+    with modeldoc.open(path) as f:  # the lists were cut out unread: open does not meet the error
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            f.verify_document()
+        assert _errors(e.value) == full
+        with pytest.raises(modeldoc.ModelDocError) as e:
+            f.get_tensor("b" if broken == "first" else "a")
+        assert [c for c, _ in _errors(e.value)] == ["DATA_CHECKSUM"]  # its own payload is read and checked
+
+
+def test_a_member_after_list_data_is_not_cut_out_with_it(files: dict[str, Path], tmp_path: Path) -> None:
+    """Lazy access takes list data to end at the writer's ',"sha256"'. A member between the array's
+    real end and that text must still reach the structure's checks at open (spec.md 7.1, item 1)."""
+    text = files["list"].read_bytes()
+    at = text.index(b'],"sha256"', text.index(b'"name":"big"')) + 1
+    path = tmp_path / "m.json"
+    path.write_bytes(text[:at] + b',"extra":[0]' + text[at:])
+    full = [(f.code, f.pointer) for f in modeldoc.validate(path.read_bytes()).errors]
+    assert full and all(c.startswith("SCHEMA_") for c, _ in full), full
+    with pytest.raises(modeldoc.ModelDocError) as e:
+        modeldoc.open(path)
+    assert _errors(e.value) == full
 
 
 def test_declared_sizes_are_checked_at_open(files: dict[str, Path]) -> None:
@@ -249,25 +275,22 @@ def test_extract_reads_and_checks_its_tensor_only(files: dict[str, Path], tmp_pa
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_tensor_info_gives_where_each_tensor_lies(files: dict[str, Path], encoding: Encoding) -> None:
     """A byte range is the data as stored: a bin's bytes (the tensor's little-endian bytes), a base64
-    string's characters, a list's text; every bin and base64 string has one, however small."""
+    string's characters, a list's JSON text (a scalar's one value); every tensor has one, however small."""
     import base64
 
     text = files[encoding].read_bytes()
+    values = {t["name"]: t["data"] for t in json.loads(text)["tensors"]} if encoding == "list" else {}
     with modeldoc.open(files[encoding]) as f:
         for name, want in _tensors().items():
             info = f.tensor_info(name)
             assert (info.dtype, info.shape, info.encoding) == (str(want.dtype), want.shape, f.tensors[name].encoding)
-            raw = np.ascontiguousarray(want).astype(want.dtype.newbyteorder("<")).tobytes()
-            if encoding == "list":
-                if info.byte_range is None:  # short lists are read with the structure
-                    assert len(json.dumps(want.tolist())) < bigfile.PAYLOAD_THRESHOLD
-                    continue
-                start, end = info.byte_range
-                assert text[start : start + 1] == b"[" and text[end - 1 : end] == b"]"
-                continue
             assert info.byte_range is not None, name
             start, end = info.byte_range
             stored = text[start:end]
+            if encoding == "list":  # the whole value exactly: its JSON text, or a string's characters
+                assert (stored.decode() if isinstance(values[name], str) else json.loads(stored)) == values[name], name
+                continue
+            raw = np.ascontiguousarray(want).astype(want.dtype.newbyteorder("<")).tobytes()
             assert (stored if encoding == "msgpack" else base64.b64decode(stored)) == raw, name
         with pytest.raises(KeyError):
             f.tensor_info("nope")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import modeldoc
 from modeldoc._fast import bigfile, listread
 from modeldoc.document import Document
-from tests.testutil import CASES, FIXTURES, findings
+from tests.testutil import CASES, FIXTURES, findings, lazy_agrees
 
 LIST_CASES = [c for c in CASES if b'"encoding":"list"' in (FIXTURES / c["file"]).read_bytes()]
 
@@ -36,10 +36,12 @@ def bits(a: object) -> bytes:
 
 
 def agree(path: Path) -> modeldoc.Report:
-    """validate and load through the file (big path) and through bytes (ordinary path)."""
+    """validate and load through the file (big path) and through bytes (ordinary path), and
+    open + get_tensor through the file (lazy access)."""
     data = path.read_bytes()
     by_path, by_bytes = modeldoc.validate(path), modeldoc.validate(data)
     assert findings(by_path) == findings(by_bytes)
+    lazy_agrees(path, by_bytes)  # lazy access cuts out every list in the writer's layout, however short
     if by_bytes.ok:
         a, b = modeldoc.load(path), modeldoc.loads(data)
         assert modeldoc.reader_report(a) == modeldoc.reader_report(b)

@@ -63,10 +63,11 @@ class TensorInfo:
     stored_dtype: str  # the dtype of the stored data (differs from ``dtype`` when quantized)
     quantization: dict[str, Any] | None  # the document's ``quantization`` object, if any
     # Offsets [start, end) in the file of the data as stored: a MessagePack bin's bytes (the tensor's
-    # little-endian bytes), a base64 string's characters, a list's text from "[" to "]". None when the
-    # document was opened from bytes or a file object, for a list under 64 KiB of text (read with the
-    # structure), for data split into several bins, and for any payload under 64 KiB in a document
-    # with a short string member named "data" outside its tensors (see _open_file).
+    # little-endian bytes), a string's characters (base64, or a scalar's "NaN" as list data; quotes left
+    # out), the JSON text of other list data (an array from "[" to "]", a scalar's number). None when the document was opened from bytes or a file object, for data
+    # split into several bins, for list data in another layout than the writer's (not followed by
+    # ',"sha256"', or holding a ":"), and for any payload under 64 KiB in a document with a short
+    # member named "data" outside its tensors (see _open_file).
     byte_range: tuple[int, int] | None = None
 
     @property
@@ -101,6 +102,10 @@ class LazyDocument:
         self._limits = limits
         self._verify = verify
         self._source = source  # None: the whole document is in memory (``tree`` holds the data)
+        # The whole document's findings once a payload showed that its text does not parse (spec.md 7.1,
+        # item 2). Validation stops there, so verify_document reports them alone; get_tensor still hands
+        # out a tensor whose own payload passes every check.
+        self._broken: list[Finding] | None = None
         self.container: Container = container
         self.format_version: str = tree["format_version"]
         self.warnings: list[Finding] = warnings
@@ -197,6 +202,8 @@ class LazyDocument:
         out = Collector()
         quantized: dict[int, dict[str, Any]] = {}
         for i in range(len(self._tree["tensors"])):
+            if self._broken is not None:  # validation stops at the syntax error: no tensor's data is reached
+                raise ModelDocError(self._broken)
             try:
                 arr = self._get(i, verify=True)
             except ModelDocError as e:
@@ -205,6 +212,8 @@ class LazyDocument:
             q = self._declared[i].quantization
             if q is not None:  # the report holds the checksum of the dequantized values (spec.md 5.5)
                 quantized[i] = q.report_tree(sha256_hex(to_le_bytes(arr, DTYPES[q.dtype])))
+        if self._broken is not None:
+            raise ModelDocError(self._broken)
         if not out.errors:  # every tensor matched its sha256, so these are the checksums a full read computes
             check_document_checksum(self._tree, [t["sha256"] for t in self._tree["tensors"]], quantized, out)
         if out.errors:
@@ -246,6 +255,9 @@ class LazyDocument:
         """The ordinary full read, for a payload only the reference decoders may judge."""
         assert self._source is not None
         parsed, arrays, out, _ = _read(self._source.path, self._limits, keep=True, verify=verify)
+        if parsed.tree is None and out.errors:  # the document failed before its data layer: a syntax error
+            self._broken = out.errors  # in a payload, met only now; it is the whole document's finding
+            raise ModelDocError(self._broken)
         name = self._tree["tensors"][i]["name"]
         here = f"/tensors/{i}"
         mine = [f for f in out.errors if f.pointer == here or f.pointer.startswith(here + "/")]
@@ -254,7 +266,7 @@ class LazyDocument:
         if name in arrays:  # this tensor is sound; other tensors' findings are theirs
             self._same_document(parsed.tree)
             return arrays[name]
-        if out.errors:  # the document itself failed before its data layer (a syntax error in a payload)
+        if out.errors:  # this tensor was not reached
             raise ModelDocError([f for f in out.errors if f.code != "DATA_DOCUMENT_CHECKSUM"] or out.errors)
         raise ModelDocError.of("IO_UNREADABLE", "", f"{os.fspath(self._source.path)!r} changed while it was open")
 
@@ -293,7 +305,7 @@ class _FileSource:
                 return None
             arr, digest = payloads.read_raw_span(fd, parts, dt, shape, nbytes, ptr, True, None, verify)
         else:
-            span = bigfile.span_of(self._skeleton, t["data"])
+            span = self._span(t)
             if span is None:
                 return None
             if (span.kind == "list") != (t["encoding"] == "list"):
@@ -319,6 +331,14 @@ class _FileSource:
         else:
             span = bigfile.span_of(self._skeleton, t["data"])
         return (span.start, span.end) if isinstance(span, bigfile.Span) else None
+
+    def _span(self, t: dict[str, Any]) -> bigfile.Span | None:
+        """A tensor's payload to decode, if it was cut out. A string as ``list`` data is a scalar's "NaN"
+        or "Infinity": its JSON text, quotes included, is the value the list decoder reads."""
+        span = bigfile.span_of(self._skeleton, t["data"])
+        if span is not None and span.kind == "string" and t["encoding"] == "list":
+            return bigfile.Span(span.start - 1, span.end + 1, "list")
+        return span
 
     def close(self) -> None:
         if not self.closed:

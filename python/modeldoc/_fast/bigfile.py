@@ -124,11 +124,11 @@ def _is_data_value(mm: mmap.mmap, q: int) -> bool:
 
 
 def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False,
-              min_string: int | None = None) -> Skeleton:
+              min_payload: int | None = None) -> Skeleton:
     """Cut long ``data`` strings (and the writer's long ``list`` arrays) out of JSON text.
 
-    Long: ``PAYLOAD_THRESHOLD`` characters or more, or ``min_string`` for strings (lazy access
-    passes 0, so that every base64 tensor has its place in the file).
+    Long: ``PAYLOAD_THRESHOLD`` characters or more, or ``min_payload`` (lazy access passes 0,
+    so that every base64 tensor, and every list in the writer's layout, has its place in the file).
 
     A long string that holds a backslash stays in the skeleton, for the JSON parser to
     unescape, unless ``cut_escaped``: lazy access cuts it out too, saving the pass that looks
@@ -144,7 +144,7 @@ def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False
     The full read does so; lazy access, which leaves payloads unread, scans them.
     """
     token = os.urandom(16).hex()  # placeholders no document can contain by chance
-    shortest = PAYLOAD_THRESHOLD if min_string is None else min_string
+    shortest = PAYLOAD_THRESHOLD if min_payload is None else min_payload
     pieces: list[bytes] = []
     spans: dict[str, Span] = {}
     last = pos = 0
@@ -167,8 +167,8 @@ def scan_json(mm: mmap.mmap, *, predict: bool = False, cut_escaped: bool = False
                 last = pos = end + 1
                 continue
         end, escaped = _string_end(mm, q + 1, escapes=not cut_escaped)
-        if end - q == 5 and mm[q : end + 3] == b'"data":[':
-            close = _list_end(mm, end + 2)
+        if end - q == 5 and mm[q : end + 2] == b'"data":' and end + 2 < len(mm) and mm[end + 2] in _LIST_START:
+            close = _list_end(mm, end + 2, shortest)
             if close >= 0:
                 cut(end + 2, Span(end + 2, close, "list"))
                 last = pos = close
@@ -211,21 +211,33 @@ def _predicted_end(mm: mmap.mmap, q: int) -> int:
     return end
 
 
-def _list_end(mm: mmap.mmap, start: int) -> int:
-    """End of a long ``list`` payload that starts at ``start`` ("["), or -1 to leave it in place.
+_LIST_START = b"[-0123456789tf"  # list data: an array, or a scalar tensor's one number, true or false
+_SCALAR_TEXT = 40  # more characters than any number the writer prints
 
-    Only the layout the reference writer uses is cut out: the array followed by
+
+def _list_end(mm: mmap.mmap, start: int, shortest: int) -> int:
+    """End of ``list`` data of ``shortest`` characters or more that starts at ``start`` (an array's
+    "[", or a scalar tensor's bare value), or -1 to leave it in place.
+
+    Only the layout the reference writer uses is cut out: the value followed by
     ``,"sha256"``. The candidate end need not be right: the payload is then not one
-    JSON array of the declared shape, and reading falls back to the reference path.
+    JSON value of the declared shape, and reading falls back to the reference path.
+    But it must not hide a member: text cut out before its real end is either a syntax
+    error (found when the payload is read, spec.md 7.1) or holds a ":", so any ":" (which
+    list data never holds) leaves the payload in place for the structure's checks.
     """
-    # Valid list data holds no "}", so the tensor's object closes after it: looking back from
-    # there keeps each search within one tensor (a layout without ',"sha256"' after the data
-    # must not make every search run to the end of the file).
-    brace = _find(mm, b"}", start)
-    hit = mm.rfind(b'],"sha256"', start, brace) if brace >= 0 else -1
-    if hit < 0 or hit + 1 - start < PAYLOAD_THRESHOLD:
+    if mm[start] == 0x5B:  # "["
+        # Valid list data holds no "}", so the tensor's object closes after it: looking back from
+        # there keeps each search within one tensor (a layout without ',"sha256"' after the data
+        # must not make every search run to the end of the file).
+        brace = _find(mm, b"}", start)
+        hit = mm.rfind(b'],"sha256"', start, brace) if brace >= 0 else -1
+        end = hit + 1 if hit >= 0 else -1
+    else:
+        end = mm.find(b',"sha256"', start, start + _SCALAR_TEXT)
+    if end < 0 or end - start < shortest or _find(mm, b":", start, end) >= 0:
         return -1
-    return hit + 1
+    return end
 
 
 _FIXED = {0xC0: 0, 0xC2: 0, 0xC3: 0, 0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,

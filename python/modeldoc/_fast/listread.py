@@ -31,7 +31,6 @@ findings and pointers never depend on which path ran.
 from __future__ import annotations
 
 import dataclasses
-import math
 import mmap
 import os
 from typing import Callable
@@ -39,7 +38,7 @@ from typing import Callable
 import numpy as np
 
 from ..dtypes import DType, from_le_bytes, int_range, to_le_bytes
-from ..encodings import decode_list
+from ..encodings import decode_list, sha256_hex
 from ..errors import Collector, ModelDocError
 from ..jsontext import _DECODER
 from ..limits import Limits
@@ -74,8 +73,10 @@ def decode_list_span(
 
     Raises :class:`bigfile.Fallback` for anything the reference path must judge.
     """
-    if not shape or math.prod(shape) == 0 or _TENSOR_DEPTH + len(shape) > limits.max_depth:
-        raise Unusual("scalar, empty or too deep: the reference path decides")
+    if not shape:
+        return _scalar(fd, start, end, dt, ptr, limits, keep, verify)
+    if _TENSOR_DEPTH + len(shape) > limits.max_depth:
+        raise Unusual("too deep: the reference path decides")
     blocks = _cuts(mm, start, end, len(shape))
     inner = shape[1:]
 
@@ -193,16 +194,40 @@ _MSG = "list data outside the reference path's checks"
 
 def _reference(buf: bytes | bytearray, dt: DType, inner: tuple[int, ...], ptr: str, limits: Limits) -> np.ndarray:
     """The reference decoder on one block; any finding sends the document to the reference path."""
+    items = _parsed(buf, limits)
+    if not isinstance(items, list):
+        raise Fallback(_MSG)
+    return _decoded(items, dt, (len(items),) + inner, ptr)
+
+
+def _scalar(
+    fd: int, start: int, end: int, dt: DType, ptr: str, limits: Limits, keep: bool, verify: bool
+) -> tuple[np.ndarray | None, str]:
+    """A scalar tensor's data, one bare value (lazy access cuts it out for its byte range): the
+    reference decoder reads it whole."""
+    buf = bytearray(end - start)
+    if os.preadv(fd, [buf], start) != len(buf):
+        raise Unusual("short read")
+    arr = _decoded(_parsed(buf, limits), dt, (), ptr)
+    return (arr if keep else None), sha256_hex(to_le_bytes(arr, dt)) if verify else ""
+
+
+def _parsed(buf: bytes | bytearray, limits: Limits) -> object:
+    """JSON text parsed and checked as the reference path does; Fallback on any finding."""
     try:
-        items = _DECODER.decode(buf.decode("ascii"))
+        value = _DECODER.decode(buf.decode("ascii"))
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise Fallback(_MSG) from None
     out = Collector()
-    check_tree(items, dataclasses.replace(limits, max_depth=limits.max_depth - _TENSOR_DEPTH), out, msgpack=False)
-    if out.errors or not isinstance(items, list):
+    check_tree(value, dataclasses.replace(limits, max_depth=limits.max_depth - _TENSOR_DEPTH), out, msgpack=False)
+    if out.errors:
         raise Fallback(_MSG)
+    return value
+
+
+def _decoded(value: object, dt: DType, shape: tuple[int, ...], ptr: str) -> np.ndarray:
     try:
-        return decode_list(items, dt, (len(items),) + inner, ptr)
+        return decode_list(value, dt, shape, ptr)
     except ModelDocError:
         raise Fallback(_MSG) from None
 

@@ -24,14 +24,14 @@ def scan_structure(
     The full read (``lazy`` false) checks every payload's characters later, so it may predict where
     a base64 payload ends (:func:`bigfile.scan_json`). Lazy access reads a payload only on request:
     it cuts out long strings with escapes too, which its decoder then refuses, and with ``short``
-    every base64 string and bin however short, so that each tensor has its byte range.
+    every base64 string, bin and list however short, so that each tensor has its byte range.
     """
     kind = sniff(mm[: 1 << 16])
     if isinstance(kind, Finding):
         raise bigfile.Fallback("not recognised")
     every = 0 if lazy and short else None
     if kind == "json":
-        skeleton = (bigfile.scan_json(mm, cut_escaped=True, min_string=every) if lazy
+        skeleton = (bigfile.scan_json(mm, cut_escaped=True, min_payload=every) if lazy
                     else bigfile.scan_json(mm, predict=True))
     else:
         skeleton = bigfile.scan_msgpack(mm, min_bin=every)

@@ -79,7 +79,8 @@ function opened({ findings, container, tree, sound }, limits, file) {
 }
 
 // Where a tensor's data lies in the file, [start, end): a bin's bytes, a string's characters (the
-// quotes left out), an array's text; null from bytes, and for data split into several bins.
+// quotes left out), an array's text; null from bytes, for data split into several bins, and for a
+// scalar's number or true/false as list data (built with the structure, not skipped).
 function byteRange(data) {
   if (data instanceof FileBin) return [data.offset, data.offset + data.size];
   if (data instanceof FileValue) {

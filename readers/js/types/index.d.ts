@@ -92,7 +92,8 @@ export interface TensorInfo {
   /** The dtype as stored; `dtype` is what getTensor returns (quantization.dtype for a quantized tensor). */
   storedDtype: string;
   /** Where the data lies in the file, [start, end): a bin's bytes, a string's characters, an array's
-   * text. null when opened from bytes, and for data split into several bins. */
+   * text. null when opened from bytes, for data split into several bins, and for a scalar's number or
+   * true/false as list data (read with the structure). */
   byteRange: [number, number] | null;
 }
 
