@@ -63,11 +63,12 @@ class TensorInfo:
     stored_dtype: str  # the dtype of the stored data (differs from ``dtype`` when quantized)
     quantization: dict[str, Any] | None  # the document's ``quantization`` object, if any
     # Offsets [start, end) in the file of the data as stored: a MessagePack bin's bytes (the tensor's
-    # little-endian bytes), a string's characters (base64, or a scalar's "NaN" as list data; quotes left
-    # out), the JSON text of other list data (an array from "[" to "]", a scalar's number). None when the document was opened from bytes or a file object, for data
-    # split into several bins, for list data in another layout than the writer's (not followed by
-    # ',"sha256"', or holding a ":"), and for any payload under 64 KiB in a document with a short
-    # member named "data" outside its tensors (see _open_file).
+    # little-endian bytes), a string's characters (base64, or a scalar's "NaN" as list data; quotes
+    # left out), the JSON text of other list data (an array from "[" to "]", a scalar's number).
+    # None when the document was opened from bytes or a file object, for data split into several
+    # bins, for list data in another layout than the writer's (not followed by ',"sha256"', or
+    # holding a ":"), and for any payload under 64 KiB in a document with a short member named
+    # "data" outside its tensors (see _open_file).
     byte_range: tuple[int, int] | None = None
 
     @property
