@@ -112,6 +112,7 @@ def test_entry(entry_id: str, script: ModuleType) -> None:
         return
     assert r["from"]["exit"] == 0, f"the runtime loads it, modeldoc does not: {r['from']['message']}"
     assert r["validate"]["exit"] == 0, r["validate"]["message"]
+    assert r["lazy"]["status"] == "agrees", r["lazy"].get("message")  # modeldoc.open, in every encoding
     if status != "loads" or entry["kind"] not in script.KERAS_KINDS:
         return
     keras = r["keras"]
