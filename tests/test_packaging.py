@@ -314,6 +314,7 @@ const bytes = readFileSync(process.argv[2]);
 const doc = read(bytes);
 const lazy = open(process.argv[2]);
 const same = doc.tensors.every((t) => Buffer.compare(Buffer.from(lazy.getTensor(t.name).bytes), Buffer.from(t.bytes)) === 0);
+lazy.verifyDocument(); // throws for an invalid document
 lazy.close();
 console.log(JSON.stringify({ valid: validate(bytes).valid, tensors: doc.tensors.length, pass: checkTestVectors(doc).pass, same }));
 """

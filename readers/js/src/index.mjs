@@ -60,13 +60,15 @@ export function read(bytes, options) {
  * structure in chunks and skips each tensor's data (a JSON file is still read
  * through once, a MessagePack file's data is not read at all), and getTensor
  * reads that tensor's bytes from the file; the file stays open until close().
- * document_sha256 is never checked, nor tensors never asked for: use validate.
+ * Tensors never asked for and document_sha256 are checked only by verifyDocument
+ * (every tensor in turn, then document_sha256: what validate reports).
  * @param {string | Uint8Array} source a path or the document's bytes
  * @param {{limits?: object, schemaPath?: string}} [options]
  * @returns {{container: 'json'|'msgpack', warnings: {code: string, pointer: string}[],
  *            tensors: {name: string, dtype: string, shape: bigint[], encoding: string, storedDtype: string,
  *                      byteRange: [number, number] | null}[],
- *            keys: () => string[], getTensor: (name: string) => object, close: () => void}}
+ *            keys: () => string[], getTensor: (name: string) => object, verifyDocument: () => void,
+ *            close: () => void}}
  *   getTensor returns what read() returns for that tensor, or throws ModelDocError with its finding
  *   (RangeError for a name the document does not have, Error after close()).
  * @example open('conformance_fixtures/valid/example-list.json').getTensor('conv/bias').data

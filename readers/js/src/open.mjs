@@ -15,7 +15,7 @@
 import { FileSource, FileChanged, MemorySource } from './source.mjs';
 import { scanDocument } from './container.mjs';
 import { scanJson } from './jsonscan.mjs';
-import { checkStructure, checkLayers } from './reader.mjs';
+import { checkStructure, checkLayers, checkDocumentChecksum } from './reader.mjs';
 import { headerCheck, decodeTensor, toTypedArray, DEFAULT_LIMITS } from './data.mjs';
 import { JObj, FileBin, FileValue, SyntaxFail, integerValue } from './values.mjs';
 import { ModelDocError } from './errors.mjs';
@@ -64,7 +64,7 @@ function opened({ findings, container, tree, sound }, limits, file) {
   });
   // Everything getTensor needs, and nothing the returned object's user holds.
   const state = {
-    file, limits, headers, closed: false, tensors: all,
+    file, limits, headers, closed: false, tree, tensors: all,
     index: new Map(all.map((t, k) => [t.get('name'), k])),
   };
   if (file !== null) closing.register(state, file, state);
@@ -74,6 +74,7 @@ function opened({ findings, container, tree, sound }, limits, file) {
     tensors,
     keys: () => tensors.map((t) => t.name),
     getTensor: (name) => getTensor(state, name),
+    verifyDocument: () => verifyDocument(state),
     close: () => close(state),
   };
 }
@@ -93,17 +94,42 @@ function getTensor(state, name) {
   if (state.closed) throw new Error(`getTensor(${JSON.stringify(name)}) after close(): the document is closed`);
   const k = state.index.get(name);
   if (k === undefined) throw new RangeError(`no tensor named ${JSON.stringify(name)}`);
-  let t = state.tensors[k];
-  const data = t.get('data');
-  if (data instanceof FileValue) {
-    // The same tensor with its data read back: decodeTensor then does what a full read does.
-    const copy = new JObj();
-    for (const [key, v] of t.m) copy.m.set(key, key === 'data' ? readValue(state, data, k) : v);
-    t = copy;
-  }
+  const t = withData(state, k);
   const got = decodeTensor(t, k, state.headers[k]);
   if (got.finding) throw new ModelDocError([got.finding]);
   return tensorEntry(t, got.decoded);
+}
+
+// The whole document checked as validate checks it (spec.md 7.1, item 3): every tensor read and
+// checked in turn, keeping only its checksums, then document_sha256 against the reader report.
+function verifyDocument(state) {
+  if (state.closed) throw new Error('verifyDocument() after close(): the document is closed');
+  const findings = [];
+  const decoded = state.tensors.map((_, k) => {
+    const got = decodeTensor(withData(state, k), k, state.headers[k]);
+    if (got.finding) {
+      findings.push(got.finding);
+      return null;
+    }
+    const { sha256, dequantized } = got.decoded;
+    return { sha256, dequantized: dequantized && { sha256: dequantized.sha256 } };
+  });
+  if (findings.length === 0) {
+    const { finding } = checkDocumentChecksum(state.tree, decoded);
+    if (finding) findings.push(finding);
+  }
+  if (findings.length) throw new ModelDocError(findings);
+}
+
+// Tensor k's tree; from a path, a copy with its data read back from the file, so that
+// decodeTensor does what a full read does.
+function withData(state, k) {
+  const t = state.tensors[k];
+  const data = t.get('data');
+  if (!(data instanceof FileValue)) return t;
+  const copy = new JObj();
+  for (const [key, v] of t.m) copy.m.set(key, key === 'data' ? readValue(state, data, k) : v);
+  return copy;
 }
 
 // A JSON data value that open checked and skipped, read back from the file: a
@@ -131,7 +157,7 @@ function close(state) {
   if (state.closed) return;
   state.closed = true;
   // Drop the tree too: from bytes its bins are views of them.
-  state.tensors = state.headers = state.index = null;
+  state.tree = state.tensors = state.headers = state.index = null;
   if (state.file !== null) {
     closing.unregister(state);
     state.file.close();

@@ -99,13 +99,23 @@ export function validateBytes(bytes, { limits: given, schemaPath } = {}) {
   findings.push(...dataErrors);
   if (hasError(findings)) return done();
 
-  const report = reportText(tree, decoded);
-  if (tree.has('document_sha256')) {
-    const actual = createHash('sha256').update(report, 'utf8').digest('hex');
-    if (actual !== tree.get('document_sha256')) {
-      findings.push({ code: 'DATA_DOCUMENT_CHECKSUM', pointer: '/document_sha256', severity: 'error' });
-      return done();
-    }
+  const { report, finding } = checkDocumentChecksum(tree, decoded);
+  if (finding) {
+    findings.push(finding);
+    return done();
   }
   return { findings, container, tree, decoded, report };
+}
+
+/**
+ * The reader report of a document whose tensors all decoded, and the finding if its
+ * document_sha256 is not the SHA-256 of that report (3.2); null if it is, or if it has none.
+ * decoded[k] needs only `sha256` and, for a quantized tensor, `dequantized.sha256`.
+ */
+export function checkDocumentChecksum(tree, decoded) {
+  const report = reportText(tree, decoded);
+  if (tree.has('document_sha256') && createHash('sha256').update(report, 'utf8').digest('hex') !== tree.get('document_sha256')) {
+    return { report, finding: { code: 'DATA_DOCUMENT_CHECKSUM', pointer: '/document_sha256', severity: 'error' } };
+  }
+  return { report, finding: null };
 }

@@ -59,6 +59,47 @@ test('open by path plus getTensor of every tensor reports what validate reports,
   }
 });
 
+test('open plus verifyDocument reports every finding validate reports, from a path and from bytes, on every fixture', () => {
+  let verified = 0;
+  for (const c of cases) {
+    const path = join(FIXTURES, c.file);
+    const bytes = readFileSync(path);
+    const full = validate(bytes).errors.map(key).sort();
+    for (const source of [path, bytes]) {
+      let doc;
+      try {
+        doc = open(source);
+      } catch (e) {
+        assert.ok(e instanceof ModelDocError, c.id);
+        continue; // the structure's findings: the test above checks them
+      }
+      let got = [];
+      try {
+        doc.verifyDocument();
+      } catch (e) {
+        if (!(e instanceof ModelDocError)) throw e;
+        got = errorsOf(e);
+      }
+      doc.close();
+      assert.deepEqual(got.sort(), full, c.id);
+      verified += 1;
+    }
+  }
+  assert.ok(verified > 200, `only ${verified} documents opened`);
+});
+
+test('verifyDocument finds a document checksum that getTensor of every tensor cannot; it throws after close', () => {
+  const tree = JSON.parse(readFileSync(join(FIXTURES, 'valid', 'example-base64.json'), 'utf8'));
+  tree.document_sha256 = '0'.repeat(64); // every tensor still matches its own sha256
+  const path = join(scratch, 'checksum.json');
+  writeFileSync(path, JSON.stringify(tree));
+  const doc = open(path);
+  for (const name of doc.keys()) doc.getTensor(name);
+  assert.throws(() => doc.verifyDocument(), (e) => isDeepStrictEqual(errorsOf(e), ['DATA_DOCUMENT_CHECKSUM /document_sha256']));
+  doc.close();
+  assert.throws(() => doc.verifyDocument(), /after close/);
+});
+
 // Everything open and getTensor give, or throw, as plain data to compare.
 function outcome(make) {
   let doc;

@@ -22,8 +22,9 @@ try {
   const lazy = open('model.msgpack', { limits: { depth: 64 } }); // a limit not given keeps its default
   const one: Tensor = lazy.getTensor(lazy.keys()[0]);
   const header: bigint[] = lazy.tensors[0].shape;
+  const checked: void = lazy.verifyDocument();
   lazy.close();
-  void [rank, big, stored, again, worst, cmp, one, header];
+  void [rank, big, stored, again, worst, cmp, one, header, checked];
 } catch (e) {
   if (e instanceof ModelDocError) void e.findings.map((f) => f.severity);
   else if (e instanceof EvalError) void e.findings.map((f) => f.message);

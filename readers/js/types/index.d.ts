@@ -107,12 +107,15 @@ export interface OpenDocument {
    * ModelDocError with its finding, RangeError for a name the document does not have, Error after close()
    * or if the file no longer holds the tensor's data where it was. */
   getTensor(name: string): Tensor;
-  /** Closes the file (opened from a path); then getTensor throws. Safe to call again. */
+  /** Reads and checks every tensor in turn (memory holds one), then document_sha256 (spec.md 7.1, item 3);
+   * throws ModelDocError with every finding validate reports, nothing if the document is valid. */
+  verifyDocument(): void;
+  /** Closes the file (opened from a path); then getTensor and verifyDocument throw. Safe to call again. */
   close(): void;
 }
 
 /** Opens a document (a path or its bytes): its structure and every tensor's header are checked now, a
- * tensor's data by getTensor, document_sha256 never. From a path, the file is not read into memory: its
+ * tensor's data by getTensor, document_sha256 by verifyDocument only. From a path, the file is not read into memory: its
  * structure is parsed in chunks, each tensor's data skipped, and the file stays open until close().
  * Throws ModelDocError if the structure is invalid. */
 export function open(source: string | Uint8Array, options?: ReadOptions): OpenDocument;
