@@ -97,13 +97,15 @@ def test_every_public_name_resolves() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["msgpack", "base64"])
-def test_open_and_list_load_no_checksum_code(encoding: Encoding, tmp_path: Path) -> None:
-    # What `modeldoc inspect` does reads no tensor data, so it computes no checksum: hashlib (it loads
-    # OpenSSL), the hashing threads and the base64 decoder stay out; the first get_tensor brings hashlib.
+def test_open_loads_no_checksum_code_and_no_document_classes(encoding: Encoding, tmp_path: Path) -> None:
+    # Listing the tensors reads no tensor data, so it computes no checksum: hashlib (it loads OpenSSL),
+    # the hashing threads and the base64 decoder stay out; the first get_tensor brings hashlib. Neither
+    # builds the model, so the document classes (document.py) load with the first use of `.model`.
     path = str(tmp_path / ("m.msgpack" if encoding == "msgpack" else "m.json"))
     modeldoc.save(modeldoc.example_document(), path, encoding=encoding)
     code = f"import modeldoc\nwith modeldoc.open({path!r}) as f:\n    [i.shape for i in f.tensors.values()]"
     listed = loaded_after(code)
     assert {"hashlib", "_hashlib", "concurrent", "pybase64"} & tops(listed) == set()
     got = loaded_after(code + "\n    f.get_tensor('dense/kernel')")
-    assert "hashlib" in tops(got)
+    assert "hashlib" in tops(got) and "modeldoc.document" not in got
+    assert "modeldoc.document" in loaded_after(code + "\n    f.model.layers")

@@ -12,19 +12,13 @@ sorted object.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .document import (
-    Document,
-    graph_from_tree,
-    graph_to_tree,
-    producer_from_tree,
-    producer_to_tree,
-    test_vectors_from_tree,
-    test_vectors_to_tree,
-)
 from .dtypes import dtype_of_array, to_le_bytes
 from .encodings import sha256_hex
+
+if TYPE_CHECKING:
+    from .document import Document
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -54,6 +48,8 @@ def reader_report(doc: Document) -> str:
 
 
 def _report_text(doc: Document, tensors: list[dict[str, Any]]) -> str:
+    from .document import graph_to_tree, producer_to_tree, test_vectors_to_tree
+
     report = {
         "format_version": doc.format_version,
         "producer": producer_to_tree(doc.producer),
@@ -71,6 +67,8 @@ def report_of_tree(tree: dict[str, Any], sha256s: list[str], quantized: dict[int
     Used for ``document_sha256``: built from the members this version knows,
     with defaults applied, exactly as :func:`reader_report` of the loaded document.
     """
+    from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
+
     doc = Document(
         model=graph_from_tree(tree["model"]),
         metadata=dict(tree.get("metadata", {})),

@@ -23,15 +23,15 @@ import io
 import mmap
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from types import TracebackType
-from typing import IO, Any, Iterator
+from typing import IO, TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from . import document, quantize
+from . import quantize
 from ._fast import bigfile, payloads
 from ._fast.skeleton import placed, scan_structure
-from .document import Document, Graph, Producer, TestVector, graph_from_tree, producer_from_tree
 from .dtypes import DTYPES, to_le_bytes
 from .encodings import sha256_hex
 from .errors import Collector, Finding, ModelDocError
@@ -49,6 +49,9 @@ from .reader import (
     read_source,
     read_tree,
 )
+
+if TYPE_CHECKING:
+    from .document import Document, Graph, Producer, TestVector
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ class TensorInfo:
 
 
 class LazyDocument:
-    """An open document: its model, metadata and tensor list now, each tensor's data on request.
+    """An open document: its metadata and tensor list now, its model (checked at open) built on first
+    use, each tensor's data on request.
 
     Use it as a context manager, or call :meth:`close`. Made by :func:`open`.
     """
@@ -110,10 +114,7 @@ class LazyDocument:
         self.container: Container = container
         self.format_version: str = tree["format_version"]
         self.warnings: list[Finding] = warnings
-        self.model: Graph = graph_from_tree(tree["model"])
         self.metadata: dict[str, str] = dict(tree.get("metadata", {}))
-        self.producer: Producer = producer_from_tree(tree["producer"])
-        self.test_vectors: list[TestVector] = document.test_vectors_from_tree(tree.get("test_vectors", []))
         self.tensors: dict[str, TensorInfo] = {}
         for i, t in enumerate(tree["tensors"]):
             q = t.get("quantization")
@@ -121,6 +122,26 @@ class LazyDocument:
                 t["name"], i, q["dtype"] if q else t["dtype"], declared[i].shape, t["encoding"], t["dtype"],
                 dict(q) if q else None, source.byte_range(t) if source is not None else None,
             )
+
+    # The model, producer and test vectors are built on first use: document.py's dataclasses take 2-3 ms
+    # to create in a fresh process, which listing the tensors (modeldoc inspect's work) never needs.
+    @cached_property
+    def model(self) -> Graph:
+        from .document import graph_from_tree
+
+        return graph_from_tree(self._tree["model"])
+
+    @cached_property
+    def producer(self) -> Producer:
+        from .document import producer_from_tree
+
+        return producer_from_tree(self._tree["producer"])
+
+    @cached_property
+    def test_vectors(self) -> list[TestVector]:
+        from .document import test_vectors_from_tree
+
+        return test_vectors_from_tree(self._tree.get("test_vectors", []))
 
     def tensor_info(self, name: str) -> TensorInfo:
         """What the document declares about a tensor (dtype, shape, encoding, quantization) and where

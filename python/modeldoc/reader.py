@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Literal, NamedTuple, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Literal, NamedTuple, Union
 
 import numpy as np
 
@@ -18,7 +18,6 @@ from . import encodings as enc
 from . import foreign, quantize
 from ._fast import bigfile
 from .digest import document_sha256, report_of_tree
-from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
 from .dtypes import DTYPES, DType, to_le_bytes
 from .errors import Collector, Finding, HasFindings, ModelDocError, unreadable
 from .jsontext import parse_json
@@ -28,6 +27,9 @@ from .progress import Progress
 from .schema import SUPPORTED_MINOR, check_schema, normalize_integers
 from .semantics import check_counts, check_semantics
 from .tree import check_tree
+
+if TYPE_CHECKING:
+    from .document import Document
 
 Container = Literal["json", "msgpack"]
 
@@ -490,6 +492,8 @@ def load(
 def _to_document(
     tree: dict[str, Any], arrays: dict[str, np.ndarray], stores: dict[str, quantize.QuantizedTensor]
 ) -> Document:
+    from .document import Document, graph_from_tree, producer_from_tree, test_vectors_from_tree
+
     return Document(
         model=graph_from_tree(tree["model"]),
         tensors=arrays,
