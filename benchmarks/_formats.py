@@ -107,11 +107,13 @@ class ModelDocFormat(Format):
         return {name: a}
 
     def inspect(self, state: Case, path: str) -> Any:
-        """What ``modeldoc inspect`` reads: ``modeldoc.open(path)`` and every tensor's declared header."""
+        """What ``modeldoc inspect`` reads: ``modeldoc.open(path)``, the model (built on first use) and
+        every tensor's declared header."""
         import modeldoc
 
         with modeldoc.open(path) as f:
-            return [(i.name, i.dtype, i.shape, i.nbytes, i.encoding) for i in f.tensors.values()]
+            layers = len(f.model.layers)
+            return [(i.name, i.dtype, i.shape, i.nbytes, i.encoding, layers) for i in f.tensors.values()]
 
     def setup_write(self, case: Case, tensors: dict[str, np.ndarray]) -> Any:
         return modeldoc_document(case, tensors)

@@ -130,7 +130,7 @@ def compute(fresh: dict[str, Any] | None, warm_rows: list[dict[str, Any]], warm_
         else:
             out.append(_row(f"{fmt}_get_tensor_rss", f"{label}: `get_tensor` peak RSS growth", big, "<=",
                             RSS_ALLOWANCE, None, "", "not measured", unit="bytes"))
-        out.append(_time_share(fresh, big, fmt, "inspect", 5, "`inspect` (`open` + every tensor's header)"))
+        out.append(_time_share(fresh, big, fmt, "inspect", 5, "`inspect` (`open` + the model + every tensor's header)"))
     out.append(_speed(fresh, big, "md-base64", "keras", "write", 2.5, "JSON base64 write vs `.keras` save"))
     out.append(_speed(fresh, big, "md-base64", "keras", "read", 3.5, "JSON base64 read vs `.keras` load"))
     out.append(_speed(fresh, big, "md-msgpack", "keras-h5", "write", 1.0, "MessagePack write vs `.weights.h5` save"))
@@ -298,8 +298,9 @@ METHOD = [
     "operations run in turns (write, read, ..., then again), so every read finds the file its format's write "
     "just left in the page cache, as in the warm rows.",
     "- **get_tensor** is `modeldoc.open(path).get_tensor(name)` of the smallest tensor (a bias; its sha256 "
-    "is checked), **inspect** is `modeldoc.open(path)` plus every tensor's declared name, dtype, shape, "
-    "bytes and encoding (what `modeldoc inspect` prints); both against `modeldoc.load(path)` (the read row) "
+    "is checked), **inspect** is `modeldoc.open(path)` plus its model (built on first use) and every "
+    "tensor's declared name, dtype, shape, bytes and encoding (what `modeldoc inspect` prints); both "
+    "against `modeldoc.load(path)` (the read row) "
     "in fresh processes, best against best. The real `modeldoc inspect --json FILE` command is timed as a "
     "whole process in the section \"Fresh process: what a command-line user meets\". **Peak RSS growth** of "
     "the get_tensor process: just before the call the child writes `5` to `/proc/self/clear_refs` (the "
