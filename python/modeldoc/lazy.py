@@ -124,7 +124,8 @@ class LazyDocument:
             )
 
     # The model, producer and test vectors are built on first use: document.py's dataclasses take 2-3 ms
-    # to create in a fresh process, which listing the tensors (modeldoc inspect's work) never needs.
+    # to create in a fresh process, which listing and reading tensors never needs (modeldoc inspect,
+    # which prints the model, still pays it). The structure's checks at open covered them all.
     @cached_property
     def model(self) -> Graph:
         from .document import graph_from_tree
